@@ -1,0 +1,74 @@
+"""The one place settings are read: environment (prefix ``ALPACA_DASH_``), then an optional TOML file, then defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+SourceKind = Literal["simulated", "files", "alpaca"]
+
+CONFIG_FILE_ENV = "ALPACA_DASH_CONFIG"
+DEFAULT_CONFIG_FILE = Path("config/alpaca-dash.toml")
+
+
+class Settings(BaseSettings):
+    """Every setting of the application, with its default and what it is for."""
+
+    model_config = SettingsConfigDict(env_prefix="ALPACA_DASH_", extra="forbid", frozen=True)
+
+    database_url: str = Field(
+        "",
+        description="PostgreSQL/TimescaleDB URL (postgresql://user@host:port/db). Empty starts an embedded "
+        "PostgreSQL in DATA_DIR/postgres, which needs no server.",
+    )
+    data_dir: Path = Field(Path("data"), description="Folder for the embedded database and the Parquet sidecar.")
+    parquet_dir: Path | None = Field(None, description="Root of the 2D-array Parquet sidecar. Default: DATA_DIR/parquet.")
+    timescale: Literal["auto", "off", "required"] = Field(
+        "auto",
+        description="Use TimescaleDB hypertables when the extension is available (auto), never (off), "
+        "or refuse to start without it (required).",
+    )
+    source: SourceKind = Field("simulated", description="Where runs come from: simulated, files or alpaca.")
+    source_path: Path | None = Field(None, description="Folder of run files (run_<number>.h5 or .npz) for 'files'.")
+    simulated_seed: int = Field(2026, description="Seed of the simulated source; the same seed gives the same runs.")
+    simulated_first_run: int = Field(390000, description="First run number of the simulated source.")
+    simulated_history: int = Field(20, description="How many finished runs the simulated source has at start.")
+    simulated_run_seconds: float = Field(5.0, gt=0, description="A new simulated run finishes every N seconds.")
+    simulated_pco: bool = Field(False, description="Add a 5120x5120 uint16 PCO Edge image to each simulated run.")
+    simulated_image_size: int = Field(1024, ge=8, le=8192, description="Side of the simulated CCD images, in pixels.")
+    follow_interval: float = Field(2.0, gt=0, description="Seconds between two looks for a newer finished run.")
+    max_range: int = Field(20000, ge=1, description="Largest number of runs one ingest or export may cover.")
+    host: str = Field("127.0.0.1", description="Address the web server listens on.")
+    port: int = Field(8080, ge=1, le=65535, description="Port the web server listens on.")
+    storage_secret: str = Field("", description="Secret that signs session cookies. Empty: a per-data-dir random one.")
+    log_level: str = Field("INFO", description="Python logging level.")
+
+    @property
+    def parquet_root(self) -> Path:
+        """The sidecar root, resolved from ``parquet_dir`` or ``data_dir``."""
+        return (self.parquet_dir or self.data_dir / "parquet").resolve()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get(CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+
+
+def describe_settings() -> list[tuple[str, str, str]]:
+    """(environment variable, default, help) for every setting, for the README and ``--help``."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = "" if field.default is None else str(field.default)
+        rows.append((f"ALPACA_DASH_{name.upper()}", default, field.description or ""))
+    return rows

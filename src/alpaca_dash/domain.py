@@ -1,0 +1,163 @@
+"""The vocabulary shared by every layer: runs, observables, their kinds and values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+NAME_SEPARATOR = "*"
+
+#: dtypes that survive the round trip exactly; anything else is an ingest error.
+SUPPORTED_DTYPES: tuple[str, ...] = (
+    "float64",
+    "float32",
+    "float16",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "bool",
+)
+DTYPE_CODES: dict[str, int] = {name: code for code, name in enumerate(SUPPORTED_DTYPES)}
+
+
+class ObservableKind(StrEnum):
+    SCALAR = "scalar"
+    ARRAY1D = "array1d"
+    ARRAY2D = "array2d"
+
+
+class UnsupportedValue(ValueError):
+    """A value that cannot be stored exactly: wrong rank, a string, an object, an unknown dtype."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One finished run as a source delivers it.
+
+    :param values: observable name (parts joined with ``*``) to a numpy scalar or array, or anything else a
+        source found, which ingest validates.
+    :param errors: observable name to a message, for datasets the source could not read at all.
+    :param units: observable name to its unit, where the source knows it.
+    """
+
+    run: int
+    start: datetime | None
+    end: datetime | None
+    values: Mapping[str, Any]
+    errors: Mapping[str, str] = field(default_factory=dict)
+    units: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Observable:
+    id: int
+    name: str
+    path: tuple[str, ...]
+    kind: ObservableKind
+    dtype: str
+    shape: tuple[int, ...]
+    unit: str | None
+    first_run: int
+    last_run: int
+
+
+@dataclass(frozen=True)
+class Run:
+    run: int
+    start: datetime | None
+    end: datetime | None
+    status: str
+    ingested_at: datetime | None
+    source: str
+    comment: str
+    tags: tuple[str, ...]
+    good: bool
+    observable_count: int
+    error_count: int
+
+
+@dataclass(frozen=True)
+class ArrayStats:
+    """Summary of an array over its finite and infinite values; NaNs are only counted."""
+
+    min: float
+    max: float
+    mean: float
+    std: float
+    sum: float
+    count: int
+    nan_count: int
+
+
+def split_name(name: str) -> tuple[str, ...]:
+    """The hierarchy of an ALPACA observable name: ``'a*b*c'`` gives ``('a', 'b', 'c')``."""
+    return tuple(name.split(NAME_SEPARATOR))
+
+
+def join_name(parts: tuple[str, ...] | list[str]) -> str:
+    return NAME_SEPARATOR.join(parts)
+
+
+def classify_value(value: Any) -> tuple[ObservableKind, np.ndarray[Any, Any]]:
+    """Turn a source value into its kind and a numpy array of an exactly storable dtype.
+
+    Python ``bool``/``int``/``float`` become bool/int64/float64 scalars; numpy values keep their dtype.
+
+    :raises UnsupportedValue: for strings, objects, unknown dtypes and arrays of three or more dimensions.
+    """
+    if isinstance(value, (str, bytes)):
+        raise UnsupportedValue(f"expected a number or an array, got {type(value).__name__} {value[:40]!r}")
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # ragged sequences and the like
+        raise UnsupportedValue(f"cannot be read as an array: {exc}") from exc
+    dtype_name = array.dtype.name
+    if dtype_name not in DTYPE_CODES:
+        raise UnsupportedValue(f"unsupported dtype {dtype_name} (shape {array.shape})")
+    if array.ndim == 0:
+        return ObservableKind.SCALAR, array
+    if array.ndim == 1:
+        return ObservableKind.ARRAY1D, array
+    if array.ndim == 2:
+        return ObservableKind.ARRAY2D, array
+    raise UnsupportedValue(f"{array.ndim}D arrays are not supported (shape {array.shape})")
+
+
+def compute_stats(array: np.ndarray[Any, Any]) -> ArrayStats:
+    """Per-run statistics of an array, in float64, ignoring NaNs."""
+    if array.dtype.kind == "f":
+        nan_mask = np.isnan(array)
+        nan_count = int(nan_mask.sum())
+        values = array[~nan_mask] if nan_count else array.ravel()
+    else:
+        nan_count = 0
+        values = array.ravel()
+    count = int(values.size)
+    if count == 0:
+        nan = float("nan")
+        return ArrayStats(nan, nan, nan, nan, 0.0, 0, nan_count)
+    if values.dtype == np.bool_:
+        values = values.view(np.uint8)
+    total = float(values.sum(dtype=np.float64))
+    mean = total / count
+    with np.errstate(invalid="ignore", over="ignore"):
+        std = float(np.sqrt(np.mean(np.square(values - mean, dtype=np.float64)))) if np.isfinite(mean) else float("nan")
+    return ArrayStats(
+        min=float(values.min()),
+        max=float(values.max()),
+        mean=mean,
+        std=std,
+        sum=total,
+        count=count,
+        nan_count=nan_count,
+    )

@@ -1,0 +1,137 @@
+"""Versioned schema migrations, applied in order under an advisory lock and recorded in ``schema_migrations``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from alpaca_dash.timescale import schema
+from alpaca_dash.timescale.capabilities import Capabilities
+
+log = logging.getLogger(__name__)
+
+#: runs per TimescaleDB chunk of the value tables
+CHUNK_RUNS = 1000
+#: compress chunks whose runs are this far behind the newest run (Timescale licence only)
+COMPRESS_AFTER_RUNS = 5000
+MIGRATION_LOCK = 0x414C5041  # "ALPA"
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[Connection, Capabilities], None]
+
+
+def _create_core_tables(conn: Connection, caps: Capabilities) -> None:
+    core = [
+        schema.runs,
+        schema.observables,
+        schema.scalars,
+        schema.arrays1d,
+        schema.array_stats,
+        schema.arrays2d,
+        schema.ingest_jobs,
+        schema.ingest_errors,
+    ]
+    schema.metadata.create_all(conn, tables=core)
+    # waveforms are mostly noise: compressing them costs ingest time and saves little
+    conn.execute(text("ALTER TABLE arrays1d ALTER COLUMN data SET STORAGE EXTERNAL"))
+    for table in schema.VALUE_TABLES:
+        if caps.timescale:
+            conn.execute(
+                text(
+                    "SELECT create_hypertable(CAST(:table AS regclass), 'run', "
+                    "chunk_time_interval => :chunk, if_not_exists => true, migrate_data => true)"
+                ),
+                {"table": table.name, "chunk": CHUNK_RUNS},
+            )
+        else:
+            conn.execute(text(f"CREATE INDEX IF NOT EXISTS {table.name}_run_brin ON {table.name} USING brin (run)"))
+    if caps.timescale_community:
+        _enable_compression_and_rollups(conn)
+
+
+def _enable_compression_and_rollups(conn: Connection) -> None:
+    """Compression of old value chunks and a per-1000-run rollup of scalars; only under the Timescale licence."""
+    conn.execute(
+        text(
+            "CREATE OR REPLACE FUNCTION alpaca_newest_run() RETURNS integer LANGUAGE sql STABLE AS "
+            "$$ SELECT coalesce(max(run), 0) FROM runs $$"
+        )
+    )
+    for table in (schema.scalars, schema.array_stats):
+        conn.execute(
+            text("SELECT set_integer_now_func(CAST(:table AS regclass), 'alpaca_newest_run')"),
+            {"table": table.name},
+        )
+        conn.execute(
+            text(
+                f"ALTER TABLE {table.name} SET (timescaledb.compress, "
+                "timescaledb.compress_segmentby = 'observable_id', timescaledb.compress_orderby = 'run')"
+            )
+        )
+        conn.execute(
+            text("SELECT add_compression_policy(CAST(:table AS regclass), CAST(:after AS integer))"),
+            {"table": table.name, "after": COMPRESS_AFTER_RUNS},
+        )
+    conn.execute(
+        text(
+            "CREATE MATERIALIZED VIEW scalar_rollup_1000 WITH (timescaledb.continuous) AS "
+            "SELECT observable_id, time_bucket(1000, run) AS bucket, min(value) AS min, max(value) AS max, "
+            "avg(value) AS mean, count(*) AS n FROM scalars GROUP BY observable_id, bucket WITH NO DATA"
+        )
+    )
+    conn.execute(
+        text(
+            "SELECT add_continuous_aggregate_policy('scalar_rollup_1000', start_offset => NULL, "
+            "end_offset => 1, schedule_interval => INTERVAL '1 minute')"
+        )
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "runs, observables, value tables, ingest jobs and errors", _create_core_tables),
+]
+
+
+def current_version(conn: Connection) -> int:
+    exists = conn.execute(text("SELECT to_regclass('schema_migrations')")).scalar()
+    if exists is None:
+        return 0
+    return int(conn.execute(text("SELECT coalesce(max(version), 0) FROM schema_migrations")).scalar_one())
+
+
+def migrate(conn: Connection, caps: Capabilities, *, target: int | None = None) -> list[Migration]:
+    """Apply every pending migration up to ``target`` (default: the newest) in this transaction.
+
+    :returns: the migrations applied, oldest first.
+    """
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    conn.execute(
+        text(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
+            "applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+    )
+    done = current_version(conn)
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.version <= done or (target is not None and migration.version > target):
+            continue
+        log.info("applying migration %d: %s", migration.version, migration.name)
+        migration.apply(conn, caps)
+        conn.execute(
+            text("INSERT INTO schema_migrations (version, name) VALUES (:v, :n)"),
+            {"v": migration.version, "n": migration.name},
+        )
+        applied.append(migration)
+    return applied
+
+
+def newest_version() -> int:
+    return MIGRATIONS[-1].version

@@ -1,0 +1,149 @@
+"""The tables, declared once with SQLAlchemy Core. Migrations create them; queries select from them.
+
+The value tables are narrow: a new observable is a row in ``observables``, never DDL. They carry no foreign key to
+``runs`` on purpose: a per-row FK check would halve COPY throughput, and ingest replaces a run's rows itself.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Double,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+metadata = MetaData()
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run", Integer, primary_key=True, autoincrement=False),
+    Column("start_time", DateTime(timezone=True)),
+    Column("end_time", DateTime(timezone=True)),
+    Column("status", Text, nullable=False),
+    Column("ingested_at", DateTime(timezone=True)),
+    Column("source", Text, nullable=False, server_default=""),
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("tags", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("good", Boolean, nullable=False, server_default=text("true")),
+    Column("observable_count", Integer, nullable=False, server_default=text("0")),
+    Column("error_count", Integer, nullable=False, server_default=text("0")),
+)
+
+observables = Table(
+    "observables",
+    metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("path", ARRAY(Text), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("dtype", Text, nullable=False),
+    Column("shape", ARRAY(Integer), nullable=False),
+    Column("unit", Text),
+    Column("first_run", Integer, nullable=False),
+    Column("last_run", Integer, nullable=False),
+)
+
+#: ``value`` is float64 for queries; ``exact`` keeps the original bytes only where float64 cannot hold them
+#: (int64/uint64 beyond 2**53), so every scalar comes back with its dtype and bytes.
+scalars = Table(
+    "scalars",
+    metadata,
+    Column("run", Integer, nullable=False),
+    Column("observable_id", Integer, nullable=False),
+    Column("value", Double, nullable=False),
+    Column("dtype", SmallInteger, nullable=False),
+    Column("exact", LargeBinary),
+    PrimaryKeyConstraint("observable_id", "run"),
+)
+
+arrays1d = Table(
+    "arrays1d",
+    metadata,
+    Column("run", Integer, nullable=False),
+    Column("observable_id", Integer, nullable=False),
+    Column("dtype", Text, nullable=False),
+    Column("shape", ARRAY(BigInteger), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("observable_id", "run"),
+)
+
+array_stats = Table(
+    "array_stats",
+    metadata,
+    Column("run", Integer, nullable=False),
+    Column("observable_id", Integer, nullable=False),
+    Column("min", Double),
+    Column("max", Double),
+    Column("mean", Double),
+    Column("std", Double),
+    Column("sum", Double),
+    Column("count", BigInteger, nullable=False),
+    Column("nan_count", BigInteger, nullable=False),
+    PrimaryKeyConstraint("observable_id", "run"),
+)
+
+arrays2d = Table(
+    "arrays2d",
+    metadata,
+    Column("run", Integer, nullable=False),
+    Column("observable_id", Integer, nullable=False),
+    Column("file", Text, nullable=False),
+    Column("column_name", Text, nullable=False),
+    Column("dtype", Text, nullable=False),
+    Column("shape", ARRAY(BigInteger), nullable=False),
+    Column("nbytes", BigInteger, nullable=False),
+    Column("checksum", Text, nullable=False),
+    PrimaryKeyConstraint("observable_id", "run"),
+)
+
+ingest_jobs = Table(
+    "ingest_jobs",
+    metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("first_run", Integer, nullable=False),
+    Column("last_run", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("total", Integer, nullable=False, server_default=text("0")),
+    Column("done", Integer, nullable=False, server_default=text("0")),
+    Column("failed", Integer, nullable=False, server_default=text("0")),
+    Column("cancel_requested", Boolean, nullable=False, server_default=text("false")),
+    Column("message", Text, nullable=False, server_default=""),
+    Column("options", JSONB, nullable=False, server_default=text("'{}'")),
+    Column("created_by", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+ingest_errors = Table(
+    "ingest_errors",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("run", Integer, nullable=False),
+    Column("observable", Text, nullable=False, server_default=""),
+    Column("message", Text, nullable=False),
+    Column("job_id", Integer, ForeignKey("ingest_jobs.id", ondelete="SET NULL")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ingest_errors_run", "run"),
+)
+
+#: value tables keyed by (observable_id, run): hypertables on ``run`` under TimescaleDB
+VALUE_TABLES = (scalars, arrays1d, array_stats, arrays2d)

@@ -1,0 +1,202 @@
+"""The write side of one run: register observables, replace the run's values, all by binary COPY.
+
+Every function here runs on a psycopg cursor inside the caller's transaction; committing is the caller's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import psycopg
+
+from alpaca_dash.domain import DTYPE_CODES, ArrayStats, ObservableKind
+from alpaca_dash.parquet_cache.store import StoredArray
+from alpaca_dash.timescale.binary_copy import HEADER, TRAILER, encode_row, encode_rows
+
+RUN_CHANNEL = "alpaca_runs"
+
+
+@dataclass(frozen=True)
+class ObservableEntry:
+    name: str
+    kind: ObservableKind
+    dtype: str
+    shape: tuple[int, ...]
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run: int
+    start: datetime | None
+    end: datetime | None
+    status: str
+    source: str
+    observable_count: int
+    error_count: int
+
+
+def lock_run(cur: psycopg.Cursor[Any], run: int) -> None:
+    """Serialise writers of the same run until the transaction ends."""
+    cur.execute("SELECT pg_advisory_xact_lock(1, %s)", (run,))
+
+
+def register_observables(cur: psycopg.Cursor[Any], run: int, entries: Sequence[ObservableEntry]) -> dict[str, int]:
+    """Insert new observables and move known ones' last run, shape and dtype forward.
+
+    :returns: observable name to id.
+    """
+    if not entries:
+        return {}
+    ordered = sorted(entries, key=lambda e: e.name)  # a fixed lock order keeps concurrent ingests from deadlocking
+    cur.execute(
+        """
+        INSERT INTO observables AS o (name, path, kind, dtype, shape, unit, first_run, last_run)
+        SELECT n, string_to_array(n, '*'), k, d, string_to_array(s, ',')::integer[], u, %(run)s, %(run)s
+        FROM unnest(%(names)s::text[], %(kinds)s::text[], %(dtypes)s::text[], %(shapes)s::text[], %(units)s::text[])
+             AS t(n, k, d, s, u)
+        ON CONFLICT (name) DO UPDATE SET
+            first_run = least(o.first_run, excluded.first_run),
+            last_run = greatest(o.last_run, excluded.last_run),
+            kind = CASE WHEN excluded.last_run >= o.last_run THEN excluded.kind ELSE o.kind END,
+            dtype = CASE WHEN excluded.last_run >= o.last_run THEN excluded.dtype ELSE o.dtype END,
+            shape = CASE WHEN excluded.last_run >= o.last_run THEN excluded.shape ELSE o.shape END,
+            unit = coalesce(excluded.unit, o.unit)
+        RETURNING id, name
+        """,
+        {
+            "run": run,
+            "names": [e.name for e in ordered],
+            "kinds": [e.kind.value for e in ordered],
+            "dtypes": [e.dtype for e in ordered],
+            "shapes": [",".join(map(str, e.shape)) for e in ordered],
+            "units": [e.unit for e in ordered],
+        },
+    )
+    return {name: int(id_) for id_, name in cur.fetchall()}
+
+
+def delete_run_values(cur: psycopg.Cursor[Any], run: int) -> list[str]:
+    """Remove a run's values and errors.
+
+    :returns: the sidecar files its 2D arrays lived in, to delete once the transaction has committed.
+    """
+    cur.execute("DELETE FROM arrays2d WHERE run = %s RETURNING file", (run,))
+    files = sorted({row[0] for row in cur.fetchall()})
+    for table in ("scalars", "arrays1d", "array_stats", "ingest_errors"):
+        cur.execute(f"DELETE FROM {table} WHERE run = %s", (run,))
+    return files
+
+
+def upsert_run(cur: psycopg.Cursor[Any], row: RunRow) -> None:
+    """Create or refresh a run's row; comment, tags and the good flag belong to users and are kept."""
+    cur.execute(
+        """
+        INSERT INTO runs (run, start_time, end_time, status, ingested_at, source, observable_count, error_count)
+        VALUES (%s, %s, %s, %s, now(), %s, %s, %s)
+        ON CONFLICT (run) DO UPDATE SET
+            start_time = excluded.start_time, end_time = excluded.end_time, status = excluded.status,
+            ingested_at = excluded.ingested_at, source = excluded.source,
+            observable_count = excluded.observable_count, error_count = excluded.error_count
+        """,
+        (row.run, row.start, row.end, row.status, row.source, row.observable_count, row.error_count),
+    )
+
+
+def copy_scalars(
+    cur: psycopg.Cursor[Any],
+    runs: np.ndarray[Any, Any],
+    observable_ids: np.ndarray[Any, Any],
+    values: np.ndarray[Any, Any],
+    dtype_codes: np.ndarray[Any, Any],
+    exact: Mapping[int, bytes] | None = None,
+) -> None:
+    """COPY scalar rows; ``exact`` maps a row index to the original bytes where float64 cannot hold the value."""
+    exact = exact or {}
+    plain = np.ones(len(runs), dtype=bool)
+    plain[list(exact)] = False
+    columns = [("int4", runs[plain]), ("int4", observable_ids[plain]), ("float8", values[plain])]
+    with cur.copy("COPY scalars (run, observable_id, value, dtype, exact) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(HEADER)
+        copy.write(encode_rows(int(plain.sum()), [*columns, ("int2", dtype_codes[plain]), ("null", None)]))
+        for index, raw in exact.items():
+            row = [("int4", runs[index]), ("int4", observable_ids[index]), ("float8", values[index])]
+            copy.write(encode_row([*row, ("int2", dtype_codes[index]), ("bytea", raw)]))
+        copy.write(TRAILER)
+
+
+def copy_stats(cur: psycopg.Cursor[Any], run: int, stats: Mapping[int, ArrayStats]) -> None:
+    """COPY the per-run statistics of arrays, observable id to stats."""
+    if not stats:
+        return
+    ids = np.fromiter(stats, dtype=np.int32, count=len(stats))
+    table = np.array(
+        [(s.min, s.max, s.mean, s.std, s.sum) for s in stats.values()], dtype=np.float64
+    ).reshape(len(stats), 5)
+    counts = np.array([(s.count, s.nan_count) for s in stats.values()], dtype=np.int64).reshape(len(stats), 2)
+    floats = [("float8", table[:, i]) for i in range(5)]
+    ints = [("int8", counts[:, i]) for i in range(2)]
+    runs = np.full(len(stats), run, dtype=np.int32)
+    columns = "run, observable_id, min, max, mean, std, sum, count, nan_count"
+    with cur.copy(f"COPY array_stats ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(HEADER)
+        copy.write(encode_rows(len(stats), [("int4", runs), ("int4", ids), *floats, *ints]))
+        copy.write(TRAILER)
+
+
+def copy_arrays1d(cur: psycopg.Cursor[Any], run: int, arrays: Mapping[int, np.ndarray[Any, Any]]) -> None:
+    """COPY 1D arrays as raw little-endian bytes with their dtype and shape."""
+    if not arrays:
+        return
+    with cur.copy("COPY arrays1d (run, observable_id, dtype, shape, data) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(["int4", "int4", "text", "int8[]", "bytea"])
+        for observable_id, array in arrays.items():
+            data = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
+            copy.write_row((run, observable_id, data.dtype.name, list(data.shape), data.data))
+
+
+def insert_arrays2d(cur: psycopg.Cursor[Any], run: int, refs: Mapping[int, StoredArray]) -> None:
+    """Record where the run's 2D arrays were written in the sidecar."""
+    if not refs:
+        return
+    columns = "run, observable_id, file, column_name, dtype, shape, nbytes, checksum"
+    with cur.copy(f"COPY arrays2d ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(["int4", "int4", "text", "text", "text", "int8[]", "int8", "text"])
+        for observable_id, ref in refs.items():
+            row = (run, observable_id, ref.file, ref.column_name, ref.dtype, list(ref.shape), ref.nbytes, ref.checksum)
+            copy.write_row(row)
+
+
+def insert_errors(cur: psycopg.Cursor[Any], run: int, errors: Sequence[tuple[str, str]], job_id: int | None) -> None:
+    """Record (observable, message) errors of a run; an empty observable means the whole run."""
+    if errors:
+        cur.executemany(
+            "INSERT INTO ingest_errors (run, observable, message, job_id) VALUES (%s, %s, %s, %s)",
+            [(run, name, message, job_id) for name, message in errors],
+        )
+
+
+def notify_run(cur: psycopg.Cursor[Any], run: int) -> None:
+    """Tell listeners about the run; PostgreSQL delivers it only when the transaction commits."""
+    cur.execute("SELECT pg_notify(%s, %s)", (RUN_CHANNEL, str(run)))
+
+
+def scalar_columns(
+    scalars: Mapping[int, np.ndarray[Any, Any]],
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], dict[int, bytes]]:
+    """Observable ids, float64 values, dtype codes and exact bytes of a run's scalars, ready for :func:`copy_scalars`."""
+    ids = np.fromiter(scalars, dtype=np.int32, count=len(scalars))
+    values = np.empty(len(scalars), dtype=np.float64)
+    codes = np.empty(len(scalars), dtype=np.int16)
+    exact: dict[int, bytes] = {}
+    for i, value in enumerate(scalars.values()):
+        as_float = np.float64(value)
+        values[i] = as_float
+        codes[i] = DTYPE_CODES[value.dtype.name]
+        if value.dtype.kind in "iu" and int(as_float) != int(value):
+            exact[i] = value.astype(value.dtype.newbyteorder("<")).tobytes()
+    return ids, values, codes, exact
