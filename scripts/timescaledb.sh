@@ -353,21 +353,26 @@ create_cluster() {
 
 # (Re)write our settings; cheap and idempotent, so done on every start.
 configure_cluster() {
-    local port=$1 conf_dir
+    local port=$1 conf_dir key
     conf_dir=$(cluster_conf_dir)
-    local -a settings=(
-        "port=$port"
-        "listen_addresses=127.0.0.1"
-        "shared_preload_libraries=timescaledb"
-        # no phoning home (there is no network here anyway)
-        "timescaledb.telemetry_level=off"
-        "max_connections=200"
-    )
-    local s
-    for s in "${settings[@]}"; do
-        in_chroot pg_conftool "$PG_MAJOR" "$CLUSTER" set "${s%%=*}" "${s#*=}" >&2 ||
-            die "pg_conftool set ${s%%=*} failed"
+    # The port goes into postgresql.conf itself (pg_lsclusters/pg_ctlcluster read it
+    # there); the rest into conf.d, which postgresql.conf includes near its end.
+    in_chroot pg_conftool "$PG_MAJOR" "$CLUSTER" set port "$port" >&2 || die "pg_conftool set port failed"
+    # Comment out our keys if postgresql.conf sets them (it would win over conf.d).
+    for key in listen_addresses shared_preload_libraries timescaledb.telemetry_level max_connections; do
+        if grep -Eq "^[[:space:]]*${key//./[.]}[[:space:]]*=" "$conf_dir/postgresql.conf"; then
+            in_chroot pg_conftool "$PG_MAJOR" "$CLUSTER" remove "$key" >&2 || die "pg_conftool remove $key failed"
+        fi
     done
+    mkdir -p "$conf_dir/conf.d"
+    cat > "$conf_dir/conf.d/50-alpaca-dash.conf" <<'EOF'
+# Written by scripts/timescaledb.sh (rewritten on every 'up').
+listen_addresses = '127.0.0.1'
+shared_preload_libraries = 'timescaledb'
+# no phoning home (there is no network here anyway)
+timescaledb.telemetry_level = off
+max_connections = 200
+EOF
     cat > "$conf_dir/pg_hba.conf" <<'EOF'
 # Written by scripts/timescaledb.sh: a throwaway test server, trust on loopback only.
 # TYPE  DATABASE  USER  ADDRESS       METHOD
@@ -376,7 +381,8 @@ host    all       all   127.0.0.1/32  trust
 host    all       all   ::1/128       trust
 EOF
     # uids differ between host and chroot: chown inside the chroot.
-    in_chroot chown postgres:postgres "/etc/postgresql/$PG_MAJOR/$CLUSTER/pg_hba.conf"
+    in_chroot chown postgres:postgres "/etc/postgresql/$PG_MAJOR/$CLUSTER/pg_hba.conf" \
+        "/etc/postgresql/$PG_MAJOR/$CLUSTER/conf.d/50-alpaca-dash.conf"
 }
 
 start_cluster() {
@@ -395,7 +401,7 @@ start_cluster() {
     fi
     local i
     for i in $(seq 1 60); do
-        in_chroot pg_isready -q -h 127.0.0.1 -p "$port" && return 0
+        in_chroot pg_isready -q -h 127.0.0.1 -p "$port" -U postgres -d postgres && return 0
         sleep 0.5
     done
     tail -n 40 "$CHROOT/var/log/postgresql/postgresql-${PG_MAJOR}-${CLUSTER}.log" >&2 2>/dev/null || true
@@ -432,6 +438,7 @@ cmd_up() {
     flock -w 900 9 || die "another $prog is busy with $CHROOT (lock ${CHROOT}.lock)"
 
     ensure_chroot
+    mount_chroot_fs "$CHROOT"
 
     if cluster_exists && cluster_running; then
         if [[ $(configured_port) == "$port" ]]; then
@@ -519,6 +526,8 @@ main() {
         *) printf '%s: unknown command: %s\n\n' "$prog" "$cmd" >&2; usage >&2; exit 2 ;;
     esac
     (( $# == 1 )) || { printf '%s: %s takes no arguments\n' "$prog" "$cmd" >&2; exit 2; }
+    # Turn signals into a normal exit so that EXIT traps (unmounting) run.
+    trap 'die "interrupted"' INT TERM HUP
     validate_settings
     "cmd_$cmd"
 }

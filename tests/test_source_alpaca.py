@@ -52,7 +52,9 @@ def test_read_run_flattens_names_and_keeps_dtypes() -> None:
     assert (image.dtype, image.shape) == (np.dtype(np.uint16), (16, 8))
     events = record.values["SC56_coinc*event_clock"]
     np.testing.assert_array_equal(events, np.array([1, 2, 2**64 - 1], dtype=np.uint64), strict=True)
-    np.testing.assert_array_equal(record.values["captorius3*acq_0*Channel_2_SSPALS*Y_[V]*V"], [0.0, np.nan, np.inf, -1.5])
+    np.testing.assert_array_equal(
+        record.values["captorius3*acq_0*Channel_2_SSPALS*Y_[V]*V"], [0.0, np.nan, np.inf, -1.5]
+    )
     assert record.values["captorius3*acq_0*Channel_2_SSPALS*Y_[V]*t"].dtype == np.float32
     assert record.values["ELENA_Parameters*H_offset_mm"] == np.float64(390.001)
     assert classify_value(record.values["Batman*beam_on"])[1].dtype == np.bool_

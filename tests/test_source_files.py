@@ -221,7 +221,8 @@ def test_npz_object_array_goes_to_errors(tmp_path: Path) -> None:
 def test_corrupt_npz_member_goes_to_errors(tmp_path: Path, compressed: bool) -> None:
     path = tmp_path / "run_15.npz"
     waveform = np.random.default_rng(15).random(5000)
-    (np.savez_compressed if compressed else np.savez)(path, **{WAVEFORM_V: waveform, SCALAR: np.float64(1.0)})
+    arrays: dict[str, Any] = {WAVEFORM_V: waveform, SCALAR: np.float64(1.0)}
+    (np.savez_compressed if compressed else np.savez)(path, **arrays)
     with zipfile.ZipFile(path) as archive:
         member = archive.getinfo(f"{WAVEFORM_V}.npy")
     content = bytearray(path.read_bytes())

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     simulated_run_seconds: float = Field(5.0, gt=0, description="A new simulated run finishes every N seconds.")
     simulated_pco: bool = Field(False, description="Add a 5120x5120 uint16 PCO Edge image to each simulated run.")
     simulated_image_size: int = Field(1024, ge=8, le=8192, description="Side of the simulated CCD images, in pixels.")
+    alpaca_module: str = Field("ALPACA.data.finalize", description="Module whose generate() the alpaca source calls.")
+    alpaca_elog_results_filename: str | None = Field(None, description="e-log results file passed to ALPACA.")
+    alpaca_known_bad_runs: list[int] = Field(default_factory=list, description="Runs ALPACA should skip.")
+    alpaca_variables_of_interest: list[str] = Field(
+        default_factory=list, description="Observables to ask ALPACA for; empty asks for everything."
+    )
     follow_interval: float = Field(2.0, gt=0, description="Seconds between two looks for a newer finished run.")
     max_range: int = Field(20000, ge=1, description="Largest number of runs one ingest or export may cover.")
     host: str = Field("127.0.0.1", description="Address the web server listens on.")

@@ -8,8 +8,10 @@ from alpaca_dash.sources.base import RunSource, SourceError
 __all__ = ["RunSource", "SourceError", "open_source"]
 
 
-def open_source(settings: Settings, kind: SourceKind | None = None) -> RunSource:
+def open_source(settings: Settings, kind: SourceKind | None = None, *, follow: bool = True) -> RunSource:
     """The source named by ``kind`` (default: the configured one), built from the settings.
+
+    :param follow: for the simulated source, new runs keep finishing (follow) or any run can be read (on demand).
 
     :raises SourceError: when the source cannot be used here (no folder for ``files``, no ALPACA for ``alpaca``).
     """
@@ -17,7 +19,7 @@ def open_source(settings: Settings, kind: SourceKind | None = None) -> RunSource
     if kind == "simulated":
         from alpaca_dash.sources.simulated import SimulatedSource
 
-        return SimulatedSource.from_settings(settings)
+        return SimulatedSource.from_settings(settings, follow=follow)
     if kind == "files":
         from alpaca_dash.sources.files import FileSource
 

@@ -74,17 +74,25 @@ class AlpacaSource:
         self._find_latest_run = find_latest_run
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, module_name: str = DEFAULT_MODULE, **options: Any) -> AlpacaSource:
+    def from_settings(cls, settings: Settings, *, module_name: str | None = None, **options: Any) -> AlpacaSource:
         """Import ALPACA's ``finalize`` module and wrap its ``generate``.
 
-        :param settings: the application settings (nothing ALPACA-specific in them yet; see ``options``).
-        :param module_name: the module holding ``generate``; tests point it at a stand-in.
-        :param options: keyword arguments of :class:`AlpacaSource`.
+        :param settings: the application settings; their ``alpaca_*`` fields give the defaults.
+        :param module_name: the module holding ``generate`` (default: ``settings.alpaca_module``).
+        :param options: keyword arguments of :class:`AlpacaSource`, overriding the settings.
         :raises SourceError: when the module cannot be imported or has no ``generate``.
         """
+        module_name = module_name or settings.alpaca_module
+        options = {
+            "elog_results_filename": settings.alpaca_elog_results_filename,
+            "known_bad_runs": settings.alpaca_known_bad_runs,
+            "variables_of_interest": settings.alpaca_variables_of_interest,
+            **options,
+        }
         try:
             module = importlib.import_module(module_name)
-        except Exception as exc:  # ALPACA may fail at import for its own reasons (config, data paths), not only ImportError
+        # ALPACA may fail at import for its own reasons (config, data paths), not only with ImportError
+        except Exception as exc:
             raise SourceError(
                 f"ALPACA is not importable here ({module_name}: {type(exc).__name__}: {exc}); "
                 "install it in this environment or use the 'files' or 'simulated' source"

@@ -58,6 +58,7 @@ class SimulatedSource:
 
     :param history: finished runs that exist when the source is created.
     :param run_seconds: a new run finishes every this many seconds; None freezes the source at ``history`` runs.
+    :param open_ended: every run from ``first_run`` on can be read, as when re-ingesting any range on demand.
     :param clock: seconds since the epoch, injectable so tests control time.
     """
 
@@ -73,6 +74,7 @@ class SimulatedSource:
         image_size: int = 1024,
         pco: bool = False,
         waveform_samples: int = 20000,
+        open_ended: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if history < 0:
@@ -84,6 +86,7 @@ class SimulatedSource:
         self.image_size = image_size
         self.pco = pco
         self.waveform_samples = waveform_samples
+        self.open_ended = open_ended
         self._clock = clock
         self._started = clock()
 
@@ -96,6 +99,7 @@ class SimulatedSource:
             run_seconds=settings.simulated_run_seconds if follow else None,
             image_size=settings.simulated_image_size,
             pco=settings.simulated_pco,
+            open_ended=not follow,
         )
 
     def latest_run(self) -> int | None:
@@ -105,13 +109,13 @@ class SimulatedSource:
         return self.first_run + finished - 1 if finished > 0 else None
 
     def available_runs(self, first: int, last: int) -> list[int]:
-        latest = self.latest_run()
+        latest = last if self.open_ended else self.latest_run()
         if latest is None:
             return []
         return list(range(max(first, self.first_run), min(last, latest) + 1))
 
     def read_run(self, run: int) -> RunRecord:
-        latest = self.latest_run()
+        latest = run if self.open_ended else self.latest_run()
         if run < self.first_run or latest is None or run > latest:
             raise SourceError(f"run {run} does not exist in the simulated source (runs {self.first_run}..{latest})")
         rng = np.random.default_rng([self.seed, run])
@@ -188,7 +192,7 @@ class SimulatedSource:
         profile_x = np.exp(-(((axis - cx) / width) ** 2))
         profile_y = np.exp(-(((axis - cy) / width) ** 2))
         amplitude = np.float32(200 + 20 * rng.standard_normal())
-        image = amplitude * np.outer(profile_y, profile_x)
+        image = (amplitude * np.outer(profile_y, profile_x)).astype(np.float32)
         image += rng.standard_normal((size, size), dtype=np.float32) * np.float32(4.0)
         values[CCD] = image
         units[CCD] = "counts"

@@ -94,8 +94,14 @@ def _enable_compression_and_rollups(conn: Connection) -> None:
     )
 
 
+def _create_user_tables(conn: Connection, caps: Capabilities) -> None:
+    tables = [schema.users, schema.dashboards, schema.dashboard_versions]
+    schema.metadata.create_all(conn, tables=tables)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, observables, value tables, ingest jobs and errors", _create_core_tables),
+    Migration(2, "users, dashboards and dashboard versions", _create_user_tables),
 ]
 
 

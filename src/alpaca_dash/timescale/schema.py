@@ -147,3 +147,42 @@ ingest_errors = Table(
 
 #: value tables keyed by (observable_id, run): hypertables on ``run`` under TimescaleDB
 VALUE_TABLES = (scalars, arrays1d, array_stats, arrays2d)
+
+# --- users and dashboards (migration 2) ---
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+dashboards = Table(
+    "dashboards",
+    metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("visibility", Text, nullable=False, server_default="private"),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("spec", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("dashboards_owner", "owner_id"),
+)
+
+#: the last few saved versions of every dashboard, restorable
+dashboard_versions = Table(
+    "dashboard_versions",
+    metadata,
+    Column("dashboard_id", Integer, ForeignKey("dashboards.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("spec", JSONB, nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("dashboard_id", "version"),
+)

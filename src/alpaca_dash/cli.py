@@ -1,0 +1,260 @@
+"""The ``alpaca-dash`` command: demo, serve, follow, ingest, export, and looking at what is stored."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.tree import Tree
+
+from alpaca_dash.config import Settings, SourceKind
+from alpaca_dash.parquet_cache.store import SidecarError
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.observables import UnknownObservable
+from alpaca_dash.run_range import RunRange, RunRangeError, parse_run_range
+from alpaca_dash.sources import SourceError, open_source
+from alpaca_dash.timescale.database import DatabaseUnavailable
+
+app = typer.Typer(help="Alpaca Dashboard: run-monitoring dashboards for AEgIS.", no_args_is_help=True)
+db_app = typer.Typer(help="Create or upgrade the database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXPECTED_ERRORS = (DatabaseUnavailable, SourceError, SidecarError, RunRangeError, UnknownObservable, OSError)
+
+
+def fails_cleanly(command: F) -> F:
+    """Turn the errors a user can cause into one line on stderr and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except EXPECTED_ERRORS as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        err.print(f"[red]error:[/red] bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
+        raise typer.Exit(2) from None
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+RunsOption = Annotated[str, typer.Option("--runs", help="A run or an inclusive range, e.g. 390100-390180.")]
+SourceOption = Annotated[SourceKind | None, typer.Option("--source", help="Source of the runs (default: configured).")]
+PathOption = Annotated[Path | None, typer.Option("--path", help="Folder of run files for --source files.")]
+
+
+@app.command()
+@fails_cleanly
+def ingest(runs: RunsOption, source: SourceOption = None, path: PathOption = None) -> None:
+    """Ingest (or re-ingest) a range of runs now, with a progress bar; each run replaces its stored version."""
+    from alpaca_dash.pipeline import jobs
+    from alpaca_dash.pipeline.ingest import IngestResult, ingest_range
+
+    settings = load_settings(source_path=path)
+    run_range = parse_run_range(runs, max_runs=settings.max_range)
+    run_source = open_source(settings, source, follow=False)
+    access = DataAccess.open(settings)
+    job_id = jobs.create_job(
+        access.db, source=run_source.kind, first_run=run_range.first, last_run=run_range.last, run_here=True
+    )
+    failed: list[IngestResult] = []
+    with _progress() as progress:
+        task = progress.add_task("ingest", total=len(run_range))
+
+        def advance(outcome: IngestResult) -> None:
+            jobs.record_progress(access.db, job_id, outcome)
+            if not outcome.ok:
+                failed.append(outcome)
+            progress.update(task, advance=1, description=f"run {outcome.run}")
+
+        result = ingest_range(
+            access.db, access.store, run_source, run_range.first, run_range.last, job_id=job_id, on_progress=advance
+        )
+        progress.update(task, completed=len(run_range))
+    jobs.finish_job(access.db, job_id, result)
+    console.print(
+        f"{len(result.ingested)} runs ingested, {len(result.failed)} failed, "
+        f"{len(result.missing)} not in the {run_source.kind} source (job {job_id})"
+    )
+    for outcome in failed:
+        err.print(f"run {outcome.run}: {outcome.errors[0][1]}", highlight=False)
+    if result.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+@fails_cleanly
+def export(
+    observable: Annotated[list[str], typer.Option("--observable", "-O", help="Exact observable name (repeatable).")],
+    runs: RunsOption,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Parquet file to write.")],
+) -> None:
+    """Export observables over a run range to Parquet (one row per run), streamed in row groups."""
+    from alpaca_dash.export import export_parquet
+    from alpaca_dash.queries.observables import get_observables
+    from alpaca_dash.queries.runs import list_run_numbers
+
+    settings = load_settings()
+    run_range = parse_run_range(runs, max_runs=settings.max_range)
+    access = DataAccess.open(settings)
+    items = get_observables(access, observable)
+    total = len(list_run_numbers(access, run_range.first, run_range.last))
+    temp = output.with_name(output.name + ".part")
+    with _progress() as progress:
+        task = progress.add_task("export", total=total)
+        summary = export_parquet(
+            access, items, run_range.first, run_range.last, temp, on_runs=lambda n: progress.update(task, advance=n)
+        )
+    temp.replace(output)  # a half-written export never takes the final name
+    console.print(f"wrote {output}: {summary.runs} runs, {summary.columns} columns, {summary.bytes_written:,} bytes")
+
+
+@app.command()
+@fails_cleanly
+def observables(
+    tree: Annotated[bool, typer.Option("--tree", help="Show the hierarchy as a tree.")] = False,
+    search: Annotated[str, typer.Option("--search", "-s", help="Only names containing this text.")] = "",
+) -> None:
+    """List the observables with their kind, dtype, shape and unit."""
+    from alpaca_dash.queries.observables import list_observables
+
+    access = DataAccess.open(load_settings())
+    items = [o for o in list_observables(access) if search.lower() in o.name.lower()]
+    if tree:
+        console.print(_observable_tree(items))
+        return
+    table = Table("name", "kind", "dtype", "shape", "unit", "runs")
+    for o in items:
+        shape = "x".join(map(str, o.shape)) or "-"
+        table.add_row(o.name, o.kind.value, o.dtype, shape, o.unit or "", f"{o.first_run}-{o.last_run}")
+    console.print(table)
+
+
+def _observable_tree(items: list[Any]) -> Tree:
+    root = Tree("observables")
+    nodes: dict[tuple[str, ...], Tree] = {}
+    for item in items:
+        parent = root
+        for depth in range(1, len(item.path)):
+            prefix = item.path[:depth]
+            if prefix not in nodes:
+                nodes[prefix] = parent.add(prefix[-1])
+            parent = nodes[prefix]
+        shape = "x".join(map(str, item.shape)) or "scalar"
+        parent.add(f"{item.path[-1]}  [dim]{item.kind.value} {item.dtype} {shape} {item.unit or ''}[/dim]")
+    return root
+
+
+@app.command("runs")
+@fails_cleanly
+def list_runs_command(limit: Annotated[int, typer.Option(help="How many of the newest runs.")] = 20) -> None:
+    """The newest runs."""
+    from alpaca_dash.queries.runs import list_runs
+
+    access = DataAccess.open(load_settings())
+    table = Table("run", "start", "end", "status", "observables", "errors", "source", "good")
+    for r in list_runs(access, limit=limit):
+        start = r.start.isoformat(timespec="seconds") if r.start else ""
+        end = r.end.isoformat(timespec="seconds") if r.end else ""
+        good = "yes" if r.good else "no"
+        table.add_row(str(r.run), start, end, r.status, str(r.observable_count), str(r.error_count), r.source, good)
+    console.print(table)
+
+
+@app.command()
+@fails_cleanly
+def errors(
+    run: Annotated[int | None, typer.Option(help="Only this run.")] = None,
+    limit: Annotated[int, typer.Option(help="How many of the newest errors.")] = 50,
+) -> None:
+    """Ingest errors: observables that could not be stored, and runs that could not be read."""
+    from alpaca_dash.queries.errors import list_errors
+
+    access = DataAccess.open(load_settings())
+    table = Table("run", "observable", "message", "job", "when")
+    for e in list_errors(access, run=run, limit=limit):
+        when = e.created_at.isoformat(timespec="seconds")
+        table.add_row(str(e.run), e.observable or "(whole run)", e.message, str(e.job_id or ""), when)
+    console.print(table)
+
+
+@app.command()
+@fails_cleanly
+def reconcile(
+    min_age: Annotated[float, typer.Option(help="Only remove orphans older than this many seconds.")] = 3600.0,
+) -> None:
+    """Remove sidecar files that no stored run references (left by interrupted ingests)."""
+    from alpaca_dash.queries.values import referenced_files
+
+    access = DataAccess.open(load_settings())
+    removed = access.store.reconcile(referenced_files(access), min_age_seconds=min_age)
+    for name in removed:
+        console.print(f"removed {name}")
+    console.print(f"{len(removed)} orphaned files removed")
+
+
+@db_app.command("init")
+@fails_cleanly
+def db_init() -> None:
+    """Create the schema (and the TimescaleDB extension where available)."""
+    _migrate()
+
+
+@db_app.command("migrate")
+@fails_cleanly
+def db_migrate() -> None:
+    """Apply pending schema migrations."""
+    _migrate()
+
+
+def _migrate() -> None:
+    from alpaca_dash.timescale.database import Database
+    from alpaca_dash.timescale.migrations import newest_version
+
+    settings = load_settings()
+    db = Database.from_settings(settings)
+    applied = db.migrate(timescale=settings.timescale)
+    console.print(f"applied migrations {applied or 'none'}; schema at version {newest_version()}")
+    console.print(db.capabilities.describe())
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:>14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=not sys.stderr.isatty(),
+    )
+
+
+def main() -> None:
+    from alpaca_dash import serve_commands  # noqa: F401  (registers demo, serve, follow, users)
+
+    app()
+
+
+__all__ = ["RunRange", "app", "main", "time"]

@@ -1,0 +1,107 @@
+"""Parquet export of observables over a run range, streamed in row groups so memory stays bounded.
+
+One row per run. Scalars are typed columns, 1D arrays list columns, 2D arrays list columns of the flattened values
+with a ``<name>#shape`` column beside them; every field carries its kind, dtype and unit as metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from alpaca_dash.domain import Observable, ObservableKind
+from alpaca_dash.queries import values
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.runs import list_run_numbers
+
+DEFAULT_BATCH_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    runs: int
+    columns: int
+    bytes_written: int
+
+
+def export_schema(observables: list[Observable]) -> pa.Schema:
+    fields = [pa.field("run", pa.int32(), nullable=False)]
+    for item in observables:
+        meta = {b"kind": item.kind.value.encode(), b"dtype": item.dtype.encode(), b"unit": (item.unit or "").encode()}
+        value_type = pa.from_numpy_dtype(np.dtype(item.dtype))
+        if item.kind is ObservableKind.SCALAR:
+            fields.append(pa.field(item.name, value_type, metadata=meta))
+            continue
+        fields.append(pa.field(item.name, pa.large_list(value_type), metadata=meta))
+        if item.kind is ObservableKind.ARRAY2D:
+            fields.append(pa.field(item.name + "#shape", pa.list_(pa.int64()), metadata={b"shape_of": item.name.encode()}))
+    return pa.schema(fields)
+
+
+def export_parquet(
+    access: DataAccess,
+    observables: list[Observable],
+    first: int,
+    last: int,
+    out: Path | BinaryIO,
+    *,
+    batch_bytes: int = DEFAULT_BATCH_BYTES,
+    on_runs: Callable[[int], None] | None = None,
+) -> ExportSummary:
+    """Write the observables of every stored run between ``first`` and ``last`` to Parquet.
+
+    :param on_runs: called with the number of runs written after each row group, for progress bars.
+    """
+    schema = export_schema(observables)
+    run_numbers = list_run_numbers(access, first, last)
+    per_run = max(1, sum(_estimated_bytes(item) for item in observables))
+    batch_runs = max(1, min(1000, batch_bytes // per_run))
+    with pq.ParquetWriter(out, schema, compression="zstd") as parquet:
+        for start in range(0, len(run_numbers), batch_runs):
+            chunk = run_numbers[start : start + batch_runs]
+            parquet.write_table(pa.Table.from_batches([_build_batch(access, schema, observables, chunk)]))
+            if on_runs is not None:
+                on_runs(len(chunk))
+    size = out.stat().st_size if isinstance(out, Path) else 0
+    return ExportSummary(len(run_numbers), len(schema), size)
+
+
+def _estimated_bytes(item: Observable) -> int:
+    return int(np.prod(item.shape, dtype=np.int64)) * np.dtype(item.dtype).itemsize if item.shape else 8
+
+
+def _build_batch(
+    access: DataAccess, schema: pa.Schema, observables: list[Observable], run_numbers: list[int]
+) -> pa.RecordBatch:
+    columns: list[pa.Array] = [pa.array(run_numbers, type=pa.int32())]
+    scalar_items = [item for item in observables if item.kind is ObservableKind.SCALAR]
+    scalar_values = values.load_scalar_series(access, scalar_items, run_numbers[0], run_numbers[-1])
+    for item in observables:
+        value_type = pa.from_numpy_dtype(np.dtype(item.dtype))
+        if item.kind is ObservableKind.SCALAR:
+            by_run = scalar_values.get(item.id, {})
+            cells = [by_run.get(run) for run in run_numbers]
+            columns.append(pa.array([None if c is None else c.item() for c in cells], type=value_type))
+            continue
+        arrays = [values.load_value(access, item, run) for run in run_numbers]
+        columns.append(_list_column(arrays, value_type))
+        if item.kind is ObservableKind.ARRAY2D:
+            shapes = [None if a is None else list(a.shape) for a in arrays]
+            columns.append(pa.array(shapes, type=pa.list_(pa.int64())))
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
+def _list_column(arrays: list[np.ndarray[Any, Any] | None], value_type: pa.DataType) -> pa.Array:
+    """A large_list column of flattened arrays; a run without the observable is null."""
+    lengths = np.array([0 if a is None else a.size for a in arrays], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    present = [a.ravel().astype(value_type.to_pandas_dtype(), copy=False) for a in arrays if a is not None]
+    flat = np.concatenate(present) if present else np.array([], dtype=value_type.to_pandas_dtype())
+    mask = pa.array([a is None for a in arrays])
+    return pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), pa.array(flat, type=value_type), mask=mask)

@@ -1,0 +1,31 @@
+"""The handle every read goes through: the database and the Parquet sidecar, opened once from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alpaca_dash.config import Settings
+from alpaca_dash.parquet_cache.store import ParquetStore
+from alpaca_dash.timescale.database import Database
+
+
+@dataclass(frozen=True)
+class DataAccess:
+    """What the read side needs; the web layer holds one and passes it to ``queries.*`` functions."""
+
+    db: Database
+    store: ParquetStore
+    settings: Settings
+
+    @classmethod
+    def open(cls, settings: Settings, *, migrate: bool = True) -> DataAccess:
+        """Connect (starting the embedded database if none is configured) and bring the schema up to date."""
+        db = Database.from_settings(settings)
+        if migrate:
+            db.migrate(timescale=settings.timescale)
+        else:
+            db.check_schema()
+        return cls(db, ParquetStore(settings.parquet_root), settings)
+
+    def close(self) -> None:
+        self.db.dispose()

@@ -1,0 +1,29 @@
+"""Ingest errors: what could not be stored, per run and observable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.timescale.schema import ingest_errors
+
+
+@dataclass(frozen=True)
+class IngestError:
+    run: int
+    observable: str
+    message: str
+    job_id: int | None
+    created_at: datetime
+
+
+def list_errors(access: DataAccess, *, run: int | None = None, limit: int = 100) -> list[IngestError]:
+    """The newest errors first; an empty observable means the whole run failed."""
+    query = select(ingest_errors).order_by(ingest_errors.c.id.desc()).limit(limit)
+    if run is not None:
+        query = query.where(ingest_errors.c.run == run)
+    with access.db.begin() as conn:
+        return [IngestError(r.run, r.observable, r.message, r.job_id, r.created_at) for r in conn.execute(query)]

@@ -1,0 +1,82 @@
+"""The observable registry: listing, lookup by exact name, and the hierarchy tree for pickers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Row, select
+
+from alpaca_dash.domain import Observable, ObservableKind
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.timescale.schema import observables
+
+
+class UnknownObservable(LookupError):
+    """No observable has that exact name."""
+
+
+def _to_observable(row: Row[Any]) -> Observable:
+    return Observable(
+        id=row.id,
+        name=row.name,
+        path=tuple(row.path),
+        kind=ObservableKind(row.kind),
+        dtype=row.dtype,
+        shape=tuple(row.shape),
+        unit=row.unit,
+        first_run=row.first_run,
+        last_run=row.last_run,
+    )
+
+
+def list_observables(access: DataAccess, *, kind: ObservableKind | None = None) -> list[Observable]:
+    """Every observable, ordered by name."""
+    query = select(observables).order_by(observables.c.name)
+    if kind is not None:
+        query = query.where(observables.c.kind == kind.value)
+    with access.db.begin() as conn:
+        return [_to_observable(row) for row in conn.execute(query)]
+
+
+def get_observables(access: DataAccess, names: Sequence[str]) -> list[Observable]:
+    """The observables with these exact names, in the order asked.
+
+    :raises UnknownObservable: naming every name that is not registered.
+    """
+    with access.db.begin() as conn:
+        rows = conn.execute(select(observables).where(observables.c.name.in_(list(names))))
+        found = {row.name: _to_observable(row) for row in rows}
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise UnknownObservable("unknown observable: " + ", ".join(repr(n) for n in missing))
+    return [found[name] for name in names]
+
+
+def build_tree(items: Iterable[Observable]) -> list[dict[str, Any]]:
+    """Nested nodes ``{id, label, children}`` by hierarchy; a leaf's id is the exact name and it carries
+    ``kind``, ``dtype``, ``shape`` and ``unit``."""
+    root: dict[str, Any] = {"children": {}}
+    for item in items:
+        node = root
+        for depth, part in enumerate(item.path[:-1]):
+            key = "\x00".join(item.path[: depth + 1])
+            node = node["children"].setdefault(part, {"id": "group:" + key, "label": part, "children": {}})
+        node["children"][item.path[-1] + "\x01leaf"] = {
+            "id": item.name,
+            "label": item.path[-1],
+            "kind": item.kind.value,
+            "dtype": item.dtype,
+            "shape": list(item.shape),
+            "unit": item.unit or "",
+        }
+    return _listify(root["children"])
+
+
+def _listify(children: dict[str, Any]) -> list[dict[str, Any]]:
+    nodes = []
+    for node in children.values():
+        if "children" in node:
+            node = {**node, "children": _listify(node["children"])}
+        nodes.append(node)
+    return sorted(nodes, key=lambda n: ("children" not in n, n["label"].lower()))

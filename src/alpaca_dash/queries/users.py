@@ -1,0 +1,136 @@
+"""Local accounts: argon2 password hashes and the roles viewer, editor and admin."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.timescale.schema import users
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+MIN_PASSWORD_LENGTH = 8
+
+_hasher = PasswordHasher()
+#: verified against when the name is unknown, so a wrong name costs as long as a wrong password
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+
+class UserError(ValueError):
+    """A user cannot be created or changed: bad name, short password, unknown role, or the name is taken."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    role: Role
+    disabled: bool
+    created_at: datetime
+
+    @property
+    def can_edit(self) -> bool:
+        """Editors and admins may create and change their dashboards; viewers only look."""
+        return self.role in (Role.EDITOR, Role.ADMIN)
+
+
+def _to_user(row: Row[Any]) -> User:
+    return User(row.id, row.name, Role(row.role), row.disabled, row.created_at)
+
+
+def _columns() -> tuple[Any, ...]:
+    return (users.c.id, users.c.name, users.c.role, users.c.disabled, users.c.created_at)
+
+
+def create_user(access: DataAccess, name: str, password: str, role: Role | str = Role.VIEWER) -> User:
+    """Create a local account.
+
+    :raises UserError: when the name is not 1-64 letters, digits or ``._@-``, the password is shorter than
+        8 characters, the role is unknown, or the name is taken.
+    """
+    if not NAME_PATTERN.fullmatch(name):
+        raise UserError(f"invalid user name {name!r}: use 1-64 letters, digits, '.', '_', '@' or '-'")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise UserError(f"unknown role {role!r}: use viewer, editor or admin") from None
+    statement = (
+        insert(users).values(name=name, password_hash=_hasher.hash(password), role=role.value).returning(*_columns())
+    )
+    try:
+        with access.db.begin() as conn:
+            return _to_user(conn.execute(statement).one())
+    except IntegrityError:
+        raise UserError(f"a user named {name!r} already exists") from None
+
+
+def authenticate(access: DataAccess, name: str, password: str) -> User | None:
+    """The user if the name and password match an enabled account, else None."""
+    with access.db.begin() as conn:
+        row = conn.execute(select(*_columns(), users.c.password_hash).where(users.c.name == name)).first()
+    stored = _DUMMY_HASH if row is None else row.password_hash
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None or row.disabled:
+        return None
+    if _hasher.check_needs_rehash(stored):
+        _store_hash(access, row.id, _hasher.hash(password))
+    return _to_user(row)
+
+
+def _store_hash(access: DataAccess, user_id: int, password_hash: str) -> None:
+    with access.db.begin() as conn:
+        conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+
+def set_password(access: DataAccess, name: str, password: str) -> None:
+    """:raises UserError: when the password is too short or no such user exists."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    with access.db.begin() as conn:
+        result = conn.execute(update(users).where(users.c.name == name).values(password_hash=_hasher.hash(password)))
+    if result.rowcount == 0:
+        raise UserError(f"no user named {name!r}")
+
+
+def get_user(access: DataAccess, user_id: int) -> User | None:
+    with access.db.begin() as conn:
+        row = conn.execute(select(*_columns()).where(users.c.id == user_id)).first()
+    return None if row is None else _to_user(row)
+
+
+def find_user(access: DataAccess, name: str) -> User | None:
+    with access.db.begin() as conn:
+        row = conn.execute(select(*_columns()).where(users.c.name == name)).first()
+    return None if row is None else _to_user(row)
+
+
+def list_users(access: DataAccess) -> list[User]:
+    with access.db.begin() as conn:
+        return [_to_user(row) for row in conn.execute(select(*_columns()).order_by(users.c.name))]
+
+
+def set_disabled(access: DataAccess, name: str, disabled: bool) -> None:
+    """Disable or enable an account; a disabled account cannot log in. :raises UserError: no such user."""
+    with access.db.begin() as conn:
+        result = conn.execute(update(users).where(users.c.name == name).values(disabled=disabled))
+    if result.rowcount == 0:
+        raise UserError(f"no user named {name!r}")

@@ -1,0 +1,98 @@
+"""One run's values, exactly as they were ingested: dtype, shape and bytes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from alpaca_dash.domain import SUPPORTED_DTYPES, ArrayStats, Observable, ObservableKind
+from alpaca_dash.parquet_cache.store import StoredArray
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.timescale.schema import array_stats, arrays1d, arrays2d, scalars
+
+
+def load_value(access: DataAccess, observable: Observable, run: int) -> np.ndarray[Any, Any] | None:
+    """The value of ``observable`` in ``run`` (a 0-d array for scalars), or None when the run has none.
+
+    :raises SidecarError: when a 2D array's file is missing or fails its checksum.
+    """
+    if observable.kind is ObservableKind.SCALAR:
+        return load_scalars(access, [observable], run).get(observable.id)
+    if observable.kind is ObservableKind.ARRAY1D:
+        return _load_array1d(access, observable.id, run)
+    ref = _load_ref(access, observable.id, run)
+    return None if ref is None else access.store.read(ref)
+
+
+def load_scalars(access: DataAccess, items: list[Observable], run: int) -> dict[int, np.ndarray[Any, Any]]:
+    """Scalar values of one run by observable id, each with its original dtype."""
+    ids = [item.id for item in items]
+    query = select(scalars.c.observable_id, scalars.c.value, scalars.c.dtype, scalars.c.exact).where(
+        scalars.c.run == run, scalars.c.observable_id.in_(ids)
+    )
+    with access.db.begin() as conn:
+        rows = conn.execute(query).all()
+    return {row.observable_id: _scalar(row.value, row.dtype, row.exact) for row in rows}
+
+
+def _scalar(value: float, code: int, exact: bytes | None) -> np.ndarray[Any, Any]:
+    dtype = np.dtype(SUPPORTED_DTYPES[code]).newbyteorder("<")
+    if exact is not None:
+        return np.frombuffer(exact, dtype=dtype).reshape(())
+    if dtype.kind in "iub":
+        return np.array(int(value), dtype=dtype)
+    return np.array(value, dtype=np.float64).astype(dtype)
+
+
+def _load_array1d(access: DataAccess, observable_id: int, run: int) -> np.ndarray[Any, Any] | None:
+    query = select(arrays1d.c.dtype, arrays1d.c.shape, arrays1d.c.data).where(
+        arrays1d.c.run == run, arrays1d.c.observable_id == observable_id
+    )
+    with access.db.begin() as conn:
+        row = conn.execute(query).first()
+    if row is None:
+        return None
+    return np.frombuffer(row.data, dtype=np.dtype(row.dtype).newbyteorder("<")).reshape(tuple(row.shape))
+
+
+def _load_ref(access: DataAccess, observable_id: int, run: int) -> StoredArray | None:
+    query = select(arrays2d).where(arrays2d.c.run == run, arrays2d.c.observable_id == observable_id)
+    with access.db.begin() as conn:
+        row = conn.execute(query).first()
+    if row is None:
+        return None
+    return StoredArray(row.file, row.column_name, row.dtype, tuple(row.shape), row.nbytes, row.checksum)
+
+
+def load_stats(access: DataAccess, observable: Observable, run: int) -> ArrayStats | None:
+    """The per-run statistics of an array observable, or None."""
+    query = select(array_stats).where(array_stats.c.run == run, array_stats.c.observable_id == observable.id)
+    with access.db.begin() as conn:
+        row = conn.execute(query).first()
+    if row is None:
+        return None
+    return ArrayStats(row.min, row.max, row.mean, row.std, row.sum, row.count, row.nan_count)
+
+
+def referenced_files(access: DataAccess) -> set[str]:
+    """Every sidecar file a committed row points to (for reconcile)."""
+    with access.db.begin() as conn:
+        return {row[0] for row in conn.execute(select(arrays2d.c.file).distinct())}
+
+
+def load_scalar_series(
+    access: DataAccess, items: list[Observable], first: int, last: int
+) -> dict[int, dict[int, np.ndarray[Any, Any]]]:
+    """Scalar values over a run range: observable id to run to value, each with its original dtype."""
+    if not items:
+        return {}
+    query = select(scalars.c.observable_id, scalars.c.run, scalars.c.value, scalars.c.dtype, scalars.c.exact).where(
+        scalars.c.observable_id.in_([item.id for item in items]), scalars.c.run.between(first, last)
+    )
+    series: dict[int, dict[int, np.ndarray[Any, Any]]] = {}
+    with access.db.begin() as conn:
+        for row in conn.execute(query):
+            series.setdefault(row.observable_id, {})[row.run] = _scalar(row.value, row.dtype, row.exact)
+    return series

@@ -1,0 +1,54 @@
+"""Run ranges as users type them: ``390100-390180`` or a single ``390123``, bounded."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_RANGE = re.compile(r"^\s*(\d+)\s*(?:(?:-|\.\.|:)\s*(\d+))?\s*$")
+
+
+class RunRangeError(ValueError):
+    """A run range that is malformed, reversed, or larger than allowed."""
+
+
+@dataclass(frozen=True)
+class RunRange:
+    first: int
+    last: int
+
+    def __len__(self) -> int:
+        return self.last - self.first + 1
+
+    def __str__(self) -> str:
+        return f"{self.first}-{self.last}"
+
+
+def parse_run_range(text: str, *, max_runs: int) -> RunRange:
+    """Parse ``A-B`` (also ``A..B`` or ``A:B``) or ``A``.
+
+    :raises RunRangeError: when the text is not a range of non-negative integers, is reversed, or spans more than
+        ``max_runs`` runs.
+    """
+    match = _RANGE.match(text)
+    if match is None:
+        raise RunRangeError(f"bad run range {text!r}: expected A-B or a single run number, e.g. 390100-390180")
+    first = int(match.group(1))
+    last = int(match.group(2)) if match.group(2) is not None else first
+    return check_run_range(first, last, max_runs=max_runs)
+
+
+def check_run_range(first: int, last: int, *, max_runs: int) -> RunRange:
+    """:raises RunRangeError: for a negative, reversed or too large range."""
+    if first < 0 or last < 0:
+        raise RunRangeError("run numbers cannot be negative")
+    if last >= 2**31:
+        raise RunRangeError(f"run {last} is beyond the largest run number {2**31 - 1}")
+    if last < first:
+        raise RunRangeError(f"reversed run range {first}-{last}: the first run must not be after the last")
+    if last - first + 1 > max_runs:
+        raise RunRangeError(
+            f"run range {first}-{last} spans {last - first + 1} runs, more than the limit of {max_runs} "
+            "(ALPACA_DASH_MAX_RANGE)"
+        )
+    return RunRange(first, last)

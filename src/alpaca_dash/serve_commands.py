@@ -1,0 +1,125 @@
+"""Long-running commands (demo, serve, follow) and account management, registered on the CLI app."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from alpaca_dash.cli import app, console, fails_cleanly, load_settings
+from alpaca_dash.config import Settings
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.sources import open_source
+
+users_app = typer.Typer(help="Local accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+DEMO_USER = "demo"
+DEMO_PASSWORD = "alpaca-demo"
+
+
+def start_scheduler(settings: Settings, access: DataAccess, *, follow: bool) -> object:
+    """Start the ingest scheduler in this process: following the configured source, and running queued jobs."""
+    from alpaca_dash.pipeline.scheduler import IngestScheduler
+
+    follow_source = open_source(settings, follow=True) if follow else None
+    scheduler = IngestScheduler(
+        access.db,
+        access.store,
+        follow_source,
+        lambda kind: open_source(settings, kind, follow=False),  # type: ignore[arg-type]
+        follow_interval=settings.follow_interval,
+    )
+    scheduler.start()
+    return scheduler
+
+
+@app.command()
+@fails_cleanly
+def demo(
+    port: Annotated[int | None, typer.Option(help="Port of the dashboard.")] = None,
+) -> None:
+    """Everything at once: embedded PostgreSQL (unless a URL is set), simulated runs arriving, and the dashboard."""
+    from alpaca_dash.queries import users
+    from alpaca_dash.web.app import serve
+
+    settings = load_settings(port=port, source="simulated")
+    access = DataAccess.open(settings)
+    if users.find_user(access, DEMO_USER) is None:
+        users.create_user(access, DEMO_USER, DEMO_PASSWORD, users.Role.EDITOR)
+    else:
+        users.set_password(access, DEMO_USER, DEMO_PASSWORD)
+    start_scheduler(settings, access, follow=True)
+    console.print(
+        f"\n[bold]Alpaca Dashboard[/bold] on [link]http://{settings.host}:{settings.port}/[/link]\n"
+        f"  login: [bold]{DEMO_USER}[/bold] / [bold]{DEMO_PASSWORD}[/bold]\n"
+        f"  database: {access.db.capabilities.describe()}\n"
+        f"  a simulated run finishes every {settings.simulated_run_seconds:g} s; Ctrl-C stops\n"
+    )
+    serve(settings, access)
+
+
+@app.command("serve")
+@fails_cleanly
+def serve_command(
+    follow: Annotated[bool, typer.Option(help="Also follow the source and run ingest jobs in this process.")] = True,
+) -> None:
+    """Serve the dashboard (and, by default, the ingest scheduler in the same process)."""
+    from alpaca_dash.web.app import serve
+
+    settings = load_settings()
+    access = DataAccess.open(settings)
+    start_scheduler(settings, access, follow=follow)
+    console.print(f"Alpaca Dashboard on http://{settings.host}:{settings.port}/")
+    serve(settings, access)
+
+
+@app.command()
+@fails_cleanly
+def follow() -> None:
+    """Only ingest: follow the newest runs and run queued jobs (the worker of a scaled-out deployment)."""
+    settings = load_settings()
+    access = DataAccess.open(settings)
+    scheduler = start_scheduler(settings, access, follow=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    console.print(f"following the {settings.source} source every {settings.follow_interval:g} s; Ctrl-C stops")
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    scheduler.shutdown()  # type: ignore[attr-defined]
+
+
+@users_app.command("add")
+@fails_cleanly
+def users_add(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option(help="viewer, editor or admin.")] = "viewer",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")
+    ] = "",
+) -> None:
+    """Create a local account."""
+    from alpaca_dash.queries import users
+
+    access = DataAccess.open(load_settings())
+    try:
+        user = users.create_user(access, name, password, role)
+    except users.UserError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"created {user.role.value} {user.name}")
+
+
+@users_app.command("list")
+@fails_cleanly
+def users_list() -> None:
+    """List local accounts."""
+    from alpaca_dash.queries import users
+
+    access = DataAccess.open(load_settings())
+    for user in users.list_users(access):
+        console.print(f"{user.name}\t{user.role.value}\t{'disabled' if user.disabled else ''}")
