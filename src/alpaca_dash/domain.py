@@ -148,9 +148,10 @@ def compute_stats(array: np.ndarray[Any, Any]) -> ArrayStats:
         return ArrayStats(nan, nan, nan, nan, 0.0, 0, nan_count)
     if values.dtype == np.bool_:
         values = values.view(np.uint8)
-    total = float(values.sum(dtype=np.float64))
-    mean = total / count
+    # sums of huge floats overflow to inf and inf - inf is NaN: that is the honest answer, not an error
     with np.errstate(invalid="ignore", over="ignore"):
+        total = float(values.sum(dtype=np.float64))
+        mean = total / count
         std = float(np.sqrt(np.mean(np.square(values - mean, dtype=np.float64)))) if np.isfinite(mean) else float("nan")
     return ArrayStats(
         min=float(values.min()),

@@ -8,6 +8,7 @@ final name; the database row that references a file is committed only after the 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -90,7 +91,8 @@ class ParquetStore:
                 _fsync_file(temp)
             os.replace(temp, final)
         except OSError as exc:
-            temp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # the folder itself may be what failed
+                temp.unlink(missing_ok=True)
             raise SidecarError(f"cannot write 2D arrays of run {run} under {self.root}: {exc}") from exc
         return stored
 

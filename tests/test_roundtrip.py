@@ -1,0 +1,84 @@
+"""Every supported dtype and rank comes back with the same dtype, shape and bytes; NaN and infinities included."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from alpaca_dash.domain import SUPPORTED_DTYPES, RunRecord
+from alpaca_dash.parquet_cache.store import ParquetStore
+from alpaca_dash.pipeline.ingest import ingest_run
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.observables import get_observables
+from alpaca_dash.queries.values import load_value
+from alpaca_dash.timescale.database import Database
+
+from memory_source import MemorySource
+
+pytestmark = pytest.mark.both_backends
+
+
+def arrays_of(dtype: str) -> st.SearchStrategy[np.ndarray[Any, Any]]:
+    elements = None
+    if dtype.startswith("float"):
+        elements = st.floats(allow_nan=True, allow_infinity=True, width=np.dtype(dtype).itemsize * 8)
+    shapes = st.one_of(
+        st.just(()),
+        hnp.array_shapes(min_dims=1, max_dims=1, min_side=0, max_side=50),
+        hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=12),
+    )
+    return hnp.arrays(np.dtype(dtype), shapes, elements=elements)
+
+
+@st.composite
+def run_values(draw: st.DrawFn) -> dict[str, np.ndarray[Any, Any]]:
+    """A run of 1 to 6 observables of any supported dtype and rank 0, 1 or 2."""
+    dtypes = draw(st.lists(st.sampled_from(SUPPORTED_DTYPES), min_size=1, max_size=6))
+    return {f"Rt*{dtype}*[unit] value {i}": draw(arrays_of(dtype)) for i, dtype in enumerate(dtypes)}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=run_values())
+def test_values_round_trip_exactly(db: Database, store: ParquetStore, values: dict[str, Any]) -> None:
+    run = next(RUNS)
+    record = RunRecord(run, None, None, values)
+    access = DataAccess(db, store, None)  # type: ignore[arg-type]
+    result = ingest_run(db, store, MemorySource({run: record}), run)
+    assert result.ok and result.errors == []
+    items = get_observables(access, list(record.values))
+    for item in items:
+        expected = record.values[item.name]
+        got = load_value(access, item, run)
+        assert got is not None
+        assert got.dtype == expected.dtype, item.name
+        assert got.shape == expected.shape, item.name
+        assert got.tobytes() == expected.tobytes(), item.name
+
+
+RUNS = itertools.count(1)
+
+
+def test_extreme_integers_and_special_floats(db: Database, store: ParquetStore) -> None:
+    values = {
+        "X*u64max": np.uint64(2**64 - 1),
+        "X*i64min": np.int64(-(2**63)),
+        "X*i64big": np.int64(2**53 + 1),
+        "X*nan": np.float64("nan"),
+        "X*neg_inf": np.float32("-inf"),
+        "X*f16": np.float16(65504),
+        "X*true": np.bool_(True),
+        "X*python_int": 7,
+        "X*python_float": 0.1,
+    }
+    access = DataAccess(db, store, None)  # type: ignore[arg-type]
+    ingest_run(db, store, MemorySource({5: RunRecord(5, None, None, values)}), 5)
+    for item in get_observables(access, list(values)):
+        expected = np.asarray(values[item.name])
+        got = load_value(access, item, 5)
+        assert got is not None and got.dtype == expected.dtype and got.tobytes() == expected.tobytes(), item.name
