@@ -447,6 +447,8 @@ cmd_up() {
             url_for "$port" >&3
             return 0
         fi
+        port_in_use "$port" &&
+            die "port $port on 127.0.0.1 is already taken by another program; pick another with TIMESCALE_PORT=..."
         log "running on port $(configured_port) but $port was asked for: restarting"
         stop_cluster || die "could not stop the running cluster"
     fi

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.tree import Tree
 
-from alpaca_dash.config import Settings, SourceKind
+from alpaca_dash.config import Settings, SourceKind, describe_settings
 from alpaca_dash.parquet_cache.store import SidecarError
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import UnknownObservable
@@ -238,6 +239,18 @@ def _migrate() -> None:
     applied = db.migrate(timescale=settings.timescale)
     console.print(f"applied migrations {applied or 'none'}; schema at version {newest_version()}")
     console.print(db.capabilities.describe())
+
+
+@app.command("config")
+def show_config() -> None:
+    """Show every setting: its environment variable, its value here, and what it is for."""
+    settings = load_settings()
+    table = Table("variable", "value", "help")
+    for env, _default, help_text in describe_settings():
+        value = getattr(settings, env.removeprefix("ALPACA_DASH_").lower())
+        shown = "***" if "SECRET" in env and value else re.sub(r"://([^:/@]+):[^@]+@", r"://\1:***@", str(value))
+        table.add_row(env, shown, help_text)
+    console.print(table)
 
 
 def _progress() -> Progress:

@@ -75,6 +75,7 @@ def describe_settings() -> list[tuple[str, str, str]]:
     """(environment variable, default, help) for every setting, for the README and ``--help``."""
     rows = []
     for name, field in Settings.model_fields.items():
-        default = "" if field.default is None else str(field.default)
+        value = field.get_default(call_default_factory=True)
+        default = "" if value is None else str(value)
         rows.append((f"ALPACA_DASH_{name.upper()}", default, field.description or ""))
     return rows

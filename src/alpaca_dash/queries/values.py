@@ -73,7 +73,8 @@ def load_stats(access: DataAccess, observable: Observable, run: int) -> ArraySta
         row = conn.execute(query).first()
     if row is None:
         return None
-    return ArrayStats(row.min, row.max, row.mean, row.std, row.sum, row.count, row.nan_count)
+    m = row._mapping  # 'count' would be the Row tuple's own method
+    return ArrayStats(m["min"], m["max"], m["mean"], m["std"], m["sum"], m["count"], m["nan_count"])
 
 
 def referenced_files(access: DataAccess) -> set[str]:

@@ -43,7 +43,7 @@ _BATMAN_GROUPS: tuple[tuple[str, str, int], ...] = (
 
 def _batman_parameters() -> list[tuple[str, str, str]]:
     """(name, unit, dtype) of the ~330 control-system parameters."""
-    params = []
+    params: list[tuple[str, str, str]] = []
     for pattern, unit, count in _BATMAN_GROUPS:
         dtype = "bool" if pattern.endswith("enabled") else "int64" if pattern.endswith("count") else "float64"
         params.extend((f"Batman*acq_0*{pattern.format(i=i)}", unit, dtype) for i in range(count))

