@@ -1,0 +1,99 @@
+"""Observables across runs: a scalar, or a statistic of an array, per run; and one observable against another."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from sqlalchemy import select
+
+from alpaca_dash.domain import Observable, ObservableKind
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.timescale.reader import copy_columns
+from alpaca_dash.timescale.schema import runs
+
+Statistic = Literal["min", "max", "mean", "std", "sum", "count", "nan_count"]
+STATISTICS: tuple[Statistic, ...] = ("sum", "mean", "max", "min", "std", "count", "nan_count")
+
+Array = np.ndarray[Any, Any]
+
+
+class TrendError(ValueError):
+    """A trend that cannot be drawn: a statistic of a scalar, or a value of an array."""
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One value per run, ascending by run; ``good`` is False for runs users marked bad."""
+
+    observable: Observable
+    statistic: Statistic | None
+    runs: Array
+    values: Array
+    good: Array
+
+    def __len__(self) -> int:
+        return int(self.runs.size)
+
+
+def load_trend(
+    access: DataAccess, observable: Observable, first: int, last: int, *, statistic: Statistic | None = None
+) -> Trend:
+    """The scalar's value, or the array's ``statistic``, for every stored run between ``first`` and ``last``.
+
+    :raises TrendError: for a statistic of a scalar, or an array without a statistic.
+    """
+    if observable.kind is ObservableKind.SCALAR:
+        if statistic is not None:
+            raise TrendError(f"{observable.name} is a scalar: it has no {statistic}")
+        query = "SELECT run, value FROM scalars WHERE observable_id = %s AND run BETWEEN %s AND %s ORDER BY run"
+    else:
+        if statistic not in STATISTICS:
+            raise TrendError(f"{observable.name} is an array: choose one of {', '.join(STATISTICS)}")
+        column = f"coalesce({statistic}::float8, 'NaN')"  # statistic is one of the names above, never user text
+        query = f"SELECT run, {column} FROM array_stats WHERE observable_id = %s AND run BETWEEN %s AND %s ORDER BY run"
+    with access.db.begin() as conn:
+        raw = conn.connection.driver_connection
+        run_numbers, values = copy_columns(raw, query, (observable.id, first, last), ["int4", "float8"])  # type: ignore[arg-type]
+        bad = conn.execute(select(runs.c.run).where(runs.c.run.between(first, last), ~runs.c.good)).scalars().all()
+    good = ~np.isin(run_numbers, np.asarray(bad, dtype=np.int32))
+    return Trend(observable, statistic, run_numbers, values, good)
+
+
+def load_run_times(access: DataAccess, run_numbers: Array) -> Array:
+    """Start times (numpy datetime64[us], NaT where unknown) of the given runs, for a time x axis."""
+    if run_numbers.size == 0:
+        return np.array([], dtype="datetime64[us]")
+    query = (
+        "SELECT run, coalesce((extract(epoch FROM start_time) * 1e6)::int8, -9223372036854775808) FROM runs "
+        "WHERE run BETWEEN %s AND %s ORDER BY run"
+    )
+    with access.db.begin() as conn:
+        raw = conn.connection.driver_connection
+        stored, micros = copy_columns(raw, query, (int(run_numbers[0]), int(run_numbers[-1])), ["int4", "int8"])  # type: ignore[arg-type]
+    # NULL start times arrive as int64's minimum, which is exactly datetime64's NaT
+    times = np.full(run_numbers.size, np.datetime64("NaT", "us"))
+    position = np.searchsorted(stored, run_numbers)
+    hit = position < stored.size
+    hit[hit] = stored[position[hit]] == run_numbers[hit]
+    times[hit] = micros[position[hit]].view("datetime64[us]")
+    return times
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """Two trends on their common runs: ``x`` against ``y``, labelled by run."""
+
+    x: Trend
+    y: Trend
+    runs: Array
+    x_values: Array
+    y_values: Array
+    good: Array
+
+
+def correlate(x: Trend, y: Trend) -> Correlation:
+    """Pair the values of two trends run by run; runs missing from either side are left out."""
+    common, ix, iy = np.intersect1d(x.runs, y.runs, assume_unique=True, return_indices=True)
+    return Correlation(x, y, common, x.values[ix], y.values[iy], x.good[ix] & y.good[iy])
