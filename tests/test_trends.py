@@ -65,3 +65,21 @@ def test_run_times_for_a_time_axis(access: DataAccess) -> None:
     assert times[0] == np.datetime64(1700000100, "s")
     assert np.isnat(times[1]) and np.isnat(times[3])
     assert times[2] == np.datetime64(1700000102, "s")
+
+
+def test_sql_views_answer_by_observable_name(access: DataAccess) -> None:
+    with access.db.begin() as conn:
+        rows = conn.execute(
+            text("SELECT run, value, good FROM scalar_values WHERE observable = 'Beam*offset' ORDER BY run")
+        ).all()
+        sums = conn.execute(
+            text("SELECT run, sum FROM array_statistics WHERE observable = 'Cam*img' AND run = 105")
+        ).all()
+        tree = conn.execute(text("SELECT hierarchy, kind FROM observable_tree WHERE name = 'Cam*img'")).one()
+    assert [(r.run, r.value, r.good) for r in rows][:3] == [
+        (100, -100.0, True),
+        (102, -102.0, True),
+        (104, -104.0, False),
+    ]
+    assert sums == [(105, 630.0)]
+    assert tuple(tree) == ("Cam / img", "array2d")

@@ -99,9 +99,36 @@ def _create_user_tables(conn: Connection, caps: Capabilities) -> None:
     schema.metadata.create_all(conn, tables=tables)
 
 
+def _create_sql_views(conn: Connection, caps: Capabilities) -> None:
+    """Views by observable name for Grafana and psql users (documented in docs/sql-views.md)."""
+    conn.execute(
+        text(
+            "CREATE OR REPLACE VIEW scalar_values AS "
+            "SELECT s.run, o.name AS observable, s.value, r.start_time, r.end_time, r.good "
+            "FROM scalars s JOIN observables o ON o.id = s.observable_id JOIN runs r ON r.run = s.run"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE OR REPLACE VIEW array_statistics AS "
+            "SELECT a.run, o.name AS observable, o.kind, a.min, a.max, a.mean, a.std, a.sum, a.count, a.nan_count, "
+            "r.start_time, r.end_time, r.good "
+            "FROM array_stats a JOIN observables o ON o.id = a.observable_id JOIN runs r ON r.run = a.run"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE OR REPLACE VIEW observable_tree AS "
+            "SELECT name, array_to_string(path, ' / ') AS hierarchy, kind, dtype, shape, unit, first_run, last_run "
+            "FROM observables"
+        )
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, observables, value tables, ingest jobs and errors", _create_core_tables),
     Migration(2, "users, dashboards and dashboard versions", _create_user_tables),
+    Migration(3, "SQL views by observable name for Grafana and psql", _create_sql_views),
 ]
 
 
