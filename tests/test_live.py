@@ -1,0 +1,45 @@
+"""Committed runs reach in-process subscribers through LISTEN/NOTIFY, without polling."""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Iterator
+
+import pytest
+
+from alpaca_dash.parquet_cache.store import ParquetStore
+from alpaca_dash.pipeline.ingest import ingest_run
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.live import RunListener
+from alpaca_dash.sources.simulated import SimulatedSource
+from alpaca_dash.timescale.database import Database
+
+
+@pytest.fixture
+def listener(db: Database, store: ParquetStore) -> Iterator[RunListener]:
+    listener = RunListener(DataAccess(db, store, None), timeout=0.2)  # type: ignore[arg-type]
+    listener.start()
+    assert listener.connected.wait(10)
+    yield listener
+    listener.stop()
+
+
+def test_subscribers_hear_each_committed_run(
+    listener: RunListener, db: Database, store: ParquetStore, simulated: SimulatedSource
+) -> None:
+    heard: queue.Queue[int] = queue.Queue()
+    also: queue.Queue[int] = queue.Queue()
+
+    def broken(run: int) -> None:
+        raise RuntimeError("a subscriber that fails")
+
+    listener.subscribe(broken)
+    listener.subscribe(heard.put)
+    unsubscribe = listener.subscribe(also.put)
+    ingest_run(db, store, simulated, 390001)
+    assert heard.get(timeout=10) == 390001 and also.get(timeout=10) == 390001
+    unsubscribe()
+    assert listener.subscriber_count == 2
+    ingest_run(db, store, simulated, 390002)
+    assert heard.get(timeout=10) == 390002
+    assert also.empty()
