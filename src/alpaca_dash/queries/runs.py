@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, select, update
 
 from alpaca_dash.domain import Run
 from alpaca_dash.queries.access import DataAccess
@@ -27,11 +28,41 @@ def _to_run(row: Row[Any]) -> Run:
     )
 
 
-def list_runs(access: DataAccess, *, limit: int = 50, before: int | None = None) -> list[Run]:
-    """The newest runs first, at most ``limit``, optionally only those below run ``before``."""
+@dataclass(frozen=True)
+class RunFilter:
+    """What the runs table shows; every field left at its default filters nothing."""
+
+    first: int | None = None
+    last: int | None = None
+    good: bool | None = None
+    status: str | None = None
+    tag: str | None = None
+    text: str = ""
+    with_errors: bool = False
+
+
+def list_runs(
+    access: DataAccess, *, limit: int = 50, before: int | None = None, where: RunFilter | None = None
+) -> list[Run]:
+    """The newest runs first, at most ``limit``, optionally only those below run ``before`` and matching ``where``."""
     query = select(runs).order_by(runs.c.run.desc()).limit(limit)
     if before is not None:
         query = query.where(runs.c.run < before)
+    f = where or RunFilter()
+    if f.first is not None:
+        query = query.where(runs.c.run >= f.first)
+    if f.last is not None:
+        query = query.where(runs.c.run <= f.last)
+    if f.good is not None:
+        query = query.where(runs.c.good == f.good)
+    if f.status:
+        query = query.where(runs.c.status == f.status)
+    if f.tag:
+        query = query.where(runs.c.tags.contains([f.tag]))
+    if f.text:
+        query = query.where(runs.c.comment.ilike("%" + _escape_like(f.text) + "%", escape="\\"))
+    if f.with_errors:
+        query = query.where(runs.c.error_count > 0)
     with access.db.begin() as conn:
         return [_to_run(row) for row in conn.execute(query)]
 
@@ -72,3 +103,50 @@ def list_run_numbers(access: DataAccess, first: int, last: int) -> list[int]:
     )
     with access.db.begin() as conn:
         return [int(value) for value in conn.execute(query).scalars()]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+MAX_COMMENT = 2000
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 40
+
+
+class RunEditError(ValueError):
+    """A run edit that is refused: unknown run, or a comment or tags out of bounds."""
+
+
+def update_run_meta(
+    access: DataAccess,
+    run: int,
+    *,
+    comment: str | None = None,
+    tags: list[str] | None = None,
+    good: bool | None = None,
+) -> Run:
+    """Change what users own of a run: its comment, tags and good/bad flag (ingest never overwrites these).
+
+    :raises RunEditError: when the run does not exist or the comment or tags are too long.
+    """
+    values: dict[str, Any] = {}
+    if comment is not None:
+        if len(comment) > MAX_COMMENT:
+            raise RunEditError(f"the comment is longer than {MAX_COMMENT} characters")
+        values["comment"] = comment
+    if tags is not None:
+        cleaned = sorted({t.strip() for t in tags if t.strip()})
+        if len(cleaned) > MAX_TAGS or any(len(t) > MAX_TAG_LENGTH for t in cleaned):
+            raise RunEditError(f"at most {MAX_TAGS} tags of at most {MAX_TAG_LENGTH} characters")
+        values["tags"] = cleaned
+    if good is not None:
+        values["good"] = good
+    with access.db.begin() as conn:
+        if values:
+            row = conn.execute(update(runs).where(runs.c.run == run).values(**values).returning(*runs.c)).first()
+        else:
+            row = conn.execute(select(runs).where(runs.c.run == run)).first()
+    if row is None:
+        raise RunEditError(f"run {run} does not exist")
+    return _to_run(row)
