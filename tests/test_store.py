@@ -48,7 +48,7 @@ def test_a_corrupted_file_fails_its_checksum(store: ParquetStore) -> None:
 
 
 def test_a_missing_file_is_a_clear_error(store: ParquetStore) -> None:
-    ref = StoredArray("00000/run-1-deadbeef.parquet", "1", "float64", (2, 2), 32, "0" * 64)
+    ref = StoredArray("00000/run-1-00000000deadbeef.parquet", "1", "float64", (2, 2), 32, "0" * 64)
     with pytest.raises(SidecarError, match="cannot read"):
         store.read(ref)
 

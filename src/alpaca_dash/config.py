@@ -26,7 +26,9 @@ class Settings(BaseSettings):
         "PostgreSQL in DATA_DIR/postgres, which needs no server.",
     )
     data_dir: Path = Field(Path("data"), description="Folder for the embedded database and the Parquet sidecar.")
-    parquet_dir: Path | None = Field(None, description="Root of the 2D-array Parquet sidecar. Default: DATA_DIR/parquet.")
+    parquet_dir: Path | None = Field(
+        None, description="Root of the 2D-array Parquet sidecar. Default: DATA_DIR/parquet."
+    )
     timescale: Literal["auto", "off", "required"] = Field(
         "auto",
         description="Use TimescaleDB hypertables when the extension is available (auto), never (off), "

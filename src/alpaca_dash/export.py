@@ -6,7 +6,7 @@ with a ``<name>#shape`` column beside them; every field carries its kind, dtype 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -30,17 +30,21 @@ class ExportSummary:
     bytes_written: int
 
 
-def export_schema(observables: list[Observable]) -> pa.Schema:
+def export_schema(observables: list[Observable], dtypes: Mapping[int, str] | None = None) -> pa.Schema:
+    """The file's schema; ``dtypes`` overrides an observable's registry dtype (when it changed over the range)."""
     fields = [pa.field("run", pa.int32(), nullable=False)]
     for item in observables:
-        meta = {b"kind": item.kind.value.encode(), b"dtype": item.dtype.encode(), b"unit": (item.unit or "").encode()}
-        value_type = pa.from_numpy_dtype(np.dtype(item.dtype))
+        dtype = (dtypes or {}).get(item.id, item.dtype)
+        meta = {b"kind": item.kind.value.encode(), b"dtype": dtype.encode(), b"unit": (item.unit or "").encode()}
+        value_type = pa.from_numpy_dtype(np.dtype(dtype))
         if item.kind is ObservableKind.SCALAR:
             fields.append(pa.field(item.name, value_type, metadata=meta))
             continue
         fields.append(pa.field(item.name, pa.large_list(value_type), metadata=meta))
         if item.kind is ObservableKind.ARRAY2D:
-            fields.append(pa.field(item.name + "#shape", pa.list_(pa.int64()), metadata={b"shape_of": item.name.encode()}))
+            fields.append(
+                pa.field(item.name + "#shape", pa.list_(pa.int64()), metadata={b"shape_of": item.name.encode()})
+            )
     return pa.schema(fields)
 
 
@@ -58,7 +62,7 @@ def export_parquet(
 
     :param on_runs: called with the number of runs written after each row group, for progress bars.
     """
-    schema = export_schema(observables)
+    schema = export_schema(observables, _common_dtypes(access, observables, first, last))
     run_numbers = list_run_numbers(access, first, last)
     per_run = max(1, sum(_estimated_bytes(item) for item in observables))
     batch_runs = max(1, min(1000, batch_bytes // per_run))
@@ -72,6 +76,16 @@ def export_parquet(
     return ExportSummary(len(run_numbers), len(schema), size)
 
 
+def _common_dtypes(access: DataAccess, observables: list[Observable], first: int, last: int) -> dict[int, str]:
+    """One dtype per observable that holds every stored value in the range (numpy's promotion rules)."""
+    common = {}
+    for item in observables:
+        seen = values.stored_dtypes(access, item, first, last)
+        if seen:
+            common[item.id] = np.result_type(*[np.dtype(d) for d in seen]).name
+    return common
+
+
 def _estimated_bytes(item: Observable) -> int:
     return int(np.prod(item.shape, dtype=np.int64)) * np.dtype(item.dtype).itemsize if item.shape else 8
 
@@ -83,7 +97,8 @@ def _build_batch(
     scalar_items = [item for item in observables if item.kind is ObservableKind.SCALAR]
     scalar_values = values.load_scalar_series(access, scalar_items, run_numbers[0], run_numbers[-1])
     for item in observables:
-        value_type = pa.from_numpy_dtype(np.dtype(item.dtype))
+        field_type = schema.field(item.name).type
+        value_type = field_type if item.kind is ObservableKind.SCALAR else field_type.value_type
         if item.kind is ObservableKind.SCALAR:
             by_run = scalar_values.get(item.id, {})
             cells = [by_run.get(run) for run in run_numbers]

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from alpaca_dash.cli import app, console, fails_cleanly, load_settings
+from alpaca_dash.cli import app, console, fails_cleanly, load_settings, open_access, print_error
 from alpaca_dash.config import Settings
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.sources import open_source
@@ -105,11 +105,11 @@ def users_add(
     """Create a local account."""
     from alpaca_dash.queries import users
 
-    access = DataAccess.open(load_settings())
+    access = open_access(load_settings())
     try:
         user = users.create_user(access, name, password, role)
     except users.UserError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        print_error(exc)
         raise typer.Exit(1) from None
     console.print(f"created {user.role.value} {user.name}")
 
@@ -120,6 +120,6 @@ def users_list() -> None:
     """List local accounts."""
     from alpaca_dash.queries import users
 
-    access = DataAccess.open(load_settings())
+    access = open_access(load_settings())
     for user in users.list_users(access):
         console.print(f"{user.name}\t{user.role.value}\t{'disabled' if user.disabled else ''}")

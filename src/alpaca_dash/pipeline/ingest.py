@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ import numpy as np
 from sqlalchemy import text
 
 from alpaca_dash.domain import ObservableKind, RunRecord, UnsupportedValue, classify_value, compute_stats
-from alpaca_dash.parquet_cache.store import ParquetStore, SidecarError
+from alpaca_dash.parquet_cache.store import ParquetStore, SidecarError, StoredArray
 from alpaca_dash.sources.base import RunSource, SourceError
 from alpaca_dash.timescale import writer
 from alpaca_dash.timescale.database import Database
@@ -81,44 +82,60 @@ def ingest_run(
     return IngestResult(run, True, len(prepared.entries), prepared.errors, elapsed)
 
 
-def store_run(db: Database, store: ParquetStore, prepared: PreparedRun, source_kind: str, *, job_id: int | None) -> None:
-    """Write a prepared run in one transaction; the old version's sidecar files go only after the commit."""
+def store_run(
+    db: Database, store: ParquetStore, prepared: PreparedRun, source_kind: str, *, job_id: int | None
+) -> None:
+    """Write a prepared run in one transaction; the old version's sidecar files go only after the commit.
+
+    The 2D arrays' file is written and fsynced on a second thread while the database takes the other values; the
+    transaction waits for it before recording the file and committing.
+    """
     run = prepared.record.run
-    new_files: set[str] = set()
-    try:
-        with db.begin() as conn:
-            cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            writer.lock_run(cur, run)
-            ids = writer.register_observables(cur, run, prepared.entries)
-            old_files = writer.delete_run_values(cur, run)
-            by_kind = _split_by_kind(prepared, ids)
-            refs = store.write_run(run, by_kind[ObservableKind.ARRAY2D])
-            new_files = {ref.file for ref in refs.values()}
-            scalars = by_kind[ObservableKind.SCALAR]
-            if scalars:
-                obs_ids, values, codes, exact = writer.scalar_columns(scalars)
-                runs = np.full(len(obs_ids), run, dtype=np.int32)
-                writer.copy_scalars(cur, runs, obs_ids, values, codes, exact)
-            writer.copy_arrays1d(cur, run, by_kind[ObservableKind.ARRAY1D])
-            arrays = {**by_kind[ObservableKind.ARRAY1D], **by_kind[ObservableKind.ARRAY2D]}
-            writer.copy_stats(cur, run, {obs: compute_stats(a) for obs, a in arrays.items()})
-            writer.insert_arrays2d(cur, run, refs)
-            writer.insert_errors(cur, run, prepared.errors, job_id)
-            row = writer.RunRow(
-                run,
-                prepared.record.start,
-                prepared.record.end,
-                "ingested",
-                source_kind,
-                len(prepared.entries),
-                len(prepared.errors),
-            )
-            writer.upsert_run(cur, row)
-            writer.notify_run(cur, run)
-    except BaseException:
-        store.remove(new_files)
-        raise
-    store.remove(set(old_files) - new_files)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sidecar") as pool:
+        sidecar: Future[dict[int, StoredArray]] | None = None
+        try:
+            with db.begin() as conn:
+                cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+                writer.lock_run(cur, run)
+                ids = writer.register_observables(cur, run, prepared.entries)
+                by_kind = _split_by_kind(prepared, ids)
+                sidecar = pool.submit(store.write_run, run, by_kind[ObservableKind.ARRAY2D])
+                old_files = writer.delete_run_values(cur, run)
+                scalars = by_kind[ObservableKind.SCALAR]
+                if scalars:
+                    obs_ids, values, codes, exact = writer.scalar_columns(scalars)
+                    runs = np.full(len(obs_ids), run, dtype=np.int32)
+                    writer.copy_scalars(cur, runs, obs_ids, values, codes, exact)
+                writer.copy_arrays1d(cur, run, by_kind[ObservableKind.ARRAY1D])
+                arrays = {**by_kind[ObservableKind.ARRAY1D], **by_kind[ObservableKind.ARRAY2D]}
+                writer.copy_stats(cur, run, {obs: compute_stats(a) for obs, a in arrays.items()})
+                refs = sidecar.result()
+                writer.insert_arrays2d(cur, run, refs)
+                writer.insert_errors(cur, run, prepared.errors, job_id)
+                row = writer.RunRow(
+                    run,
+                    prepared.record.start,
+                    prepared.record.end,
+                    "ingested",
+                    source_kind,
+                    len(prepared.entries),
+                    len(prepared.errors),
+                )
+                writer.upsert_run(cur, row)
+                writer.notify_run(cur, run)
+        except BaseException:
+            if sidecar is not None:
+                store.remove(_written_files(sidecar))
+            raise
+    store.remove(set(old_files) - {ref.file for ref in refs.values()})
+
+
+def _written_files(sidecar: Future[dict[int, StoredArray]]) -> set[str]:
+    """The files a sidecar write left behind, once it has finished; none if it failed."""
+    wait([sidecar])
+    if sidecar.exception() is not None:
+        return set()
+    return {ref.file for ref in sidecar.result().values()}
 
 
 def _split_by_kind(

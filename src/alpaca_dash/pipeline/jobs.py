@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Row, func, select, text, update
 
-from alpaca_dash.pipeline.ingest import IngestResult, RangeResult, ingest_range
 from alpaca_dash.parquet_cache.store import ParquetStore
+from alpaca_dash.pipeline.ingest import IngestResult, RangeResult, ingest_range
 from alpaca_dash.sources.base import RunSource
 from alpaca_dash.timescale.database import Database
 from alpaca_dash.timescale.schema import ingest_jobs
@@ -167,7 +167,7 @@ def fail_job(db: Database, job_id: int, message: str) -> None:
 
 def run_job(db: Database, store: ParquetStore, source: RunSource, job: Job) -> RangeResult:
     """Run a claimed range job to the end, recording progress per run and stopping early when cancelled."""
-    cancel = False
+    cancel = job.cancel_requested  # a requeued job may have been cancelled before its scheduler died
 
     def on_progress(outcome: IngestResult) -> None:
         nonlocal cancel
@@ -175,7 +175,13 @@ def run_job(db: Database, store: ParquetStore, source: RunSource, job: Job) -> R
 
     try:
         result = ingest_range(
-            db, store, source, job.first_run, job.last_run, job_id=job.id, on_progress=on_progress,
+            db,
+            store,
+            source,
+            job.first_run,
+            job.last_run,
+            job_id=job.id,
+            on_progress=on_progress,
             should_cancel=lambda: cancel,
         )
     except Exception as exc:

@@ -19,6 +19,9 @@ from alpaca_dash.timescale.database import Database, DatabaseUnavailable
 log = logging.getLogger(__name__)
 
 INGEST_LOCK = 0x494E4753  # "INGS": only the holder of this session lock ingests
+# advisory locks are per database; the second key scopes the lock to the schema, so two installations (or test
+# runs) in different schemas of one database do not block each other
+_TRY_LOCK = "SELECT pg_try_advisory_lock(%s::integer, hashtext(current_schema()))"
 MAX_BACKOFF_SECONDS = 60.0
 
 
@@ -31,14 +34,21 @@ class IngestLock:
 
     def try_acquire(self) -> bool:
         """Hold the lock, taking it if free; False when another process holds it or the database is down."""
-        try:
-            if self._conn is not None:
+        if self._conn is not None:
+            try:
                 self._conn.execute("SELECT 1")
                 return True
+            except psycopg.OperationalError:
+                self.release()
+                return False
+        try:
             conn = self._db.connect_raw()
-            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (INGEST_LOCK,)).fetchone()
-        except (psycopg.OperationalError, DatabaseUnavailable):
-            self.release()
+        except DatabaseUnavailable:
+            return False
+        try:
+            row = conn.execute(_TRY_LOCK, (INGEST_LOCK,)).fetchone()
+        except psycopg.OperationalError:
+            conn.close()
             return False
         if row is not None and row[0]:
             self._conn = conn
@@ -112,11 +122,14 @@ class IngestScheduler:
             self._scheduler.add_job(
                 self.follow_tick, "interval", seconds=self._follow_interval, id="follow", misfire_grace_time=300
             )
-        self._scheduler.add_job(self.jobs_tick, "interval", seconds=self._poll_interval, id="jobs", misfire_grace_time=300)
+        self._scheduler.add_job(
+            self.jobs_tick, "interval", seconds=self._poll_interval, id="jobs", misfire_grace_time=300
+        )
         self._scheduler.start()
 
     def shutdown(self, *, wait: bool = True) -> None:
-        self._scheduler.shutdown(wait=wait)
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=wait)
         self.lock.release()
 
     def follow_tick(self) -> None:

@@ -97,3 +97,17 @@ def load_scalar_series(
         for row in conn.execute(query):
             series.setdefault(row.observable_id, {})[row.run] = _scalar(row.value, row.dtype, row.exact)
     return series
+
+
+def stored_dtypes(access: DataAccess, observable: Observable, first: int, last: int) -> set[str]:
+    """The dtypes the observable's values have over a run range (more than one if its source changed it)."""
+    if observable.kind is ObservableKind.SCALAR:
+        query = select(scalars.c.dtype).where(
+            scalars.c.observable_id == observable.id, scalars.c.run.between(first, last)
+        )
+        with access.db.begin() as conn:
+            return {SUPPORTED_DTYPES[code] for code in conn.execute(query.distinct()).scalars()}
+    table = arrays1d if observable.kind is ObservableKind.ARRAY1D else arrays2d
+    query = select(table.c.dtype).where(table.c.observable_id == observable.id, table.c.run.between(first, last))
+    with access.db.begin() as conn:
+        return set(conn.execute(query.distinct()).scalars())

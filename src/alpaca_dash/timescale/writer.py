@@ -18,6 +18,8 @@ from alpaca_dash.parquet_cache.store import StoredArray
 from alpaca_dash.timescale.binary_copy import HEADER, TRAILER, encode_row, encode_rows
 
 RUN_CHANNEL = "alpaca_runs"
+#: scalar rows per binary COPY write (about 2.6 MB)
+COPY_CHUNK_ROWS = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,8 @@ class RunRow:
 
 
 def lock_run(cur: psycopg.Cursor[Any], run: int) -> None:
-    """Serialise writers of the same run until the transaction ends."""
-    cur.execute("SELECT pg_advisory_xact_lock(1, %s)", (run,))
+    """Serialise writers of the same run (in this schema) until the transaction ends."""
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()), %s)", (run,))
 
 
 def register_observables(cur: psycopg.Cursor[Any], run: int, entries: Sequence[ObservableEntry]) -> dict[str, int]:
@@ -115,18 +117,32 @@ def copy_scalars(
     dtype_codes: np.ndarray[Any, Any],
     exact: Mapping[int, bytes] | None = None,
 ) -> None:
-    """COPY scalar rows; ``exact`` maps a row index to the original bytes where float64 cannot hold the value."""
+    """COPY scalar rows; ``exact`` maps a row index to the original bytes where float64 cannot hold the value.
+
+    Rows go in primary-key order, so the B-tree fills its leaves in turn instead of splitting pages all over, and in
+    chunks, so the server parses one chunk while numpy lays out the next.
+    """
     exact = exact or {}
-    plain = np.ones(len(runs), dtype=bool)
-    plain[list(exact)] = False
-    columns = [("int4", runs[plain]), ("int4", observable_ids[plain]), ("float8", values[plain])]
+    order = primary_key_order(observable_ids, runs)
+    if exact:
+        plain = np.ones(len(runs), dtype=bool)
+        plain[list(exact)] = False
+        order = order[plain[order]]
     with cur.copy("COPY scalars (run, observable_id, value, dtype, exact) FROM STDIN (FORMAT BINARY)") as copy:
         copy.write(HEADER)
-        copy.write(encode_rows(int(plain.sum()), [*columns, ("int2", dtype_codes[plain]), ("null", None)]))
+        for start in range(0, len(order), COPY_CHUNK_ROWS):
+            rows = order[start : start + COPY_CHUNK_ROWS]
+            columns = [("int4", runs[rows]), ("int4", observable_ids[rows]), ("float8", values[rows])]
+            copy.write(encode_rows(len(rows), [*columns, ("int2", dtype_codes[rows]), ("null", None)]))
         for index, raw in exact.items():
             row = [("int4", runs[index]), ("int4", observable_ids[index]), ("float8", values[index])]
             copy.write(encode_row([*row, ("int2", dtype_codes[index]), ("bytea", raw)]))
         copy.write(TRAILER)
+
+
+def primary_key_order(observable_ids: np.ndarray[Any, Any], runs: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Row indices sorted by (observable_id, run), the value tables' primary key."""
+    return np.lexsort((runs, observable_ids))
 
 
 def copy_stats(cur: psycopg.Cursor[Any], run: int, stats: Mapping[int, ArrayStats]) -> None:
@@ -134,9 +150,8 @@ def copy_stats(cur: psycopg.Cursor[Any], run: int, stats: Mapping[int, ArrayStat
     if not stats:
         return
     ids = np.fromiter(stats, dtype=np.int32, count=len(stats))
-    table = np.array(
-        [(s.min, s.max, s.mean, s.std, s.sum) for s in stats.values()], dtype=np.float64
-    ).reshape(len(stats), 5)
+    floats_of = [(s.min, s.max, s.mean, s.std, s.sum) for s in stats.values()]
+    table = np.array(floats_of, dtype=np.float64).reshape(len(stats), 5)
     counts = np.array([(s.count, s.nan_count) for s in stats.values()], dtype=np.int64).reshape(len(stats), 2)
     floats = [("float8", table[:, i]) for i in range(5)]
     ints = [("int8", counts[:, i]) for i in range(2)]
@@ -188,7 +203,7 @@ def notify_run(cur: psycopg.Cursor[Any], run: int) -> None:
 def scalar_columns(
     scalars: Mapping[int, np.ndarray[Any, Any]],
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], dict[int, bytes]]:
-    """Observable ids, float64 values, dtype codes and exact bytes of a run's scalars, ready for :func:`copy_scalars`."""
+    """Observable ids, float64 values, dtype codes and exact bytes of a run's scalars, for :func:`copy_scalars`."""
     ids = np.fromiter(scalars, dtype=np.int32, count=len(scalars))
     values = np.empty(len(scalars), dtype=np.float64)
     codes = np.empty(len(scalars), dtype=np.int16)
