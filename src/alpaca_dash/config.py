@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     parquet_dir: Path | None = Field(
         None, description="Root of the 2D-array Parquet sidecar. Default: DATA_DIR/parquet."
     )
+    parquet_s3_uri: str = Field(
+        "", description="s3://bucket/prefix for the sidecar on S3-compatible storage instead of a folder (scale-out)."
+    )
+    parquet_s3_endpoint: str = Field(
+        "", description="http(s)://host:port of the S3-compatible service; empty for AWS. Keys: AWS_* variables."
+    )
     timescale: Literal["auto", "off", "required"] = Field(
         "auto",
         description="Use TimescaleDB hypertables when the extension is available (auto), never (off), "

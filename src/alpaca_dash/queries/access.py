@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from alpaca_dash.config import Settings
-from alpaca_dash.parquet_cache.store import ParquetStore
+from alpaca_dash.parquet_cache import ParquetStore, open_store
 from alpaca_dash.timescale.database import Database
 
 
@@ -25,7 +25,7 @@ class DataAccess:
             db.migrate(timescale=settings.timescale)
         else:
             db.check_schema()
-        return cls(db, ParquetStore(settings.parquet_root), settings)
+        return cls(db, open_store(settings), settings)
 
     def close(self) -> None:
         self.db.dispose()
