@@ -50,6 +50,13 @@ def wait_for(condition: object, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
+def waiting_for_runs(conn: psycopg.Connection[tuple[object, ...]]) -> bool:
+    """Whether an ingest waits for the lock on ``runs``; ``conn`` may be inside a transaction."""
+    conn.execute("SELECT pg_stat_clear_snapshot()")  # else pg_stat_activity stays as first read in this transaction
+    query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INTO runs%'"
+    return conn.execute(query).fetchone() == (1,)
+
+
 def test_killed_ingest_leaves_the_old_run_and_an_orphan_reconcile_removes(
     db: Database, store: ParquetStore, simulated: SimulatedSource, tmp_path: Path
 ) -> None:
@@ -68,14 +75,7 @@ def test_killed_ingest_leaves_the_old_run_and_an_orphan_reconcile_removes(
         )
         try:
             wait_for(lambda: set(store.list_files()) - old_files)
-            wait_for(
-                lambda: (
-                    blocker.execute(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INTO runs%'"
-                    ).fetchone()
-                    == (1,)
-                )
-            )
+            wait_for(lambda: waiting_for_runs(blocker))
             os.kill(child.pid, signal.SIGKILL)
             assert child.wait(timeout=10) == -signal.SIGKILL
         finally:
