@@ -151,3 +151,24 @@ def test_storage_layout_follows_the_server(db: Database) -> None:
                 )
             ).scalar()
             assert brin == 4
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Dev*it's \"quoted\"",
+        "Dev*semi; DROP TABLE runs; --",
+        "Dev*ünïcødé µs 🧪",
+        "Dev*Y_[V]*100%_under_score",
+        "Dev*back\\slash",
+    ],
+)
+def test_hostile_observable_names_are_stored_and_found_exactly(db: Database, store: ParquetStore, name: str) -> None:
+    source = MemorySource({1: RunRecord(1, None, None, {name: np.float64(2.5)})})
+    assert ingest_run(db, store, source, 1).ok
+    access = DataAccess(db, store, None)  # type: ignore[arg-type]
+    (item,) = get_observables(access, [name])
+    assert item.name == name and item.path == tuple(name.split("*"))
+    value = load_value(access, item, 1)
+    assert value is not None and float(value) == 2.5
+    assert get_run(access, 1) is not None  # the runs table is still there
