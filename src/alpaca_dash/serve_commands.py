@@ -64,16 +64,32 @@ def demo(
 @app.command("serve")
 @fails_cleanly
 def serve_command(
-    follow: Annotated[bool, typer.Option(help="Also follow the source and run ingest jobs in this process.")] = True,
+    ingest: Annotated[
+        bool,
+        typer.Option(
+            help="Also run the ingest scheduler (follow the source, run queued jobs) in this process. "
+            "Scaled-out web instances use --no-ingest beside one 'alpaca-dash follow' worker."
+        ),
+    ] = True,
 ) -> None:
     """Serve the dashboard (and, by default, the ingest scheduler in the same process)."""
     from alpaca_dash.web.app import serve
 
     settings = load_settings()
     access = DataAccess.open(settings)
-    start_scheduler(settings, access, follow=follow)
+    if ingest:
+        start_scheduler(settings, access, follow=True)
+    use_shared_storage(settings)
     console.print(f"Alpaca Dashboard on http://{settings.host}:{settings.port}/")
     serve(settings, access)
+
+
+def use_shared_storage(settings: Settings) -> None:
+    """Keep NiceGUI's user and tab storage in Redis, so that any web instance can serve any session."""
+    if settings.redis_url:
+        from nicegui.storage import Storage
+
+        Storage.redis_url = settings.redis_url
 
 
 @app.command()
