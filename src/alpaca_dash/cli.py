@@ -8,7 +8,6 @@ import functools
 import logging
 import re
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -25,7 +24,7 @@ from alpaca_dash.config import Settings, SourceKind, describe_settings
 from alpaca_dash.parquet_cache.store import SidecarError
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import UnknownObservable
-from alpaca_dash.run_range import RunRange, RunRangeError, parse_run_range
+from alpaca_dash.run_range import RunRangeError, parse_run_range
 from alpaca_dash.sources import SourceError, open_source
 from alpaca_dash.timescale.database import DatabaseUnavailable
 
@@ -312,4 +311,4 @@ def main() -> None:
     app()
 
 
-__all__ = ["RunRange", "app", "main", "time"]
+__all__ = ["app", "main"]
