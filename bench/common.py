@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import cProfile
 import os
 import platform
+import pstats
 import statistics
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,16 +22,20 @@ from psycopg import sql
 
 from alpaca_dash.timescale.database import Database
 
+#: label to the (file suffix, function name) of the profiled functions that make up a phase
+Phases = Mapping[str, Sequence[tuple[str, str]]]
+
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DATABASE_URL_ENV = "ALPACA_DASH_BENCH_DATABASE_URL"
 TIMESCALE_URL_ENV = "ALPACA_DASH_TEST_TIMESCALE_URL"
+DEFAULT_REPS = 5
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 DOC_INTRO = """# Performance
 
 Measured figures for the targets of DESIGN §8. Each section below is written by its benchmark in `bench/`
 (`python -m bench <id> --write`) and says the command that reproduces it, the machine and the date. Figures are
-medians of repeated runs on a 2-core machine shared with other work, so expect a few per cent of noise; where there
-is a baseline the ratio matters more than the absolute number.
+medians of repeated runs on a 2-core machine shared with other work (each table gives the range too), so expect noise;
+where there is a baseline the ratio matters more than the absolute number.
 """
 
 
@@ -47,7 +53,7 @@ class Options:
     targets: list[Target]
     reps: int
     write: bool
-    argv: list[str] = field(default_factory=list)
+    command_args: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -128,9 +134,32 @@ def time_call(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+def profile_call(action: Callable[[], object]) -> tuple[float, cProfile.Profile]:
+    """Run ``action`` under cProfile (this thread only); wall seconds and the profile."""
+    profiler = cProfile.Profile()
+    return time_call(lambda: profiler.runcall(action)), profiler
+
+
+def sum_phases(profile: cProfile.Profile, phases: Phases, total: float, other: str) -> dict[str, float]:
+    """Wall seconds per phase of a profile, and under ``other`` what no phase covers of ``total``.
+
+    :param phases: label to the (file suffix, function name) of the functions whose cumulative time it adds up; the
+        functions of different phases must not call each other.
+    """
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    found = dict.fromkeys(phases, 0.0)
+    for label, keys in phases.items():
+        for suffix, name in keys:
+            # a name may match a function and the one it wraps (pyarrow's write_table): count the outer one
+            times = [row[3] for (file, _, function), row in stats.items() if function == name and file.endswith(suffix)]
+            found[label] += max(times, default=0.0)
+    found[other] = total - sum(found.values())
+    return found
+
+
 def summarise(seconds: Sequence[float]) -> str:
-    """``1.23 s (1.20–1.31)``: median and range."""
-    return f"{statistics.median(seconds):.3g} s ({min(seconds):.3g}–{max(seconds):.3g})"
+    """``1.23 s (1.20-1.31)``: median and range."""
+    return f"{statistics.median(seconds):.3g} s ({min(seconds):.3g}-{max(seconds):.3g})"
 
 
 def format_count(value: float) -> str:
@@ -157,14 +186,16 @@ def describe_machine(targets: Sequence[Target]) -> str:
     servers = "; ".join(f"{t.name}: {t.description}" for t in targets)
     versions = f"Python {platform.python_version()}, numpy {np.__version__}, psycopg {psycopg.__version__}"
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"Machine: {os.cpu_count()} CPUs ({cpu}), {_memory_gb()} GB RAM; {servers}; {versions}. Measured {date}."
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"Machine: {os.cpu_count()} CPUs ({cpu}), {_memory_gb()} GB RAM; {servers}; {versions}. "
+        f"Measured {date}; load average at the end {load} (1, 5, 15 min: other work on the machine shows here)."
+    )
 
 
 def render_section(section: Section, options: Options) -> str:
     """The full Markdown section: heading, reproducing command, machine facts, body."""
-    command = " ".join(["python -m bench", *options.argv])
-    if "--write" not in options.argv:
-        command += " --write"
+    command = " ".join(["python -m bench", *options.command_args])
     if any(t.name == "timescale" for t in options.targets):
         command = f"{TIMESCALE_URL_ENV}=$(scripts/timescaledb.sh up | tail -1) {command}"
     return (

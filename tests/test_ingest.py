@@ -156,7 +156,7 @@ def test_storage_layout_follows_the_server(db: Database) -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        "Dev*it's \"quoted\"",
+        'Dev*it\'s "quoted"',
         "Dev*semi; DROP TABLE runs; --",
         "Dev*ünïcødé µs 🧪",
         "Dev*Y_[V]*100%_under_score",

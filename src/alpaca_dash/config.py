@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the web server listens on.")
     port: int = Field(8080, ge=1, le=65535, description="Port the web server listens on.")
     storage_secret: str = Field("", description="Secret that signs session cookies. Empty: a per-data-dir random one.")
+    node_modules: Path | None = Field(
+        None, description="node_modules holding the grid library (npm ci). Default: ./node_modules or the checkout's."
+    )
     redis_url: str = Field(
         "", description="redis://host:port/db for NiceGUI's storage, shared by scaled-out web instances; empty: local."
     )

@@ -20,7 +20,10 @@ from alpaca_dash.queries import values
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.runs import list_run_numbers
 
-DEFAULT_BATCH_BYTES = 64 * 1024 * 1024
+DEFAULT_BATCH_BYTES = 16 * 1024 * 1024
+#: array bytes per Arrow chunk of a list column. The Parquet writer takes a chunk at a time and needs about 10-20 bytes
+#: a value for it (levels, pages), so this, not the row group, bounds its memory; a larger array is a chunk of its own
+CHUNK_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,10 +69,12 @@ def export_parquet(
     run_numbers = list_run_numbers(access, first, last)
     per_run = max(1, sum(_estimated_bytes(item) for item in observables))
     batch_runs = max(1, min(1000, batch_bytes // per_run))
-    with pq.ParquetWriter(out, schema, compression="zstd") as parquet:
+    # dictionary encoding for run and scalars only: on array columns it holds a chunk's pages back and rarely pays
+    dictionary = ["run", *(item.name for item in observables if item.kind is ObservableKind.SCALAR)]
+    with pq.ParquetWriter(out, schema, compression="zstd", use_dictionary=dictionary) as parquet:
         for start in range(0, len(run_numbers), batch_runs):
             chunk = run_numbers[start : start + batch_runs]
-            parquet.write_table(pa.Table.from_batches([_build_batch(access, schema, observables, chunk)]))
+            parquet.write_table(_build_table(access, schema, observables, chunk), row_group_size=len(chunk))
             if on_runs is not None:
                 on_runs(len(chunk))
     size = out.stat().st_size if isinstance(out, Path) else 0
@@ -90,10 +95,11 @@ def _estimated_bytes(item: Observable) -> int:
     return int(np.prod(item.shape, dtype=np.int64)) * np.dtype(item.dtype).itemsize if item.shape else 8
 
 
-def _build_batch(
+def _build_table(
     access: DataAccess, schema: pa.Schema, observables: list[Observable], run_numbers: list[int]
-) -> pa.RecordBatch:
-    columns: list[pa.Array] = [pa.array(run_numbers, type=pa.int32())]
+) -> pa.Table:
+    """One row group: the runs' values, array columns in chunks of about ``CHUNK_BYTES``."""
+    columns: list[pa.Array | pa.ChunkedArray] = [pa.array(run_numbers, type=pa.int32())]
     scalar_items = [item for item in observables if item.kind is ObservableKind.SCALAR]
     scalar_values = values.load_scalar_series(access, scalar_items, run_numbers[0], run_numbers[-1])
     for item in observables:
@@ -105,18 +111,36 @@ def _build_batch(
             columns.append(pa.array([None if c is None else c.item() for c in cells], type=value_type))
             continue
         arrays = [values.load_value(access, item, run) for run in run_numbers]
-        columns.append(_list_column(arrays, value_type))
+        chunks = [_list_column(group, value_type) for group in _chunk_groups(arrays)]
+        columns.append(pa.chunked_array(chunks, type=pa.large_list(value_type)))
         if item.kind is ObservableKind.ARRAY2D:
             shapes = [None if a is None else list(a.shape) for a in arrays]
             columns.append(pa.array(shapes, type=pa.list_(pa.int64())))
-    return pa.RecordBatch.from_arrays(columns, schema=schema)
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _chunk_groups(arrays: list[np.ndarray[Any, Any] | None]) -> list[list[np.ndarray[Any, Any] | None]]:
+    """Consecutive runs' arrays in groups of at most ``CHUNK_BYTES`` (at least one run each)."""
+    groups: list[list[np.ndarray[Any, Any] | None]] = [[]]
+    size = 0
+    for array in arrays:
+        nbytes = 0 if array is None else array.nbytes
+        if groups[-1] and size + nbytes > CHUNK_BYTES:
+            groups.append([])
+            size = 0
+        groups[-1].append(array)
+        size += nbytes
+    return groups
 
 
 def _list_column(arrays: list[np.ndarray[Any, Any] | None], value_type: pa.DataType) -> pa.Array:
-    """A large_list column of flattened arrays; a run without the observable is null."""
+    """A large_list column of flattened arrays; a run without the observable is null. One array is not copied."""
     lengths = np.array([0 if a is None else a.size for a in arrays], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     present = [a.ravel().astype(value_type.to_pandas_dtype(), copy=False) for a in arrays if a is not None]
-    flat = np.concatenate(present) if present else np.array([], dtype=value_type.to_pandas_dtype())
+    if len(present) == 1:
+        flat = present[0]
+    else:
+        flat = np.concatenate(present) if present else np.array([], dtype=value_type.to_pandas_dtype())
     mask = pa.array([a is None for a in arrays])
     return pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), pa.array(flat, type=value_type), mask=mask)

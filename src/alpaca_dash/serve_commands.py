@@ -42,15 +42,19 @@ def demo(
     port: Annotated[int | None, typer.Option(help="Port of the dashboard.")] = None,
 ) -> None:
     """Everything at once: embedded PostgreSQL (unless a URL is set), simulated runs arriving, and the dashboard."""
-    from alpaca_dash.queries import users
+    from alpaca_dash.queries import dashboards, users
+    from alpaca_dash.queries.demo_dashboard import demo_dashboard_spec
     from alpaca_dash.web.app import serve
 
     settings = load_settings(port=port, source="simulated")
     access = DataAccess.open(settings)
-    if users.find_user(access, DEMO_USER) is None:
-        users.create_user(access, DEMO_USER, DEMO_PASSWORD, users.Role.EDITOR)
+    user = users.find_user(access, DEMO_USER)
+    if user is None:
+        user = users.create_user(access, DEMO_USER, DEMO_PASSWORD, users.Role.EDITOR)
     else:
         users.set_password(access, DEMO_USER, DEMO_PASSWORD)
+    if not dashboards.list_dashboards(access, user.id):
+        dashboards.create_dashboard(access, user.id, "Demo", demo_dashboard_spec())
     start_scheduler(settings, access, follow=True)
     console.print(
         f"\n[bold]Alpaca Dashboard[/bold] on [link]http://{settings.host}:{settings.port}/[/link]\n"

@@ -17,7 +17,11 @@ MAX_OBSERVABLES = 24
 MAX_IMPORT_BYTES = 256 * 1024
 EXPORT_FORMAT = "alpaca-dash/dashboard"
 
-ChartType = Literal["stat", "line", "scatter", "histogram", "image", "table"]
+ChartType = Literal["stat", "line", "scatter", "histogram", "image", "table", "trend", "correlation"]
+#: chart types whose points are runs, drawn over the dashboard's run range rather than for one run
+ACROSS_RUNS = ("trend", "correlation")
+TrendStatistic = Literal["sum", "mean", "max", "min", "std", "count", "nan_count"]
+TrendAxis = Literal["run", "time"]
 Colormap = Literal["viridis", "inferno", "magma", "gray", "coolwarm"]
 ZMode = Literal["auto", "percentile", "manual"]
 Color = Annotated[str, Field(pattern=r"^(#[0-9a-fA-F]{3,8}|[a-z]{3,20})$")]
@@ -52,6 +56,9 @@ class PanelOptions(_Strict):
     percentile_high: Annotated[float, Field(ge=0, le=100)] = 99.0
     log_z: bool = False
     colorbar: bool = True
+    statistic: TrendStatistic | None = None
+    trend_x: TrendAxis = "run"
+    hide_bad: bool = False
 
     @model_validator(mode="after")
     def _check_ranges(self) -> PanelOptions:
@@ -85,8 +92,10 @@ class PanelSpec(_Strict):
     def _check_arity(self) -> PanelSpec:
         if self.type != "table" and len(self.observables) != 1:
             raise ValueError(f"a {self.type} panel shows exactly one observable")
-        if self.x is not None and self.type not in ("line", "scatter"):
-            raise ValueError("only line and scatter panels have an x observable")
+        if self.x is not None and self.type not in ("line", "scatter", "correlation"):
+            raise ValueError("only line, scatter and correlation panels have an x observable")
+        if self.type == "correlation" and self.x is None:
+            raise ValueError("a correlation panel needs an x observable (a scalar)")
         if self.layout.x + self.layout.w > GRID_COLUMNS:
             raise ValueError(f"panel {self.id} reaches past column {GRID_COLUMNS}")
         return self
@@ -96,6 +105,8 @@ class DashboardSpec(_Strict):
     """The saved content of a dashboard."""
 
     panels: Annotated[list[PanelSpec], Field(max_length=MAX_PANELS)] = []
+    #: a run pinned for comparison, drawn over line and histogram panels
+    reference_run: Annotated[int, Field(ge=0, lt=2**31)] | None = None
 
     @model_validator(mode="after")
     def _check_ids(self) -> DashboardSpec:
@@ -111,7 +122,7 @@ class DashboardSpec(_Strict):
 class DashboardExport(_Strict):
     """A dashboard as a file: what export writes and import accepts."""
 
-    format: Literal["alpaca-dash/dashboard"] = EXPORT_FORMAT
+    format: Literal["alpaca-dash/dashboard"] = "alpaca-dash/dashboard"
     schema_version: Literal[1] = 1
     title: Annotated[str, Field(min_length=1, max_length=200)]
     spec: DashboardSpec

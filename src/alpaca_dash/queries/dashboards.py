@@ -90,9 +90,7 @@ def get_dashboard(access: DataAccess, dashboard_id: int, owner_id: int) -> Dashb
     return None if row is None else _to_dashboard(row)
 
 
-def create_dashboard(
-    access: DataAccess, owner_id: int, title: str, spec: DashboardSpec | None = None
-) -> Dashboard:
+def create_dashboard(access: DataAccess, owner_id: int, title: str, spec: DashboardSpec | None = None) -> Dashboard:
     """A new dashboard at version 1 (empty unless ``spec`` is given).
 
     :raises DashboardError: for a bad title or when the owner already has too many dashboards.

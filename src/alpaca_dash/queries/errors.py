@@ -20,10 +20,14 @@ class IngestError:
     created_at: datetime
 
 
-def list_errors(access: DataAccess, *, run: int | None = None, limit: int = 100) -> list[IngestError]:
-    """The newest errors first; an empty observable means the whole run failed."""
+def list_errors(
+    access: DataAccess, *, run: int | None = None, job_id: int | None = None, limit: int = 100
+) -> list[IngestError]:
+    """The newest errors first, optionally of one run or one job; an empty observable means the whole run failed."""
     query = select(ingest_errors).order_by(ingest_errors.c.id.desc()).limit(limit)
     if run is not None:
         query = query.where(ingest_errors.c.run == run)
+    if job_id is not None:
+        query = query.where(ingest_errors.c.job_id == job_id)
     with access.db.begin() as conn:
         return [IngestError(r.run, r.observable, r.message, r.job_id, r.created_at) for r in conn.execute(query)]

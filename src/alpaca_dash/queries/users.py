@@ -10,7 +10,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from alpaca_dash.queries.access import DataAccess
@@ -48,7 +48,7 @@ class User:
         return self.role in (Role.EDITOR, Role.ADMIN)
 
 
-def _to_user(row: Row[Any]) -> User:
+def _to_user(row: Any) -> User:
     return User(row.id, row.name, Role(row.role), row.disabled, row.created_at)
 
 

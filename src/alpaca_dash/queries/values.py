@@ -47,14 +47,16 @@ def _scalar(value: float, code: int, exact: bytes | None) -> np.ndarray[Any, Any
 
 
 def _load_array1d(access: DataAccess, observable_id: int, run: int) -> np.ndarray[Any, Any] | None:
-    query = select(arrays1d.c.dtype, arrays1d.c.shape, arrays1d.c.data).where(
-        arrays1d.c.run == run, arrays1d.c.observable_id == observable_id
-    )
+    # a binary cursor: bytea arrives as its bytes, not as hex text twice its size to decode
+    query = "SELECT dtype, shape, data FROM arrays1d WHERE run = %s AND observable_id = %s"
     with access.db.begin() as conn:
-        row = conn.execute(query).first()
+        raw = conn.connection.driver_connection
+        with raw.cursor(binary=True) as cur:  # type: ignore[union-attr]
+            row = cur.execute(query, (run, observable_id)).fetchone()
     if row is None:
         return None
-    return np.frombuffer(row.data, dtype=np.dtype(row.dtype).newbyteorder("<")).reshape(tuple(row.shape))
+    dtype, shape, data = row
+    return np.frombuffer(data, dtype=np.dtype(dtype).newbyteorder("<")).reshape(tuple(shape))
 
 
 def _load_ref(access: DataAccess, observable_id: int, run: int) -> StoredArray | None:

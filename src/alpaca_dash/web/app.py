@@ -1,4 +1,4 @@
-"""Wiring of the web application: pages get a DataAccess; nothing here talks SQL."""
+"""Wiring of the web application: pages and routes get a DataAccess; nothing here talks SQL."""
 
 from __future__ import annotations
 
@@ -8,15 +8,42 @@ from pathlib import Path
 
 from nicegui import app, ui
 
-from alpaca_dash import queries
 from alpaca_dash.config import Settings
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.web.pages import runs_page
+from alpaca_dash.web.auth import LoginRequired
+from alpaca_dash.web.dashboard.page import register as register_dashboard_page
+from alpaca_dash.web.dashboard.value_cache import ValueCache
+from alpaca_dash.web.export_route import add_export_route
+from alpaca_dash.web.image_cache import ImageCache
+from alpaca_dash.web.live import LiveRuns
+from alpaca_dash.web.pages import dashboards_page, jobs_page, login_page, runs_page
+from alpaca_dash.web.routes import add_routes
+from alpaca_dash.web.vendor import find_node_modules, serve_vendor_files
+
+
+def configure_app(access: DataAccess, *, node_modules: Path | None = None) -> None:
+    """Register every page, route, static folder and the login middleware against one data handle.
+
+    :raises VendorMissing: when node_modules with the grid library cannot be found.
+    """
+    serve_vendor_files(find_node_modules(node_modules))
+    images = ImageCache()
+    live_runs = LiveRuns(access)
+    app.on_startup(live_runs.start)
+    app.on_shutdown(live_runs.stop)
+    app.add_middleware(LoginRequired)
+    add_routes(access, images)
+    add_export_route(access)
+    login_page.register(access)
+    dashboards_page.register(access)
+    register_dashboard_page(access, images, ValueCache(), live_runs)
+    runs_page.register(access, live_runs)
+    jobs_page.register(access)
 
 
 def create_pages(access: DataAccess) -> None:
-    """Register every page and route against one data handle."""
-    runs_page.register(access)
+    """Register every page and route against one data handle (kept for callers of the first version)."""
+    configure_app(access)
 
 
 def storage_secret(settings: Settings) -> str:
@@ -32,8 +59,11 @@ def storage_secret(settings: Settings) -> str:
 
 
 def serve(settings: Settings, access: DataAccess, *, on_startup: Callable[[], None] | None = None) -> None:
-    """Serve the dashboard until interrupted (blocks)."""
-    create_pages(access)
+    """Serve the dashboard until interrupted (blocks).
+
+    :raises VendorMissing: when the browser libraries are not installed (``npm ci``).
+    """
+    configure_app(access, node_modules=settings.node_modules)
     if on_startup is not None:
         app.on_startup(on_startup)
     app.on_shutdown(access.close)
@@ -45,7 +75,9 @@ def serve(settings: Settings, access: DataAccess, *, on_startup: Callable[[], No
         show=False,
         storage_secret=storage_secret(settings),
         show_welcome_message=False,
+        reconnect_timeout=10.0,
+        unocss="wind3",
     )
 
 
-__all__ = ["create_pages", "queries", "serve"]
+__all__ = ["configure_app", "create_pages", "serve"]

@@ -1,0 +1,385 @@
+"""P3: the trend of one scalar over 100,000 runs: the SQL alone, ``load_trend``, and what a trend panel would get.
+
+A throwaway schema gets 100,000 runs (about 1 % marked bad) and 50 float64 scalar observables per run (5,000,000
+rows in ``scalars``, 1 % NaN), written run after run as run-by-run ingest leaves them. The trend reads one observable
+over the whole range, on three layouts of the same data: the schema as migrated; the same after ``CLUSTER`` on the
+primary key; and the schema plus two indexes that are not in the migrations yet (a covering index for the trend and
+a partial index of the bad runs), created before the seeding so they grow as they would in production.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psycopg
+
+from alpaca_dash.config import Settings
+from alpaca_dash.domain import DTYPE_CODES, Observable, ObservableKind
+from alpaca_dash.parquet_cache.store import ParquetStore
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.downsample import downsample_line
+from alpaca_dash.queries.observables import get_observables
+from alpaca_dash.queries.trends import SCALAR_TREND_SQL, load_trend
+from alpaca_dash.timescale import writer
+from alpaca_dash.timescale.binary_copy import HEADER, TRAILER, encode_rows
+from alpaca_dash.timescale.database import Database
+from alpaca_dash.timescale.reader import aggregate_query, copy_columns
+from alpaca_dash.web.panels.line import build_line_option
+
+from bench.common import Options, Section, Target, format_table, migrated_database
+
+FIRST_RUN = 400_000
+RUNS = 100_000
+LAST_RUN = FIRST_RUN + RUNS - 1
+OBSERVABLES = 50
+TRENDED = 25  # the observable (0-based) whose trend is read
+POINTS = 2000
+SEED_CHUNK_RUNS = 2000  # runs per copy.write while seeding (100,000 rows)
+WARMUPS = 2
+VACUUM_ATTEMPTS = 40
+VACUUM_PAUSE_SECONDS = 15.0
+SQL_TARGET_MS = 30.0
+BAD_RUNS_SQL = "SELECT run FROM runs WHERE run BETWEEN %s AND %s AND NOT good"
+#: the statement inside the COPY that ``load_trend`` runs: the trend SELECT folded into two arrays
+SENT_SQL = aggregate_query(SCALAR_TREND_SQL, 2)
+COPY_SCALARS_SQL = "COPY scalars (run, observable_id, value, dtype, exact) FROM STDIN (FORMAT BINARY)"
+COPY_RUNS_SQL = "COPY runs (run, start_time, end_time, status, ingested_at, source, good) FROM STDIN (FORMAT BINARY)"
+#: name to definition of the indexes proposed for the migrations
+PROPOSED_INDEXES = {
+    "scalars_trend": "CREATE INDEX scalars_trend ON scalars (observable_id, run) INCLUDE (value)",
+    "runs_bad": "CREATE INDEX runs_bad ON runs (run) WHERE NOT good",
+}
+AS_INGESTED = "as ingested"
+CLUSTERED = "after CLUSTER"
+PROPOSED = "as ingested + proposed indexes"
+LAYOUTS = (AS_INGESTED, CLUSTERED, PROPOSED)
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Explained:
+    """One EXPLAIN ANALYZE of a query: the server's times in ms, the plan's main node and the buffers it touched."""
+
+    planning_ms: float
+    execution_ms: float
+    node: str
+    buffers: int
+
+
+@dataclass
+class LayoutResult:
+    """Every figure of one target and one table layout; seconds by measurement."""
+
+    sent_sql: list[Explained]
+    select_sql: list[Explained]
+    bad_runs_sql: list[Explained]
+    seconds: dict[str, list[float]]
+    points: int
+    payload_bytes: int
+    option_bytes: int
+    visible: float = 1.0
+
+
+def seed_database(db: Database) -> None:
+    """Observables, runs and scalars as 100,000 run-by-run ingests would leave them (not yet vacuumed)."""
+    with psycopg.connect(db.url) as conn:
+        with conn.cursor() as cur:
+            ids = register_scalars(cur)
+            copy_runs(cur)
+            copy_scalars_by_run(cur, np.asarray(ids, dtype=np.int32))
+        conn.commit()
+
+
+def register_scalars(cur: psycopg.Cursor[Any]) -> list[int]:
+    """The float64 scalar observables, seen from the first to the last run; their ids in index order."""
+    entries = [
+        writer.ObservableEntry(observable_name(i), ObservableKind.SCALAR, "float64", (), "kV")
+        for i in range(OBSERVABLES)
+    ]
+    writer.register_observables(cur, LAST_RUN, entries)
+    ids = writer.register_observables(cur, FIRST_RUN, entries)
+    return [ids[observable_name(i)] for i in range(OBSERVABLES)]
+
+
+def observable_name(index: int) -> str:
+    return f"Batman*acq_0*HV*Electrode_{index:02d}_kV"
+
+
+def copy_runs(cur: psycopg.Cursor[Any], *, seed: int = 3) -> None:
+    """One ``runs`` row per run, five seconds apart, about one in a hundred marked bad."""
+    bad = np.random.default_rng(seed).random(RUNS) < 0.01
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with cur.copy(COPY_RUNS_SQL) as copy:
+        copy.set_types(["int4", "timestamptz", "timestamptz", "text", "timestamptz", "text", "bool"])
+        for i in range(RUNS):
+            began = start + timedelta(seconds=5 * i)
+            ended = began + timedelta(seconds=4)
+            copy.write_row((FIRST_RUN + i, began, ended, "ingested", ended, "simulated", not bad[i]))
+
+
+def copy_scalars_by_run(cur: psycopg.Cursor[Any], ids: np.ndarray[Any, Any], *, seed: int = 4) -> None:
+    """Every run's scalars, run after run, encoded as ``writer.copy_scalars`` encodes them (1 % NaN).
+
+    ``copy_scalars`` sorts its rows by key, which for one big call would cluster the heap by observable; ingest calls
+    it once per run, and this sends the rows in that order without 100,000 transactions.
+    """
+    rng = np.random.default_rng(seed)
+    code = DTYPE_CODES["float64"]
+    with cur.copy(COPY_SCALARS_SQL) as copy:
+        copy.write(HEADER)
+        for first in range(FIRST_RUN, LAST_RUN + 1, SEED_CHUNK_RUNS):
+            count = min(SEED_CHUNK_RUNS, LAST_RUN + 1 - first)
+            values = 10.0 + rng.standard_normal(count * len(ids))
+            values[rng.random(values.size) < 0.01] = np.nan
+            columns = [
+                ("int4", np.repeat(np.arange(first, first + count, dtype=np.int32), len(ids))),
+                ("int4", np.tile(ids, count)),
+                ("float8", values),
+                ("int2", np.full(values.size, code, dtype=np.int16)),
+                ("null", None),
+            ]
+            copy.write(encode_rows(values.size, columns))
+        copy.write(TRAILER)
+
+
+def run_statements(db: Database, statements: list[str]) -> None:
+    with psycopg.connect(db.url, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+def vacuum_until_visible(db: Database, tables: list[str]) -> float:
+    """VACUUM ANALYZE until the tables' pages are all-visible, as autovacuum leaves them; the fraction reached.
+
+    A transaction open elsewhere on the server (another benchmark's) keeps VACUUM from marking new rows visible to
+    all, and without the visibility map an index-only scan fetches every heap page: retry for a while.
+    """
+    fraction = 0.0
+    with psycopg.connect(db.url, autocommit=True) as conn:
+        for attempt in range(VACUUM_ATTEMPTS):
+            for table in tables:
+                conn.execute(f"VACUUM ANALYZE {table}")
+            fraction = min(visible_fraction(conn, table) for table in tables)
+            if fraction >= 0.99:
+                break
+            print(f"  only {fraction:.0%} of the pages are all-visible: VACUUM again ({attempt + 1})", flush=True)
+            time.sleep(VACUUM_PAUSE_SECONDS)
+    return fraction
+
+
+def visible_fraction(conn: Connection, table: str) -> float:
+    """The share of a table's pages (a hypertable's: of its chunks') that the visibility map has all-visible."""
+    row = conn.execute(
+        "SELECT sum(relallvisible)::float8 / greatest(sum(relpages), 1) FROM pg_class WHERE oid = %s::regclass "
+        "OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = %s::regclass)",
+        (table, table),
+    ).fetchone()
+    return float(row[0])  # type: ignore[index]
+
+
+def explain(conn: Connection, query: str, params: tuple[Any, ...]) -> Explained:
+    """EXPLAIN (ANALYZE, TIMING OFF): the server's own planning and execution time, without per-node clocks."""
+    row = conn.execute(f"EXPLAIN (ANALYZE, TIMING OFF, BUFFERS, FORMAT JSON) {query}", params).fetchone()
+    found = row[0][0]  # type: ignore[index]
+    plan = found["Plan"]
+    buffers = int(plan.get("Shared Hit Blocks", 0)) + int(plan.get("Shared Read Blocks", 0))
+    return Explained(found["Planning Time"], found["Execution Time"], describe_plan(plan), buffers)
+
+
+def describe_plan(plan: dict[str, Any]) -> str:
+    """The scan under any Aggregate, Sort, Append or ChunkAppend: ``Index Only Scan`` or ``Sort of …``."""
+    wrappers = []
+    while plan.get("Plans") and plan["Node Type"] in ("Aggregate", "Sort", "Append", "Custom Scan", "Result"):
+        if plan["Node Type"] == "Sort":
+            wrappers.append("Sort of")
+        plan = plan["Plans"][0]
+    return " ".join([*wrappers, plan["Node Type"]])
+
+
+def make_access(db: Database, root: Path) -> DataAccess:
+    return DataAccess(db, ParquetStore(root), Settings(database_url=db.url, parquet_dir=root))
+
+
+def time_repeated(action: Callable[[], object], reps: int) -> list[float]:
+    """Seconds of ``reps`` calls after ``WARMUPS`` untimed ones (warm caches, a pooled connection)."""
+    for _ in range(WARMUPS):
+        action()
+    found = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        action()
+        found.append(time.perf_counter() - started)
+    return found
+
+
+def measure_layout(access: DataAccess, observable: Observable, reps: int) -> LayoutResult:
+    """SQL by EXPLAIN ANALYZE, then from Python: the COPY alone, load_trend, load_trend plus downsampling."""
+    params = (observable.id, FIRST_RUN, LAST_RUN)
+    with psycopg.connect(access.db.url, autocommit=True) as conn:
+        for _ in range(WARMUPS):
+            explain(conn, SENT_SQL, params)
+        sent_sql = [explain(conn, SENT_SQL, params) for _ in range(reps)]
+        select_sql = [explain(conn, SCALAR_TREND_SQL, params) for _ in range(reps)]
+        bad_runs_sql = [explain(conn, BAD_RUNS_SQL, (FIRST_RUN, LAST_RUN)) for _ in range(reps)]
+        copy_only = time_repeated(lambda: copy_columns(conn, SCALAR_TREND_SQL, params, ["int4", "float8"]), reps)
+    trend = load_trend(access, observable, FIRST_RUN, LAST_RUN)
+    if len(trend) != RUNS:
+        raise RuntimeError(f"expected {RUNS} runs in the trend, got {len(trend)}")
+
+    def load_and_downsample() -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        found = load_trend(access, observable, FIRST_RUN, LAST_RUN)
+        return downsample_line(found.values, POINTS, found.runs)
+
+    seconds = {
+        "copy": copy_only,
+        "load": time_repeated(lambda: load_trend(access, observable, FIRST_RUN, LAST_RUN), reps),
+        "downsampled": time_repeated(load_and_downsample, reps),
+        "downsample": time_repeated(lambda: downsample_line(trend.values, POINTS, trend.runs), reps),
+    }
+    x, y = downsample_line(trend.values, POINTS, trend.runs)
+    return LayoutResult(sent_sql, select_sql, bad_runs_sql, seconds, int(x.size), payload_size(x, y), option_size(x, y))
+
+
+def payload_size(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> int:
+    """Bytes of ``json.dumps`` of the x and y lists (NaN as null), a proxy for the websocket message."""
+    ys = [None if np.isnan(v) else v for v in y.tolist()]
+    return len(json.dumps({"x": x.tolist(), "y": ys}).encode())
+
+
+def option_size(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> int:
+    """Bytes of the ECharts option the existing line panel builds from the same points (7 significant digits)."""
+    return len(json.dumps(build_line_option(x, y, x_name="run", y_name="kV")).encode())
+
+
+def measure_target(target: Target, reps: int) -> dict[str, LayoutResult]:
+    """Seed one schema with the proposed indexes, measure; drop them, measure; CLUSTER, measure."""
+    results = {}
+    with migrated_database(target.url, "p3") as db, tempfile.TemporaryDirectory(prefix="p3_") as root:
+        run_statements(db, list(PROPOSED_INDEXES.values()))
+        print(f"  seeding {RUNS:,} runs x {OBSERVABLES} scalars", flush=True)
+        seed_database(db)
+        access = make_access(db, Path(root))
+        observable = get_observables(access, [observable_name(TRENDED)])[0]
+        steps: list[tuple[str, list[str]]] = [
+            (PROPOSED, []),
+            (AS_INGESTED, [f"DROP INDEX {name}" for name in PROPOSED_INDEXES]),
+            (CLUSTERED, ["CLUSTER scalars USING scalars_pkey"]),
+        ]
+        for layout, statements in steps:
+            run_statements(db, statements)
+            visible = vacuum_until_visible(db, ["runs", "scalars"])
+            results[layout] = found = measure_layout(access, observable, reps)
+            found.visible = visible
+            print(
+                f"  {target.name}, {layout}: SQL {_median(e.execution_ms for e in found.sent_sql):.1f} ms, "
+                f"load_trend {_median(s * 1e3 for s in found.seconds['load']):.1f} ms",
+                flush=True,
+            )
+    return {layout: results[layout] for layout in LAYOUTS}
+
+
+def run(options: Options) -> Section:
+    """Measure the three layouts on every target and lay the figures out as one table."""
+    results: dict[str, LayoutResult] = {}
+    for target in options.targets:
+        print(f"P3 on {target.description} ({target.name}), {options.reps} repetitions", flush=True)
+        for layout, found in measure_target(target, options.reps).items():
+            results[f"{target.description}, {layout}"] = found
+    table = build_table(results)
+    print(table)
+    return Section("P3", "trend of one scalar over 100k runs", _explain(table, next(iter(results.values()))))
+
+
+def build_table(results: dict[str, LayoutResult]) -> str:
+    """One row per server and layout, one column per measurement (milliseconds)."""
+    headers = [
+        "server, layout (all-visible pages)",
+        f"(a) SQL as sent, execution (target < {SQL_TARGET_MS:.0f} ms)",
+        "bare SELECT",
+        "planning",
+        "plan (buffers)",
+        "bad-runs SELECT",
+        "COPY + decode",
+        "**(b) load_trend**",
+        f"**(c) + downsample to {POINTS}**",
+    ]
+    rows = [
+        [
+            f"{label} ({r.visible:.0%})",
+            _sql_cell([e.execution_ms for e in r.sent_sql]),
+            _ms_cell([e.execution_ms for e in r.select_sql]),
+            _ms_cell([e.planning_ms for e in r.sent_sql]),
+            f"{r.sent_sql[0].node} ({r.sent_sql[0].buffers:,})",
+            _ms_cell([e.execution_ms for e in r.bad_runs_sql]),
+            _ms_cell([s * 1e3 for s in r.seconds["copy"]]),
+            _ms_cell([s * 1e3 for s in r.seconds["load"]], bold=True),
+            _ms_cell([s * 1e3 for s in r.seconds["downsampled"]], bold=True),
+        ]
+        for label, r in results.items()
+    ]
+    return format_table(headers, rows)
+
+
+def _median(values: Any) -> float:
+    return float(statistics.median(list(values)))
+
+
+def _ms_cell(values: list[float], *, bold: bool = False) -> str:
+    median = f"{statistics.median(values):.1f}"
+    return f"{f'**{median}**' if bold else median} ({min(values):.1f}-{max(values):.1f})"
+
+
+def _sql_cell(values: list[float]) -> str:
+    verdict = "met" if statistics.median(values) < SQL_TARGET_MS else "missed"
+    return f"{_ms_cell(values, bold=True)} {verdict}"
+
+
+def _explain(table: str, sample: LayoutResult) -> str:
+    downsample_ms = _median(s * 1e3 for s in sample.seconds["downsample"])
+    indexes = "\n".join(f"  - `{statement}`" for statement in PROPOSED_INDEXES.values())
+    return f"""\
+{RUNS:,} runs (about 1 % marked bad) and {OBSERVABLES} float64 scalar observables per run:
+{RUNS * OBSERVABLES:,} rows in `scalars` (1 % NaN), written run after run as run-by-run ingest leaves them, so one
+observable's values lie one every {OBSERVABLES} rows all over the heap. The trend reads one observable over all
+{RUNS:,} runs. Three layouts of the same data:
+
+- **{AS_INGESTED}**: the schema as the migrations make it (primary key `(observable_id, run)`, BRIN on `run` on plain
+  PostgreSQL; 1,000-run chunks under TimescaleDB, whose Apache edition here has no compression).
+- **{CLUSTERED}**: the same after `CLUSTER scalars USING scalars_pkey`, which puts one observable's runs next to
+  each other: what one big `copy_scalars` call would give, and what no database that ingests run by run looks like.
+- **{PROPOSED}**: the migrated schema plus two indexes that are **not in the migrations yet**, created
+  before the seeding so that they grew as they would in production. With them the trend is an index-only scan of
+  a few hundred pages, already in run order, and the bad runs a scan of a tiny index:
+{indexes}
+
+All after `VACUUM ANALYZE` (index-only scans need the visibility map, which autovacuum keeps for insert-only tables;
+runs ingested since its last pass cost one heap fetch each), with warm caches ({WARMUPS} untimed calls first).
+Times in ms, median (range).
+
+- (a) is the server alone: `EXPLAIN (ANALYZE, TIMING OFF, BUFFERS)` of the statement `load_trend` runs inside its
+  COPY: the trend SELECT (`queries.trends.SCALAR_TREND_SQL`, no ORDER BY) folded by `array_agg` into one array per
+  column (`timescale.reader.aggregate_query`). The target is about its execution time; the bare SELECT is given for
+  comparison (the aggregate costs a few ms and saves the client a COPY message per row). Planning is apart
+  (TimescaleDB plans one scan per chunk, 100 here). The plan column names the scan and the shared buffers touched;
+  "Sort of" would mean the server sorted the rows. `load_trend` also asks `runs` for the range's bad runs.
+- (b) is `queries.trends.load_trend` from Python: pool checkout, the binary COPY of the two arrays decoded by numpy
+  (`reader.copy_columns`, also timed alone), the bad-runs query and the good mask.
+- (c) adds `queries.downsample.downsample_line` (MinMaxLTTB, NaN-aware) to {POINTS:,} points, what a panel about
+  1,000 px wide is sent. Downsampling alone takes {downsample_ms:.1f} ms.
+- Payload, a proxy for the websocket message: the {sample.points:,} points are {sample.payload_bytes / 1024:.1f} kB as
+  `json.dumps` of the x/y lists and {sample.option_bytes / 1024:.1f} kB as the existing line panel's ECharts option
+  (numbers rounded to 7 significant digits).
+- **Painted < 150 ms is not measured**: it needs the browser trend panel, which does not exist yet.
+
+{table}
+"""

@@ -1,0 +1,41 @@
+"""Screenshot of the demo dashboard for the README: ``python -m bench.p4_screenshot [PATH]`` (docs/screenshot.png)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from alpaca_dash.queries.demo_dashboard import demo_dashboard_spec
+
+from bench.common import resolve_targets, temporary_schema
+from bench.p4_dashboard import ALL_PAINTED_JS, FIRST_RUN, bench_site, launch, log_in
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "docs" / "screenshot.png"
+
+
+def take_screenshot(path: Path, *, theme: str = "light") -> None:
+    spec = demo_dashboard_spec()
+    target = resolve_targets(None, timescale=False)[0]
+    with (
+        temporary_schema(target.url, "shot") as url,
+        bench_site(url, spec, samples=20_000, title="Demo") as (site, dashboard_id),
+    ):
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            page = browser.new_page(viewport={"width": 1440, "height": 860})
+            log_in(page, site)
+            page.goto(f"{site}/dashboard/{dashboard_id}?run={FIRST_RUN + 1}&theme={theme}")
+            page.evaluate("window.__expectedImages = 1")
+            page.wait_for_function(ALL_PAINTED_JS, arg=len(spec.panels), timeout=60_000, polling=50)
+            page.get_by_role("button", name="Observables").click()
+            page.get_by_label("Search observables").fill("SSPALS")
+            page.wait_for_timeout(1500)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(path))
+            browser.close()
+
+
+if __name__ == "__main__":
+    take_screenshot(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_PATH)

@@ -1,0 +1,67 @@
+"""A ready-made dashboard over the simulated source's observables, for the demo account and the screenshots."""
+
+from __future__ import annotations
+
+from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec, Threshold
+
+SSPALS = "captorius3*acq_0*Channel_2_SSPALS*Y_[V]"
+CCD = "5TCCD*acq_2*background_corrected*img_with_roi"
+ELENA = "ELENA_Parameters"
+
+
+def demo_dashboard_spec() -> DashboardSpec:
+    """Stats, a waveform (V against t), a histogram, a CCD image and a table of ELENA parameters."""
+    return DashboardSpec(
+        panels=[
+            PanelSpec(
+                id="h-offset",
+                type="stat",
+                title="ELENA H offset",
+                observables=[f"{ELENA}*H_offset_mm"],
+                options=PanelOptions(decimals=3, thresholds=[Threshold(value=0.3, color="orange")]),
+                layout=GridPosition(x=0, y=0, w=3, h=3),
+            ),
+            PanelSpec(
+                id="intensity",
+                type="stat",
+                title="ELENA intensity",
+                observables=[f"{ELENA}*Intensity_E7"],
+                options=PanelOptions(decimals=2),
+                layout=GridPosition(x=3, y=0, w=3, h=3),
+            ),
+            PanelSpec(
+                id="sspals",
+                type="line",
+                title="SSPALS waveform",
+                observables=[f"{SSPALS}*V"],
+                x=f"{SSPALS}*t",
+                layout=GridPosition(x=6, y=0, w=6, h=5),
+            ),
+            PanelSpec(
+                id="ccd",
+                type="image",
+                title="5TCCD image",
+                observables=[CCD],
+                options=PanelOptions(colormap="inferno", z_mode="percentile", percentile_low=1, percentile_high=99.9),
+                layout=GridPosition(x=0, y=3, w=3, h=6),
+            ),
+            PanelSpec(
+                id="elena",
+                type="table",
+                title="ELENA parameters",
+                observables=[
+                    f"{ELENA}*{name}" for name in ("H_offset_mm", "V_offset_mm", "H_angle_mrad", "V_angle_mrad")
+                ],
+                options=PanelOptions(decimals=3),
+                layout=GridPosition(x=3, y=3, w=3, h=6),
+            ),
+            PanelSpec(
+                id="sspals-hist",
+                type="histogram",
+                title="SSPALS amplitudes",
+                observables=[f"{SSPALS}*V"],
+                options=PanelOptions(bins=80, log_y=True),
+                layout=GridPosition(x=6, y=5, w=6, h=4),
+            ),
+        ]
+    )

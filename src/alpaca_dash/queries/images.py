@@ -1,0 +1,114 @@
+"""2D arrays drawn to PNG at the size they are shown: scaled down on the server, coloured by a lookup table."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from PIL import Image
+
+from alpaca_dash.queries.colormaps import lookup_table
+
+ZMode = Literal["auto", "percentile", "manual"]
+MAX_SIDE = 4096
+#: percentiles are taken on at most this many pixels, spread evenly over the image
+PERCENTILE_SAMPLE = 1 << 18
+
+Array = np.ndarray[Any, Any]
+
+
+@dataclass(frozen=True)
+class ZRange:
+    """How values map to colours: ``low`` to the first colour, ``high`` to the last, logarithmically if ``log``."""
+
+    mode: ZMode = "auto"
+    low: float | None = None
+    high: float | None = None
+    percentile_low: float = 1.0
+    percentile_high: float = 99.0
+    log: bool = False
+
+
+@dataclass(frozen=True)
+class RenderedImage:
+    png: bytes
+    width: int
+    height: int
+    zmin: float
+    zmax: float
+
+
+def _as_float(array: Array) -> np.ndarray[Any, np.dtype[np.float32]]:
+    if array.dtype == np.bool_:
+        array = array.view(np.uint8)
+    return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def resolve_zrange(values: Array, zrange: ZRange) -> tuple[float, float]:
+    """The (low, high) values the colour scale spans; always ``low < high`` and, for a log scale, ``low > 0``."""
+    finite = values[np.isfinite(values)] if values.dtype.kind == "f" else values.ravel()
+    if zrange.log:
+        finite = finite[finite > 0]
+    if finite.size == 0:
+        return (1.0, 10.0) if zrange.log else (0.0, 1.0)
+    if zrange.mode == "percentile":
+        step = max(1, finite.size // PERCENTILE_SAMPLE)
+        low, high = np.percentile(finite[::step], [zrange.percentile_low, zrange.percentile_high])
+    else:
+        low, high = float(finite.min()), float(finite.max())
+    if zrange.mode == "manual":
+        low = zrange.low if zrange.low is not None else low
+        high = zrange.high if zrange.high is not None else high
+    low, high = float(low), float(high)
+    if zrange.log and low <= 0:
+        low = float(finite.min())
+    if not high > low:
+        high = low * 10 if zrange.log else low + 1.0
+    return low, high
+
+
+def scale_to_indices(values: Array, low: float, high: float, log: bool) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    """Colour indices 0..255 for each value; NaN and, on a log scale, values <= 0 get index 0."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if log:
+            scaled = (np.log10(values) - np.log10(low)) / (np.log10(high) - np.log10(low))
+        else:
+            scaled = (values - np.float32(low)) * np.float32(1.0 / (high - low))
+    scaled = np.nan_to_num(scaled, nan=0.0, posinf=1.0, neginf=0.0)
+    indices: np.ndarray[Any, np.dtype[np.uint8]] = np.clip(scaled * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return indices
+
+
+def fit_size(shape: tuple[int, ...], width: int, height: int) -> tuple[int, int]:
+    """Output (width, height): the array's own size, reduced to the panel's pixels but never enlarged."""
+    rows, columns = shape
+    return max(1, min(columns, width, MAX_SIDE)), max(1, min(rows, height, MAX_SIDE))
+
+
+def render_png(
+    array: Array, *, width: int, height: int, colormap: str = "viridis", zrange: ZRange = ZRange()
+) -> RenderedImage:
+    """Draw a 2D array as a palette PNG of at most ``width`` x ``height`` pixels (row 0 at the top).
+
+    The array is averaged down over pixel boxes, so a 1024x1024 image in a 400-pixel panel costs 400x400 pixels
+    on the wire. The colour scale is computed on the full-resolution values.
+
+    :raises ValueError: when the array is not 2D or the colour map is unknown.
+    """
+    if array.ndim != 2:
+        raise ValueError(f"expected a 2D array, got shape {array.shape}")
+    table = lookup_table(colormap)
+    values = _as_float(array)
+    low, high = resolve_zrange(values, zrange)
+    out_width, out_height = fit_size(values.shape, width, height)
+    if (out_height, out_width) != values.shape:
+        filled = np.nan_to_num(values, nan=low, posinf=high, neginf=low)
+        values = np.asarray(Image.fromarray(filled, mode="F").resize((out_width, out_height), Image.Resampling.BOX))
+    indices = scale_to_indices(values, low, high, zrange.log)
+    image = Image.frombytes("P", (out_width, out_height), indices.tobytes())
+    image.putpalette(table.tobytes())
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    return RenderedImage(buffer.getvalue(), out_width, out_height, low, high)

@@ -1,0 +1,1 @@
+"""The dashboard page: run bar, observable tree, panel dialog and the grid of panels."""

@@ -1,0 +1,154 @@
+"""The dashboard page: top bar with the run selector, the grid of panels, the observable tree on the right."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nicegui import ui
+from nicegui.events import ValueChangeEventArguments
+
+from alpaca_dash.domain import Observable, Run
+from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries import runs as run_queries
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.dashboard_spec import render_export
+from alpaca_dash.queries.observables import list_observables
+from alpaca_dash.web.auth import require_user
+from alpaca_dash.web.dashboard.panel_card import PANEL_CSS
+from alpaca_dash.web.dashboard.panel_dialog import PanelDialog
+from alpaca_dash.web.dashboard.range_picker import RangePicker, check_runs_text
+from alpaca_dash.web.dashboard.run_bar import RunBar, parse_run
+from alpaca_dash.web.dashboard.tree_drawer import ObservableTree
+from alpaca_dash.web.dashboard.trend_data import resolve_runs
+from alpaca_dash.web.dashboard.value_cache import ValueCache
+from alpaca_dash.web.dashboard.versions_dialog import open_versions
+from alpaca_dash.web.dashboard.view import DashboardView
+from alpaca_dash.web.export_route import export_url
+from alpaca_dash.web.grid import PanelGrid
+from alpaca_dash.web.image_cache import ImageCache
+from alpaca_dash.web.live import LiveRuns
+from alpaca_dash.web.pages.dashboards_page import export_filename
+from alpaca_dash.web.theme import frame
+from alpaca_dash.web.threads import in_thread
+from alpaca_dash.web.vendor import gridstack_head_html
+
+
+async def resolve_initial_run(access: DataAccess, asked: str | None) -> tuple[Run | None, str]:
+    """The run to show first (the URL's, else the newest) and a message when the URL's run does not exist."""
+    wanted = parse_run(asked)
+    if wanted is not None:
+        found = await in_thread(run_queries.get_run, access, wanted)
+        if found is not None and found.status == "ingested":
+            return found, ""
+    newest = await in_thread(run_queries.latest_run, access)
+    newest_run = None if newest is None else await in_thread(run_queries.get_run, access, newest)
+    if asked is None:
+        return newest_run, "" if newest is not None else "No runs have been ingested yet."
+    shown = f"showing the newest, {newest}" if newest is not None else "and no runs are ingested yet"
+    return newest_run, f"Run {asked} does not exist; {shown}."
+
+
+def is_on(flag: str | None) -> bool:
+    """A URL flag such as ``&live=1`` or ``&kiosk=true``."""
+    return flag is not None and flag.strip().lower() in ("1", "true", "yes", "on")
+
+
+def register(access: DataAccess, images: ImageCache, values: ValueCache, live_runs: LiveRuns | None = None) -> None:
+    @ui.page("/dashboard/{dashboard_id}")
+    async def dashboard_page(
+        dashboard_id: int,
+        run: str | None = None,
+        theme: str | None = None,
+        live: str | None = None,
+        kiosk: str | None = None,
+        runs: str | None = None,
+    ) -> None:
+        user = await require_user(access)
+        if user is None:
+            return
+        found = await in_thread(store.get_dashboard, access, dashboard_id, user.id)
+        if found is None:
+            with frame("Not found", user, theme=theme):
+                ui.label("This dashboard does not exist or belongs to someone else.").classes("text-negative")
+                ui.link("Back to your dashboards", "/")
+            return
+        observables = await in_thread(list_observables, access)
+        ui.add_head_html(gridstack_head_html())
+        ui.add_css(PANEL_CSS)
+        view = DashboardView(access, user, found, images, values)
+        view.live, view.kiosk = is_on(live), is_on(kiosk)
+        view.runs_text, runs_message = check_runs_text(runs, max_runs=access.settings.max_range)
+        anchor = ui.element("div")  # parent of the dialogs built on first use
+        dialog = PanelDialog(observables, view.save_panel, anchor) if user.can_edit else None
+        view.edit_panel = dialog.open_edit if dialog else None
+
+        def pick(item: Observable) -> None:
+            if dialog is not None:
+                dialog.open_new(item)
+
+        def build_tree(event: ValueChangeEventArguments[Any]) -> None:
+            # the tree of a few hundred observables is built when the drawer first opens, not with the page
+            if event.value and not tree_box.default_slot.children:
+                with tree_box:
+                    ObservableTree(observables, pick)
+
+        with ui.right_drawer(value=False, fixed=False).props("width=380 bordered") as drawer:
+            ui.label("Observables").classes("text-h6")
+            tree_box = ui.column().classes("w-full gap-1")
+        drawer.on_value_change(build_tree)
+
+        async def export() -> None:
+            ui.download.content(render_export(view.dashboard.title, view.spec), export_filename(view.dashboard.title))
+
+        def download_data() -> None:
+            names = list(dict.fromkeys(n for p in view.spec.panels for n in [*p.observables, *([p.x] if p.x else [])]))
+            if not names:
+                ui.notify("This dashboard has no observables yet.", type="warning")
+                return
+            runs = resolve_runs(view.runs_text, view.run, max_runs=access.settings.max_range)
+            ui.download.from_url(export_url(names, runs))
+
+        with frame(found.title, user, theme=theme, kiosk=view.kiosk):
+            with ui.row().classes("items-center w-full gap-2") as top_bar:
+                top_bar.set_visibility(not view.kiosk)
+                run_bar = RunBar(access, view.set_run, live=view.live, on_live=view.set_live)
+                picker = RangePicker(view.runs_text, access.settings.max_range, view.set_runs)
+                picker.message.set_text(runs_message)
+                ui.space()
+                view.version_label = ui.label(f"v{found.version}").classes("text-grey").props("data-testid=version")
+                view.version_label.tooltip("Saved version")
+                if dialog is not None:
+                    ui.button("Add panel", icon="add", on_click=lambda: dialog.open_new(None)).props("outline")
+                ui.button("Observables", icon="account_tree", on_click=drawer.toggle).props("outline").mark(
+                    "toggle-observables"
+                )
+                with ui.button(icon="more_vert").props("flat round"), ui.menu():
+                    ui.menu_item("Export JSON", on_click=export).mark("export")
+                    ui.menu_item("Data of the trend runs (Parquet)", on_click=download_data).mark("export-data")
+                    if user.can_edit:
+                        ui.menu_item("Versions…", on_click=lambda: open_versions(access, view)).mark("versions")
+                        ui.menu_item("Pin this run as reference", on_click=lambda: view.set_reference(view.run)).mark(
+                            "pin-reference"
+                        )
+                        ui.menu_item("Clear the reference run", on_click=lambda: view.set_reference(None)).mark(
+                            "clear-reference"
+                        )
+            grid = PanelGrid(editable=user.can_edit, on_layout=view.on_layout, on_sizes=view.on_sizes)
+            grid.classes("w-full")
+            view.attach(grid, ui.context.client)
+            if not found.spec.panels:
+                hint = (
+                    "Add a panel, or pick an observable in the tree." if user.can_edit else "This dashboard is empty."
+                )
+                ui.label(hint).classes("text-grey")
+
+        initial, message = await resolve_initial_run(access, None if view.live else run)
+        number = None if initial is None else initial.run
+        run_bar.run = number
+        run_bar.field.set_value(number)
+        run_bar.message.set_text(message)
+        view.prefetch(number, None if initial is None else initial.ingested_at)
+        await ui.context.client.connected()
+        if live_runs is not None:
+            live_runs.subscribe(ui.context.client, run_bar.follow)
+        await view.start(number)

@@ -1,0 +1,149 @@
+"""One panel in the grid: a draggable header, a menu, and a body that shows loading, data, no data or an error."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nicegui import ui
+
+from alpaca_dash.queries.dashboard_spec import PanelSpec
+from alpaca_dash.web.dashboard.panel_data import PanelContent
+from alpaca_dash.web.grid import PanelGrid
+from alpaca_dash.web.panels.table import TABLE_COLUMNS
+
+PanelAction = Callable[[str], Awaitable[None] | None]
+#: where the browser's grid column width is kept between visits
+COLUMN_KEY = "grid_column_px"
+
+
+@dataclass(frozen=True)
+class Prefetched:
+    """A panel's content being loaded before the browser connected, for ``run`` at ``size``."""
+
+    run: int
+    size: tuple[int, int]
+    task: asyncio.Task[PanelContent]
+
+
+#: marks the chart as painted for the benchmarks and tests (ECharts' "finished" event, in the browser only)
+PAINTED_JS = (
+    "() => {{ const el = document.getElementById('c{id}'); "
+    "if (el && el.closest('[data-state=ready]')) el.dataset.painted = performance.now(); }}"
+)
+#: what a chart shows until its data arrives
+EMPTY_OPTION: dict[str, Any] = {"animation": False, "series": []}
+
+
+class PanelCard:
+    """The view of one panel; ``show`` and ``show_loading`` switch its state, nothing here loads data."""
+
+    def __init__(
+        self,
+        grid: PanelGrid,
+        spec: PanelSpec,
+        *,
+        editable: bool,
+        column_px: float,
+        on_edit: PanelAction,
+        on_duplicate: PanelAction,
+        on_remove: PanelAction,
+    ) -> None:
+        self.spec = spec
+        #: the panel body's pixels: estimated until the browser reports them
+        self.size = (max(40, round(spec.layout.w * column_px) - 16), max(40, spec.layout.h * grid.cell_height - 40))
+        self.sized = False
+        self.prefetched: Prefetched | None = None
+        self.generation = 0
+        self.chart: ui.echart | None = None
+        self.table: ui.table | None = None
+        content = grid.add_item(spec.id, spec.layout)
+        self.root = content.classes("panel-card").props(f"data-panel={spec.id} data-state=loading")
+        with self.root:
+            with ui.row().classes("panel-head panel-drag items-center no-wrap w-full gap-1"):
+                self.title = ui.label(spec.title or spec.observables[0].split("*")[-1]).classes("panel-title")
+                with ui.icon("error", color="negative").classes("text-lg panel-error") as self.badge:
+                    self.badge_tip = ui.tooltip("")
+                self.badge.set_visibility(False)
+                if editable:
+                    with ui.button(icon="more_vert").props("flat round dense size=sm").classes("panel-menu"):
+                        with ui.menu():
+                            ui.menu_item("Edit", on_click=lambda: on_edit(spec.id)).mark(f"edit-{spec.id}")
+                            ui.menu_item("Duplicate", on_click=lambda: on_duplicate(spec.id)).mark(f"copy-{spec.id}")
+                            ui.menu_item("Remove", on_click=lambda: on_remove(spec.id)).mark(f"remove-{spec.id}")
+            self.body = ui.element("div").classes("panel-body")
+            with self.body:
+                self.spinner = ui.spinner(size="lg").classes("absolute-center")
+                self.message = ui.label().classes("absolute-center text-grey text-center panel-message")
+                self.message.set_visibility(False)
+        if spec.type != "table":
+            # created with the page, so that ECharts loads and initialises while the data is still on its way
+            self._create_chart(EMPTY_OPTION)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def show_loading(self) -> None:
+        self.spinner.set_visibility(True)
+
+    def show(self, content: PanelContent) -> None:
+        """Show the content; a chart or table is kept between runs and only its data replaced."""
+        self.spinner.set_visibility(False)
+        self.root.props(f"data-state={content.state}")
+        self.badge.set_visibility(content.state == "error")
+        self.badge_tip.set_text(content.message if content.state == "error" else "")
+        ready = content.state == "ready"
+        self.message.set_text("" if ready else content.message)
+        self.message.set_visibility(not ready)
+        if content.option is not None and ready:
+            self._show_chart(content.option)
+        elif self.chart is not None:
+            self.chart.set_visibility(False)
+        if ready and content.option is None:
+            self._show_table(content.rows)
+        elif self.table is not None:
+            self.table.set_visibility(False)
+
+    def _create_chart(self, option: dict[str, Any]) -> None:
+        with self.body:
+            self.chart = ui.echart(dict(option)).classes("panel-chart")
+            self.chart.on("chart:finished", js_handler=PAINTED_JS.format(id=self.chart.id))
+        self.spinner.move(self.body)  # keep the spinner above the chart
+
+    def _show_chart(self, option: dict[str, Any]) -> None:
+        if self.chart is None:
+            self._create_chart(option)
+            return
+        self.chart.options.clear()
+        self.chart.options.update(option)
+        self.chart.set_visibility(True)
+        self.chart.update()
+
+    def _show_table(self, rows: list[dict[str, str]]) -> None:
+        if self.table is None:
+            with self.body:
+                self.table = ui.table(columns=TABLE_COLUMNS, rows=rows, row_key="name").props("dense flat")
+                self.table.classes("panel-table")
+            return
+        self.table.rows = rows
+        self.table.set_visibility(True)
+        self.table.update()
+
+    def set_title(self, text: str) -> None:
+        self.title.set_text(text)
+
+
+PANEL_CSS = """
+.panel-card { display: flex; flex-direction: column; border-radius: 6px; overflow: hidden;
+  background: var(--panel-bg, #fff); box-shadow: 0 1px 3px rgba(0,0,0,.25); }
+body.body--dark .panel-card { --panel-bg: #1e1e1e; }
+.panel-head { padding: 2px 8px; cursor: move; min-height: 30px; border-bottom: 1px solid rgba(128,128,128,.2); }
+.panel-title { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1 1 auto; }
+.panel-body { position: relative; flex: 1 1 auto; min-height: 0; }
+.panel-chart { position: absolute; inset: 0; width: 100%; height: 100%; }
+.panel-table { position: absolute; inset: 0; overflow: auto; }
+.grid-stack { min-height: 200px; }
+"""

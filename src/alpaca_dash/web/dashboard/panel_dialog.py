@@ -1,0 +1,221 @@
+"""The add / edit panel dialog: observable(s), a chart type valid for their kind, a title and the options."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nicegui import ui
+from pydantic import ValidationError
+
+from alpaca_dash.domain import Observable, ObservableKind
+from alpaca_dash.queries.dashboard_spec import GridPosition, PanelOptions, PanelSpec, Threshold, new_panel_id
+from alpaca_dash.web.panels.kinds import CHART_LABELS, chart_types_for
+
+SaveHandler = Callable[[PanelSpec], Awaitable[None]]
+DEFAULT_SIZES = {
+    "stat": (3, 3),
+    "table": (4, 4),
+    "line": (6, 4),
+    "scatter": (6, 4),
+    "histogram": (4, 4),
+    "image": (4, 5),
+    "trend": (6, 4),
+    "correlation": (4, 4),
+}
+
+
+def parse_thresholds(text: str) -> list[Threshold]:
+    """``"0.5 orange, 1 #ff0000"`` to thresholds.
+
+    :raises ValueError: for a pair that is not a number and a colour.
+    """
+    result = []
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        pieces = part.split()
+        if len(pieces) != 2:
+            raise ValueError(f"threshold {part.strip()!r}: write a value and a colour, e.g. '0.5 orange'")
+        result.append(Threshold(value=float(pieces[0]), color=pieces[1]))
+    return result
+
+
+def format_thresholds(thresholds: list[Threshold]) -> str:
+    return ", ".join(f"{t.value:g} {t.color}" for t in thresholds)
+
+
+class PanelDialog:
+    """One dialog per page, built inside ``anchor`` when first opened and reused for every add and edit."""
+
+    def __init__(self, observables: list[Observable], on_save: SaveHandler, anchor: ui.element) -> None:
+        self.observables = observables
+        self.by_name = {item.name: item for item in observables}
+        self.on_save = on_save
+        self.anchor = anchor
+        self.editing: PanelSpec | None = None
+        self.built = False
+
+    def _build(self) -> None:
+        if self.built:
+            return
+        self.built = True
+        observables = self.observables
+        names = sorted(self.by_name)
+        one_d = [item.name for item in observables if item.kind is ObservableKind.ARRAY1D]
+        scalars = [item.name for item in observables if item.kind is ObservableKind.SCALAR]
+        with self.anchor, ui.dialog() as self.dialog, ui.card().classes("w-[36rem] max-w-full"):
+            self.heading = ui.label("Add panel").classes("text-h6")
+            self.observable = ui.select(names, label="Observable", with_input=True, on_change=self._kind_changed)
+            self.observable.classes("w-full").mark("panel-observable")
+            self.chart = ui.select({}, label="Chart type", on_change=self._type_changed).classes("w-full")
+            self.chart.mark("panel-chart-type")
+            self.title = ui.input("Title").classes("w-full").mark("panel-title")
+            self.x = ui.select(one_d, label="x (another 1D of the same run; empty: sample index)", with_input=True,
+                               clearable=True).classes("w-full").mark("panel-x")  # fmt: skip
+            self.more = ui.select(scalars, label="More scalars", multiple=True, with_input=True).classes("w-full")
+            self.more.props("use-chips").mark("panel-more")
+            with ui.row().classes("w-full items-end gap-2") as self.stat_options:
+                self.unit = ui.input("Unit (override)").classes("w-28")
+                self.decimals = ui.number("Decimals", min=0, max=12, step=1, format="%d").classes("w-24")
+                self.thresholds = ui.input("Thresholds", placeholder="0.5 orange, 1 red").classes("grow")
+            with ui.row().classes("w-full items-end gap-2") as self.histogram_options:
+                self.bins = ui.number("Bins", value=50, min=1, max=1000, step=1, format="%d").classes("w-24")
+                self.bin_width = ui.number("Bin width (optional)", min=0).classes("w-40")
+                self.log_y = ui.checkbox("log y")
+            with ui.column().classes("w-full gap-1") as self.image_options:
+                with ui.row().classes("items-end gap-2"):
+                    self.colormap = ui.select(["viridis", "inferno", "magma", "gray", "coolwarm"], value="viridis",
+                                              label="Colour map").classes("w-32")  # fmt: skip
+                    self.z_mode = ui.select({"auto": "min-max", "percentile": "percentiles", "manual": "manual"},
+                                            value="auto", label="z range").classes("w-32")  # fmt: skip
+                    self.log_z = ui.checkbox("log z")
+                    self.colorbar = ui.checkbox("colour bar", value=True)
+                with ui.row().classes("items-end gap-2"):
+                    self.z_low = (
+                        ui.number("z low").classes("w-24").bind_visibility_from(self.z_mode, "value", value="manual")
+                    )
+                    self.z_high = (
+                        ui.number("z high").classes("w-24").bind_visibility_from(self.z_mode, "value", value="manual")
+                    )
+                    self.p_low = (
+                        ui.number("low %", value=1, min=0, max=100)
+                        .classes("w-24")
+                        .bind_visibility_from(self.z_mode, "value", value="percentile")
+                    )
+                    self.p_high = (
+                        ui.number("high %", value=99, min=0, max=100)
+                        .classes("w-24")
+                        .bind_visibility_from(self.z_mode, "value", value="percentile")
+                    )
+            self.error = ui.label().classes("text-negative")
+            with ui.row().classes("w-full justify-end"):
+                ui.button("Cancel", on_click=self.dialog.close).props("flat")
+                ui.button("Save panel", on_click=self._save).mark("panel-save")
+
+    def open_new(self, observable: Observable | None = None) -> None:
+        self._build()
+        self.editing = None
+        self.heading.set_text("Add panel")
+        self._fill(PanelSpec(id="new", type="stat", observables=["-"]), observable.name if observable else None)
+        self.dialog.open()
+
+    def open_edit(self, spec: PanelSpec) -> None:
+        self._build()
+        self.editing = spec
+        self.heading.set_text("Edit panel")
+        self._fill(spec, spec.observables[0])
+        self.dialog.open()
+
+    def _fill(self, spec: PanelSpec, observable: str | None) -> None:
+        o = spec.options
+        self.observable.set_value(observable)
+        self._kind_changed()
+        if self.editing is not None:
+            self.chart.set_value(spec.type)
+        self.title.set_value(spec.title)
+        self.x.set_value(spec.x)
+        self.more.set_value(spec.observables[1:] if self.editing is not None else [])
+        self.unit.set_value(o.unit)
+        self.decimals.set_value(o.decimals)
+        self.thresholds.set_value(format_thresholds(o.thresholds))
+        self.bins.set_value(o.bins)
+        self.bin_width.set_value(o.bin_width)
+        self.log_y.set_value(o.log_y)
+        self.colormap.set_value(o.colormap)
+        self.z_mode.set_value(o.z_mode)
+        self.z_low.set_value(o.z_low)
+        self.z_high.set_value(o.z_high)
+        self.p_low.set_value(o.percentile_low)
+        self.p_high.set_value(o.percentile_high)
+        self.log_z.set_value(o.log_z)
+        self.colorbar.set_value(o.colorbar)
+        self.error.set_text("")
+
+    def _kind_changed(self, *_: Any) -> None:
+        item = self.by_name.get(self.observable.value or "")
+        types = chart_types_for(item.kind) if item else ()
+        self.chart.set_options({t: CHART_LABELS[t] for t in types}, value=types[0] if types else None)
+        self._type_changed()
+
+    def _type_changed(self, *_: Any) -> None:
+        chart = self.chart.value
+        self.x.set_visibility(chart in ("line", "scatter"))
+        self.more.set_visibility(chart == "table")
+        self.stat_options.set_visibility(chart in ("stat", "table"))
+        self.histogram_options.set_visibility(chart == "histogram")
+        self.image_options.set_visibility(chart == "image")
+
+    def build_spec(self) -> PanelSpec:
+        """The panel as the dialog's fields describe it.
+
+        :raises ValueError: (including pydantic's ValidationError) when a field is missing or invalid.
+        """
+        chart = self.chart.value
+        if not self.observable.value or not chart:
+            raise ValueError("choose an observable and a chart type")
+        observables = [self.observable.value]
+        if chart == "table":
+            observables += [name for name in self.more.value or [] if name != self.observable.value]
+        options = PanelOptions(
+            unit=self.unit.value or "",
+            decimals=None if self.decimals.value is None else int(self.decimals.value),
+            thresholds=parse_thresholds(self.thresholds.value or ""),
+            bins=int(self.bins.value or 50),
+            bin_width=self.bin_width.value or None,
+            log_y=bool(self.log_y.value),
+            colormap=self.colormap.value,
+            z_mode=self.z_mode.value,
+            z_low=self.z_low.value,
+            z_high=self.z_high.value,
+            percentile_low=self.p_low.value if self.p_low.value is not None else 1.0,
+            percentile_high=self.p_high.value if self.p_high.value is not None else 99.0,
+            log_z=bool(self.log_z.value),
+            colorbar=bool(self.colorbar.value),
+        )
+        if self.editing is not None:
+            layout = self.editing.layout
+            panel_id = self.editing.id
+        else:
+            w, h = DEFAULT_SIZES[chart]
+            layout = GridPosition(x=0, y=10_000, w=w, h=h)
+            panel_id = new_panel_id()
+        x = self.x.value if chart in ("line", "scatter") and self.x.value else None
+        return PanelSpec(
+            id=panel_id, type=chart, title=self.title.value or "", observables=observables, x=x, options=options,
+            layout=layout,
+        )  # fmt: skip
+
+    async def _save(self) -> None:
+        try:
+            spec = self.build_spec()
+        except (ValueError, ValidationError) as exc:
+            self.error.set_text(str(exc).splitlines()[0] if not isinstance(exc, ValidationError) else _first(exc))
+            return
+        self.dialog.close()
+        await self.on_save(spec)
+
+
+def _first(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"

@@ -1,0 +1,82 @@
+"""The dashboard's reference run drawn over line and histogram panels, as a second, dashed series."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+import numpy as np
+
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.dashboard_spec import PanelSpec
+from alpaca_dash.queries.downsample import downsample_line, points_for_width
+from alpaca_dash.queries.observables import get_observables
+from alpaca_dash.queries.values import load_value
+from alpaca_dash.web.panels.common import Option, compact
+
+log = logging.getLogger(__name__)
+
+REFERENCE_COLOR = "#9e9e9e"
+#: panel types that can show a reference run
+WITH_REFERENCE = ("line", "histogram")
+Array = np.ndarray[Any, Any]
+
+
+def edges_from_centres(centres: list[float]) -> Array:
+    """Bin edges of equally wide bins from their centres (the histogram option keeps only the centres)."""
+    middle = np.asarray(centres, dtype=np.float64)
+    if middle.size == 1:
+        return np.array([middle[0] - 0.5, middle[0] + 0.5])
+    width = (middle[-1] - middle[0]) / (middle.size - 1)
+    return np.concatenate([middle - width / 2, [middle[-1] + width / 2]])
+
+
+def reference_series(kind: str, run: int, data: list[Any]) -> Option:
+    """The reference run's series: grey and dashed, a step line over histogram bars."""
+    series: Option = {
+        "type": "line",
+        "name": f"reference run {run}",
+        "data": data,
+        "showSymbol": False,
+        "lineStyle": {"width": 1, "type": "dashed", "color": REFERENCE_COLOR},
+        "itemStyle": {"color": REFERENCE_COLOR},
+        "z": 1,
+    }
+    if kind == "histogram":
+        series["step"] = "middle"
+    return series
+
+
+def add_reference(option: Option, series: Option) -> Option:
+    """A copy of ``option`` with the reference series after the panel's own, and a legend naming both."""
+    merged = copy.copy(option)
+    merged["series"] = [*option.get("series", []), series]
+    merged["legend"] = {"show": True, "top": 0, "right": 8, "data": [series["name"]]}
+    return merged
+
+
+def build_reference_data(spec: PanelSpec, option: Option, y: Array, x: Array | None, width: int) -> list[Any]:
+    """The reference run's points for a panel already drawn with ``option`` (so histograms share its bins)."""
+    if spec.type == "histogram":
+        edges = edges_from_centres(option["xAxis"]["data"])
+        finite = y[np.isfinite(y)] if y.dtype.kind == "f" else y
+        counts, _ = np.histogram(finite, bins=edges)
+        return [float(c) if c > 0 or not spec.options.log_y else None for c in counts.tolist()]
+    xs, ys = downsample_line(y, points_for_width(width), x)
+    return [list(pair) for pair in zip(compact(xs), compact(ys), strict=True)]
+
+
+def load_reference(access: DataAccess, spec: PanelSpec, run: int, option: Option, width: int) -> Option:
+    """``option`` with the reference run drawn over it; unchanged when the reference run has no value."""
+    try:
+        names = [spec.observables[0], *([spec.x] if spec.x else [])]
+        found = {item.name: item for item in get_observables(access, names)}
+        y = load_value(access, found[spec.observables[0]], run)
+        x = load_value(access, found[spec.x], run) if spec.x else None
+        if y is None or y.size == 0:
+            return option
+        return add_reference(option, reference_series(spec.type, run, build_reference_data(spec, option, y, x, width)))
+    except Exception as exc:  # the panel itself is fine; only the overlay is missing
+        log.warning("reference run %d of panel %s failed: %s", run, spec.id, exc)
+        return option

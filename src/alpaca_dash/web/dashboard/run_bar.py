@@ -1,0 +1,110 @@
+"""The run selector: a number field, previous / next / latest, and a message when a run does not exist."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nicegui import ui
+
+from alpaca_dash.queries import runs as run_queries
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.web.threads import in_thread
+
+#: called with the run and its ``ingested_at`` (which tells a re-ingested run from the one cached)
+RunHandler = Callable[[int, object], Awaitable[None]]
+
+
+def parse_run(text: str | None) -> int | None:
+    """A run number from the URL or the field: digits only, at most 9 of them."""
+    if text is None:
+        return None
+    text = text.strip()
+    return int(text) if text.isdigit() and len(text) <= 9 else None
+
+
+class RunBar:
+    """Calls ``on_run`` with an existing run; tells the user when the asked run does not exist."""
+
+    def __init__(
+        self,
+        access: DataAccess,
+        on_run: RunHandler,
+        *,
+        live: bool = False,
+        on_live: Callable[[bool], Awaitable[None]] | None = None,
+    ) -> None:
+        self.access = access
+        self.on_run = on_run
+        self.on_live = on_live
+        self.run: int | None = None
+        with ui.row().classes("items-center gap-1 no-wrap") as self.row:
+            ui.button(icon="chevron_left", on_click=self.previous).props("flat dense").mark("run-previous").tooltip(
+                "Previous run"
+            )
+            self.field = ui.number("Run", format="%d", min=0, step=1).props("dense outlined").classes("w-32")
+            self.field.mark("run-field")
+            self.field.on("keydown.enter", self.go_to_field)
+            self.field.on("blur", self.go_to_field)
+            ui.button(icon="chevron_right", on_click=self.next).props("flat dense").mark("run-next").tooltip("Next run")
+            ui.button("Latest", icon="last_page", on_click=self.latest).props("flat dense").mark("run-latest")
+            self.live = ui.switch("Live", value=live, on_change=self._live_changed).mark("live-toggle")
+            self.live.tooltip("Follow the newest run as it is committed")
+            self.message = ui.label().classes("text-negative run-message")
+
+    def _show(self, run: int | None, message: str = "") -> None:
+        self.run = run if run is not None else self.run
+        self.field.set_value(self.run)
+        self.message.set_text(message)
+
+    async def go_to(self, run: int) -> bool:
+        """Show ``run`` if it exists; otherwise keep the current run and say so."""
+        found = await in_thread(run_queries.get_run, self.access, run)
+        if found is None or found.status != "ingested":
+            self.field.set_value(self.run)
+            self.message.set_text(f"Run {run} does not exist." if found is None else f"Run {run} has no data.")
+            return False
+        self._show(run)
+        await self.on_run(run, found.ingested_at)
+        return True
+
+    async def _live_changed(self, event: Any) -> None:
+        if event.value:
+            await self.latest()
+        if self.on_live is not None:
+            await self.on_live(bool(event.value))
+
+    async def follow(self, run: int) -> None:
+        """A run was committed: show it when in live mode and it is newer than the one shown."""
+        if self.live.value and (self.run is None or run >= self.run):
+            await self.go_to(run)
+
+    async def go_to_field(self) -> None:
+        value = self.field.value
+        if value is None or int(value) == self.run:
+            return
+        await self.go_to(int(value))
+
+    async def latest(self) -> None:
+        newest = await in_thread(run_queries.latest_run, self.access)
+        if newest is None:
+            self.message.set_text("No runs have been ingested yet.")
+            return
+        await self.go_to(newest)
+
+    async def _step(self, forward: bool) -> None:
+        if self.run is None:
+            await self.latest()
+            return
+        before, after = await in_thread(run_queries.adjacent_runs, self.access, self.run)
+        target = after if forward else before
+        if target is None:
+            self.message.set_text("This is the newest run." if forward else "This is the oldest run.")
+            return
+        await self.go_to(target)
+
+    async def previous(self) -> None:
+        await self._step(False)
+
+    async def next(self) -> None:
+        await self._step(True)

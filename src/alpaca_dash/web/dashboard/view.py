@@ -1,0 +1,308 @@
+"""The state of one open dashboard and what happens on its events: runs, panels, layout and saving."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import statistics
+from collections.abc import Iterable
+from typing import Any
+
+from nicegui import Client, app, background_tasks, ui
+
+from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries import runs as run_queries
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.dashboard_spec import ACROSS_RUNS, DashboardSpec, GridPosition, PanelSpec, new_panel_id
+from alpaca_dash.queries.users import User
+from alpaca_dash.web.dashboard.budget import MessageBudget, estimate_bytes
+from alpaca_dash.web.dashboard.panel_card import COLUMN_KEY, PanelCard, Prefetched
+from alpaca_dash.web.dashboard.panel_data import PanelContent, load_panel_content
+from alpaca_dash.web.dashboard.reference import WITH_REFERENCE, load_reference
+from alpaca_dash.web.dashboard.trend_data import load_across_runs, resolve_runs
+from alpaca_dash.web.dashboard.value_cache import ValueCache
+from alpaca_dash.web.grid import PanelGrid
+from alpaca_dash.web.image_cache import ImageCache
+from alpaca_dash.web.routes import image_url
+from alpaca_dash.web.theme import THEME_KEY
+from alpaca_dash.web.threads import in_thread
+
+log = logging.getLogger(__name__)
+READ_ONLY = "Viewers cannot change dashboards."
+#: a panel is drawn again when its width or height changes by more than this fraction
+RESIZE_TOLERANCE = 0.15
+#: how long the first load waits for the browser to report the panel sizes
+SIZES_TIMEOUT = 1.0
+#: a grid column's width in pixels before the browser has told (a 1400-pixel wide window)
+DEFAULT_COLUMN_PX = 112
+
+
+def merge_layout(spec: DashboardSpec, layout: list[dict[str, Any]]) -> DashboardSpec | None:
+    """The spec with the grid's positions applied, or None when nothing moved or the layout is invalid."""
+    positions: dict[str, GridPosition] = {}
+    for item in layout:
+        try:
+            positions[str(item["id"])] = GridPosition(x=item["x"], y=item["y"], w=item["w"], h=item["h"])
+        except (KeyError, TypeError, ValueError):
+            return None
+    changed = [p.model_copy(update={"layout": positions[p.id]}) if p.id in positions else p for p in spec.panels]
+    if all(a.layout == b.layout for a, b in zip(changed, spec.panels, strict=True)):
+        return None
+    return DashboardSpec(panels=changed, reference_run=spec.reference_run)
+
+
+def similar(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two panel sizes are close enough to draw the same data."""
+    return all(abs(x - y) <= RESIZE_TOLERANCE * max(y, 1) for x, y in zip(a, b, strict=True))
+
+
+def remember_column_width(cards: Iterable[PanelCard]) -> None:
+    """Keep this browser's grid column width, so the next visit can estimate panel sizes before it connects."""
+    widths = [(card.size[0] + 8) / card.spec.layout.w for card in cards if card.sized]
+    if widths:
+        app.storage.user[COLUMN_KEY] = round(statistics.median(widths))
+
+
+def bottom_of(spec: DashboardSpec) -> int:
+    return max((p.layout.y + p.layout.h for p in spec.panels), default=0)
+
+
+class DashboardView:
+    """Holds the dashboard as last saved, the shown run and one card per panel."""
+
+    def __init__(
+        self, access: DataAccess, user: User, dashboard: store.Dashboard, images: ImageCache, values: ValueCache
+    ) -> None:
+        self.access = access
+        self.user = user
+        self.dashboard = dashboard
+        self.images = images
+        self.values = values
+        self.run: int | None = None
+        self.run_version: object = None
+        self.version_run: int | None = None
+        self.cards: dict[str, PanelCard] = {}
+        self.grid: PanelGrid | None = None
+        self.budget: MessageBudget | None = None
+        self.started = False
+        self.sizes_seen = asyncio.Event()
+        self.save_lock = asyncio.Lock()
+        self.version_label: ui.label | None = None
+        self.edit_panel: Any = None
+        self.live = False
+        self.kiosk = False
+        self.runs_text: str | None = None  # the run range of trend panels: None (the default), lastN or a-b
+
+    @property
+    def spec(self) -> DashboardSpec:
+        return self.dashboard.spec
+
+    def attach(self, grid: PanelGrid, client: Client) -> None:
+        self.grid = grid
+        self.budget = MessageBudget(client)
+        for panel in self.spec.panels:
+            self._add_card(panel)
+
+    def _add_card(self, panel: PanelSpec) -> PanelCard:
+        assert self.grid is not None
+        card = PanelCard(
+            self.grid,
+            panel,
+            column_px=app.storage.user.get(COLUMN_KEY, DEFAULT_COLUMN_PX),
+            editable=self.user.can_edit,
+            on_edit=self.open_edit,
+            on_duplicate=self.duplicate_panel,
+            on_remove=self.remove_panel,
+        )
+        self.cards[panel.id] = card
+        return card
+
+    def url(self) -> str:
+        theme = app.storage.user.get(THEME_KEY, "light")
+        query = f"?run={self.run}&theme={theme}" if self.run is not None else f"?theme={theme}"
+        query += "&live=1" if self.live else ""
+        query += "&kiosk=1" if self.kiosk else ""
+        query += f"&runs={self.runs_text}" if self.runs_text else ""
+        return f"/dashboard/{self.dashboard.id}{query}"
+
+    async def set_live(self, live: bool) -> None:
+        self.live = live
+        ui.navigate.history.replace(self.url())
+
+    def prefetch(self, run: int | None, version: object) -> None:
+        """Start loading every panel at its estimated size while the browser is still starting the page."""
+        self.run, self.run_version, self.version_run = run, version, run
+        if run is None:
+            return
+        for card in self.cards.values():
+            task = background_tasks.create(self._load(card, run), name=f"prefetch panel {card.id}")
+            card.prefetched = Prefetched(run, card.size, task)
+
+    async def set_runs(self, text: str | None) -> None:
+        """Change the trend panels' run range (already checked) and redraw only those panels."""
+        self.runs_text = text
+        ui.navigate.history.replace(self.url())
+        across = [card for card in self.cards.values() if card.spec.type in ACROSS_RUNS]
+        await asyncio.gather(*(self.refresh(card) for card in across))
+
+    async def set_reference(self, run: int | None) -> None:
+        """Pin ``run`` (None: unpin) as the dashboard's reference run and redraw the panels that show it."""
+        if not await self.save(self.spec.model_copy(update={"reference_run": run})):
+            return
+        ui.notify(f"Reference run: {run}." if run is not None else "No reference run.")
+        shown = [card for card in self.cards.values() if card.spec.type in WITH_REFERENCE]
+        await asyncio.gather(*(self.refresh(card) for card in shown))
+
+    async def _load(self, card: PanelCard, run: int) -> PanelContent:
+        if card.spec.type in ACROSS_RUNS:
+            runs = resolve_runs(self.runs_text, run, max_runs=self.access.settings.max_range)
+            return await in_thread(load_across_runs, self.access, card.spec, runs, card.size)
+        content = await self._load_run(card, run)
+        reference = self.spec.reference_run
+        if card.spec.type in WITH_REFERENCE and reference not in (None, run) and content.option is not None:
+            option = await in_thread(load_reference, self.access, card.spec, reference, content.option, card.size[0])
+            return PanelContent(content.state, option, content.rows, content.message)
+        return content
+
+    async def _load_run(self, card: PanelCard, run: int) -> PanelContent:
+        return await in_thread(
+            load_panel_content,
+            self.access,
+            card.spec,
+            run,
+            card.size,
+            self._publish,
+            cache=self.values,
+            version=self.run_version,
+        )
+
+    async def start(self, run: int | None) -> None:
+        """First load, once the browser is connected and (briefly) after it reported the panel sizes."""
+        self.run = run
+        if self.cards:
+            try:
+                await asyncio.wait_for(self.sizes_seen.wait(), SIZES_TIMEOUT)
+            except TimeoutError:
+                log.debug("no panel sizes from the browser; drawing at estimated sizes")
+        self.started = True
+        await self.refresh_all()
+
+    async def set_run(self, run: int, version: object) -> None:
+        self.run, self.run_version, self.version_run = run, version, run
+        ui.navigate.history.replace(self.url())
+        await self.refresh_all()
+
+    async def refresh_all(self) -> None:
+        if self.run is not None and self.version_run != self.run:
+            found = await in_thread(run_queries.get_run, self.access, self.run)
+            self.run_version = None if found is None else found.ingested_at
+            self.version_run = self.run
+        await asyncio.gather(*(self.refresh(card) for card in list(self.cards.values())))
+
+    async def refresh(self, card: PanelCard) -> None:
+        if self.run is None:
+            card.show(PanelContent("nodata", message="No run selected"))
+            return
+        card.generation += 1
+        generation = card.generation
+        card.show_loading()
+        prefetched, card.prefetched = card.prefetched, None
+        if prefetched is not None and prefetched.run == self.run and similar(prefetched.size, card.size):
+            content = await prefetched.task
+        else:
+            content = await self._load(card, self.run)
+        if generation != card.generation or self.cards.get(card.id) is not card:
+            return  # a newer run or edit took over, or the panel is gone
+        if self.budget is not None:
+            await self.budget.reserve(estimate_bytes(content.option or content.rows))
+        card.show(content)
+
+    def _publish(self, png: bytes) -> str:
+        return image_url(self.images.put(self.user.id, png))
+
+    async def on_sizes(self, sizes: dict[str, list[int]]) -> None:
+        changed = []
+        for panel_id, size in sizes.items():
+            card = self.cards.get(panel_id)
+            if card is None or not isinstance(size, list) or len(size) != 2 or min(size) <= 0:
+                continue
+            new = (int(size[0]), int(size[1]))
+            if not similar(new, card.size):
+                changed.append(card)
+            card.size, card.sized = new, True
+        if any(card.sized for card in self.cards.values()):
+            self.sizes_seen.set()
+            remember_column_width(self.cards.values())
+        if self.started and changed:
+            await asyncio.gather(*(self.refresh(card) for card in changed))
+
+    def _allowed(self) -> bool:
+        if not self.user.can_edit:
+            ui.notify(READ_ONLY, type="warning")
+        return self.user.can_edit
+
+    async def save(self, spec: DashboardSpec) -> bool:
+        if not self._allowed():
+            return False
+        async with self.save_lock:
+            return await self._store(spec)
+
+    async def _store(self, spec: DashboardSpec) -> bool:
+        try:
+            self.dashboard = await in_thread(store.save_dashboard, self.access, self.dashboard.id, self.user.id, spec)
+        except store.DashboardNotFound:
+            ui.notify("This dashboard no longer exists.", type="negative")
+            return False
+        if self.version_label is not None:
+            self.version_label.set_text(f"v{self.dashboard.version}")
+        return True
+
+    async def on_layout(self, layout: list[dict[str, Any]]) -> None:
+        """Save the positions the grid reports; repeats of the saved layout are ignored."""
+        if not self.user.can_edit:
+            return
+        async with self.save_lock:  # compare with the spec as last saved, not as it was before a pending save
+            merged = merge_layout(self.spec, layout)
+            if merged is None or not await self._store(merged):
+                return
+        for panel in merged.panels:
+            if panel.id in self.cards:
+                self.cards[panel.id].spec = panel
+
+    async def save_panel(self, panel: PanelSpec) -> None:
+        """Add a new panel at the bottom, or replace an edited one in place."""
+        if self.spec.panel(panel.id) is None:
+            position = panel.layout.model_copy(update={"x": 0, "y": bottom_of(self.spec)})
+            panel = panel.model_copy(update={"layout": position})
+            panels = [*self.spec.panels, panel]
+        else:
+            panels = [panel if p.id == panel.id else p for p in self.spec.panels]
+        if not await self.save(DashboardSpec(panels=panels, reference_run=self.spec.reference_run)):
+            return
+        card = self.cards.get(panel.id)
+        if card is None:
+            card = self._add_card(panel)
+        else:
+            card.spec = panel
+            card.set_title(panel.title or panel.observables[0].split("*")[-1])
+        await self.refresh(card)
+
+    def open_edit(self, panel_id: str) -> None:
+        panel = self.spec.panel(panel_id)
+        if panel is not None and self._allowed() and self.edit_panel is not None:
+            self.edit_panel(panel)
+
+    async def duplicate_panel(self, panel_id: str) -> None:
+        panel = self.spec.panel(panel_id)
+        if panel is not None:
+            copy = panel.model_copy(update={"id": new_panel_id(), "title": panel.title})
+            await self.save_panel(copy)
+
+    async def remove_panel(self, panel_id: str) -> None:
+        panels = [p for p in self.spec.panels if p.id != panel_id]
+        spec = DashboardSpec(panels=panels, reference_run=self.spec.reference_run)
+        if len(panels) == len(self.spec.panels) or not await self.save(spec):
+            return
+        self.cards.pop(panel_id, None)
+        if self.grid is not None:
+            self.grid.remove_item(panel_id)

@@ -1,0 +1,78 @@
+"""``GET /api/export?observable=...&runs=a-b``: chosen observables over a run range as a Parquet download.
+
+The file is written in bounded row groups to a temporary file in a worker thread, then streamed from disk and
+deleted; the session must be signed in (the login middleware answers 401 otherwise).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import Query
+from nicegui import app
+from starlette.background import BackgroundTask
+from starlette.responses import FileResponse, Response
+
+from alpaca_dash.export import export_parquet
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.observables import UnknownObservable, get_observables
+from alpaca_dash.run_range import RunRange, RunRangeError, parse_run_range
+from alpaca_dash.web.auth import session_user_id
+from alpaca_dash.web.threads import in_thread
+
+EXPORT_ROUTE = "/api/export"
+MAX_EXPORT_OBSERVABLES = 50
+
+
+def export_url(observables: list[str], runs: RunRange | str) -> str:
+    return EXPORT_ROUTE + "?" + urlencode([*(("observable", name) for name in observables), ("runs", str(runs))])
+
+
+def export_filename(runs: RunRange) -> str:
+    return f"alpaca-runs-{runs.first}-{runs.last}.parquet"
+
+
+def _write(access: DataAccess, names: list[str], runs: RunRange) -> Path:
+    observables = get_observables(access, names)
+    Path(access.settings.data_dir).mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix="alpaca-export-", suffix=".parquet", dir=access.settings.data_dir)
+    os.close(handle)
+    path = Path(name)
+    try:
+        export_parquet(access, observables, runs.first, runs.last, path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def add_export_route(access: DataAccess) -> None:
+    @app.get(EXPORT_ROUTE, include_in_schema=False)
+    async def export_observables(
+        observable: list[str] = Query(default=[]),  # noqa: B008 (FastAPI's way to declare a repeated parameter)
+        runs: str = "",
+    ) -> Response:
+        if session_user_id() is None:
+            return Response("not signed in", status_code=401)
+        names = list(dict.fromkeys(observable))
+        if not names or len(names) > MAX_EXPORT_OBSERVABLES:
+            return Response(f"name 1 to {MAX_EXPORT_OBSERVABLES} observables", status_code=400)
+        try:
+            wanted = parse_run_range(runs, max_runs=access.settings.max_range)
+        except RunRangeError as exc:
+            return Response(str(exc), status_code=400)
+        try:
+            path = await in_thread(_write, access, names, wanted)
+        except UnknownObservable as exc:
+            return Response(str(exc), status_code=404)
+        filename = re.sub(r"[^A-Za-z0-9._-]", "_", export_filename(wanted))
+        return FileResponse(
+            path,
+            media_type="application/vnd.apache.parquet",
+            filename=filename,
+            background=BackgroundTask(path.unlink, missing_ok=True),
+        )

@@ -1,0 +1,158 @@
+"""The list of the signed-in user's dashboards: create, open, rename, duplicate, delete, export, import."""
+
+from __future__ import annotations
+
+from nicegui import events, ui
+
+from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.dashboard_spec import MAX_IMPORT_BYTES, DashboardFileError, parse_import, render_export
+from alpaca_dash.queries.users import User
+from alpaca_dash.web.auth import require_user
+from alpaca_dash.web.theme import frame
+from alpaca_dash.web.threads import in_thread
+
+READ_ONLY = "Viewers cannot change dashboards."
+
+
+def export_filename(title: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in title).strip("_") or "dashboard"
+    return f"{safe[:60]}.json"
+
+
+class DashboardList:
+    """The page's state and handlers; every handler checks the role itself."""
+
+    def __init__(self, access: DataAccess, user: User) -> None:
+        self.access = access
+        self.user = user
+
+    def _allowed(self) -> bool:
+        if not self.user.can_edit:
+            ui.notify(READ_ONLY, type="warning")
+        return self.user.can_edit
+
+    async def create(self, title: str) -> None:
+        if not self._allowed():
+            return
+        try:
+            made = await in_thread(store.create_dashboard, self.access, self.user.id, title or "New dashboard")
+        except store.DashboardError as exc:
+            ui.notify(str(exc), type="negative")
+            return
+        ui.navigate.to(f"/dashboard/{made.id}")
+
+    async def rename(self, dashboard_id: int, title: str) -> None:
+        if not self._allowed():
+            return
+        try:
+            await in_thread(store.rename_dashboard, self.access, dashboard_id, self.user.id, title)
+        except (store.DashboardError, store.DashboardNotFound) as exc:
+            ui.notify(str(exc), type="negative")
+        self.show.refresh()
+
+    async def duplicate(self, dashboard_id: int) -> None:
+        if not self._allowed():
+            return
+        try:
+            await in_thread(store.duplicate_dashboard, self.access, dashboard_id, self.user.id)
+        except (store.DashboardError, store.DashboardNotFound) as exc:
+            ui.notify(str(exc), type="negative")
+        self.show.refresh()
+
+    async def delete(self, dashboard_id: int) -> None:
+        if not self._allowed():
+            return
+        await in_thread(store.delete_dashboard, self.access, dashboard_id, self.user.id)
+        self.show.refresh()
+
+    async def export(self, dashboard_id: int) -> None:
+        found = await in_thread(store.get_dashboard, self.access, dashboard_id, self.user.id)
+        if found is not None:
+            ui.download.content(render_export(found.title, found.spec), export_filename(found.title))
+
+    async def import_file(self, event: events.UploadEventArguments) -> None:
+        if not self._allowed():
+            return
+        try:
+            parsed = parse_import(await event.file.read())
+            await in_thread(store.create_dashboard, self.access, self.user.id, parsed.title, parsed.spec)
+        except (DashboardFileError, store.DashboardError) as exc:
+            ui.notify(f"Import failed: {exc}", type="negative", multi_line=True)
+            return
+        ui.notify(f"Imported {parsed.title!r}", type="positive")
+        self.show.refresh()
+
+    def ask_rename(self, summary: store.DashboardSummary) -> None:
+        with ui.dialog() as dialog, ui.card():
+            field = ui.input("Title", value=summary.title).classes("w-72")
+
+            async def apply() -> None:
+                dialog.close()
+                await self.rename(summary.id, field.value)
+
+            ui.button("Rename", on_click=apply)
+        dialog.open()
+
+    def ask_delete(self, summary: store.DashboardSummary) -> None:
+        with ui.dialog() as dialog, ui.card():
+            ui.label(f"Delete {summary.title!r} and all its versions?")
+
+            async def apply() -> None:
+                dialog.close()
+                await self.delete(summary.id)
+
+            with ui.row():
+                ui.button("Cancel", on_click=dialog.close).props("flat")
+                ui.button("Delete", on_click=apply).props("color=negative")
+        dialog.open()
+
+    @ui.refreshable_method
+    async def show(self) -> None:
+        items = await in_thread(store.list_dashboards, self.access, self.user.id)
+        if not items:
+            ui.label("No dashboards yet." + (" Create one above." if self.user.can_edit else "")).classes("text-grey")
+        for item in items:
+            with (
+                ui.card().classes("w-full").props(f"data-dashboard={item.id}"),
+                ui.row().classes("items-center w-full"),
+            ):
+                ui.link(item.title, f"/dashboard/{item.id}").classes("text-lg")
+                ui.label(f"{item.panel_count} panels · version {item.version}").classes("text-grey text-sm")
+                ui.label(item.updated_at.strftime("%Y-%m-%d %H:%M")).classes("text-grey text-sm")
+                ui.space()
+                if self.user.can_edit:
+                    ui.button(icon="edit", on_click=lambda s=item: self.ask_rename(s)).props("flat dense").tooltip(
+                        "Rename"
+                    )
+                    ui.button(icon="content_copy", on_click=lambda i=item.id: self.duplicate(i)).props(
+                        "flat dense"
+                    ).tooltip("Duplicate")
+                ui.button(icon="download", on_click=lambda i=item.id: self.export(i)).props("flat dense").tooltip(
+                    "Export JSON"
+                )
+                if self.user.can_edit:
+                    ui.button(icon="delete", on_click=lambda s=item: self.ask_delete(s)).props(
+                        "flat dense color=negative"
+                    ).tooltip("Delete")
+
+
+def register(access: DataAccess) -> None:
+    @ui.page("/")
+    async def dashboards_index(theme: str | None = None) -> None:
+        user = await require_user(access)
+        if user is None:
+            return
+        page = DashboardList(access, user)
+        with frame("Dashboards", user, theme=theme):
+            if user.can_edit:
+                with ui.row().classes("items-end gap-2"):
+                    title = ui.input("New dashboard title").classes("w-72")
+                    ui.button("Create", icon="add", on_click=lambda: page.create(title.value))
+                    ui.upload(
+                        label="Import JSON",
+                        auto_upload=True,
+                        on_upload=page.import_file,
+                        max_file_size=MAX_IMPORT_BYTES,
+                    ).props("accept=.json flat dense").classes("w-64")
+            await page.show()

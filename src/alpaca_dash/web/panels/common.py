@@ -1,0 +1,44 @@
+"""Pieces shared by the option builders: compact numbers, axis names, the base option."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+Option = dict[str, Any]
+ArrayLike = Iterable[Any] | np.ndarray[Any, Any]
+
+
+def compact(values: ArrayLike, digits: int = 7) -> list[float | None]:
+    """Numbers rounded to ``digits`` significant digits for a smaller JSON; NaN and infinities become None."""
+    numbers = np.asarray(values, dtype=np.float64).tolist()
+    return [float(f"{value:.{digits}g}") if math.isfinite(value) else None for value in numbers]
+
+
+def axis_name(name: str, unit: str | None) -> str:
+    """The last part of an observable name with its unit, e.g. ``V [V]``."""
+    short = name.split("*")[-1] if name else ""
+    return f"{short} [{unit}]" if unit else short
+
+
+#: axis numbers as people read them: exponents for the very small and the very large
+NUMBER_LABEL_JS = (
+    "(v) => (v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3)) ? v.toExponential(1) : String(+v.toPrecision(4))"
+)
+
+
+def number_axis(name: str, **extra: Any) -> Option:
+    """A value axis with readable labels."""
+    return {"type": "value", "name": name, "scale": True, "axisLabel": {":formatter": NUMBER_LABEL_JS}, **extra}
+
+
+def base_option(*, animation: bool = False) -> Option:
+    """Settings every chart shares: no animation (panels repaint per run), a compact grid, a tooltip."""
+    return {
+        "animation": animation,
+        "grid": {"left": 56, "right": 16, "top": 16, "bottom": 40, "containLabel": False},
+        "tooltip": {"trigger": "axis", "confine": True},
+    }

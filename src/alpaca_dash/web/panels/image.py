@@ -1,0 +1,87 @@
+"""The image panel: a server-drawn PNG placed on pixel axes, with a colour bar for the value range."""
+
+from __future__ import annotations
+
+import json
+
+from alpaca_dash.queries.colormaps import color_stops
+from alpaca_dash.web.panels.common import Option
+
+#: draws the PNG over the data rectangle [0, columns] x [0, rows]; re-run by ECharts on every zoom or resize
+RENDER_IMAGE_JS = (
+    "(params, api) => { const a = api.coord([0, 0]); const b = api.coord([api.value(0), api.value(1)]); "
+    "return {type: 'image', style: {image: __URL__, "
+    "x: Math.min(a[0], b[0]), y: Math.min(a[1], b[1]), width: Math.abs(b[0] - a[0]), "
+    "height: Math.abs(b[1] - a[1])}}; }"
+)
+
+
+#: the last pixel's label would collide with the last round tick
+EDGE_LABELS = {"showMaxLabel": False}
+
+
+def build_image_option(
+    url: str,
+    *,
+    columns: int,
+    rows: int,
+    zmin: float,
+    zmax: float,
+    colormap: str = "viridis",
+    log_z: bool = False,
+    colorbar: bool = True,
+    unit: str = "",
+) -> Option:
+    """An option showing the PNG at ``url`` over pixel axes (row 0 at the top) and, optionally, a colour bar.
+
+    ``zmin``/``zmax`` are the values of the colour bar's ends, as the server computed them for the PNG.
+    """
+    render = RENDER_IMAGE_JS.replace("__URL__", json.dumps(url))
+    option: Option = {
+        "animation": False,
+        "grid": {"left": 48, "right": 72 if colorbar else 16, "top": 12, "bottom": 28},
+        "tooltip": {"show": False},
+        "xAxis": {"type": "value", "min": 0, "max": columns, "splitLine": {"show": False}, "axisLabel": EDGE_LABELS},
+        "yAxis": {
+            "type": "value",
+            "min": 0,
+            "max": rows,
+            "inverse": True,
+            "splitLine": {"show": False},
+            "axisLabel": EDGE_LABELS,
+        },
+        "dataZoom": [{"type": "inside", "xAxisIndex": 0}, {"type": "inside", "yAxisIndex": 0}],
+        "series": [
+            {
+                "type": "custom",
+                "data": [[columns, rows]],
+                ":renderItem": render,
+                "clip": True,
+                "silent": True,
+            },
+            {"type": "scatter", "data": []},
+        ],
+    }
+    if colorbar:
+        option["visualMap"] = {
+            "type": "continuous",
+            "min": zmin,
+            "max": zmax,
+            "seriesIndex": 1,
+            "calculable": False,
+            "right": 4,
+            "top": "middle",
+            "itemHeight": 160,
+            "text": [_label(zmax, unit), _label(zmin, "")],
+            "formatter": "",
+            "inRange": {"color": color_stops(colormap)},
+            "textStyle": {"fontSize": 10},
+        }
+        if log_z:
+            option["visualMap"]["text"] = [f"{_label(zmax, unit)} (log)", _label(zmin, "")]
+    return option
+
+
+def _label(value: float, unit: str) -> str:
+    text = f"{value:.3g}"
+    return f"{text} {unit}" if unit else text

@@ -1,0 +1,65 @@
+"""The stat panel: one big number with its unit, coloured by thresholds."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from alpaca_dash.queries.dashboard_spec import Threshold
+from alpaca_dash.web.panels.common import Option
+
+DEFAULT_COLOR = "#5470c6"
+
+
+def format_value(value: float | int | bool, decimals: int | None) -> str:
+    """The value as shown: booleans as yes/no, integers whole, floats to ``decimals`` or 4 significant digits."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:d}"
+    if not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("∞" if value > 0 else "-∞")
+    if decimals is not None:
+        return f"{value:.{decimals}f}"
+    return f"{value:.4g}"
+
+
+def threshold_color(value: float | int | bool, thresholds: Sequence[Threshold]) -> str:
+    """The colour of the highest threshold at or below the value; the default colour below all of them."""
+    color = DEFAULT_COLOR
+    numeric = float(value)
+    for threshold in sorted(thresholds, key=lambda t: t.value):
+        if numeric >= threshold.value:
+            color = threshold.color
+    return color
+
+
+def build_stat_option(
+    value: float | int | bool,
+    *,
+    unit: str = "",
+    thresholds: Sequence[Threshold] = (),
+    decimals: int | None = None,
+    caption: str = "",
+) -> Option:
+    """An ECharts option drawing the value as large centred text (a graphic, no axes)."""
+    text = format_value(value, decimals)
+    color = threshold_color(value, thresholds) if not isinstance(value, bool) or thresholds else DEFAULT_COLOR
+    elements: list[Option] = [
+        {
+            "type": "text",
+            "left": "center",
+            "top": "middle",
+            "style": {
+                "text": f"{text} {unit}".strip(),
+                "fontSize": 36,
+                "fontWeight": "bold",
+                "fill": color,
+            },
+        }
+    ]
+    if caption:
+        elements.append(
+            {"type": "text", "left": "center", "bottom": 6, "style": {"text": caption, "fontSize": 11, "fill": "#888"}}
+        )
+    return {"animation": False, "graphic": {"elements": elements}, "series": []}

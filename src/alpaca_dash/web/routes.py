@@ -1,0 +1,35 @@
+"""Plain HTTP routes next to the pages: the health check and the panel images."""
+
+from __future__ import annotations
+
+from fastapi.responses import JSONResponse
+from nicegui import app, run
+from starlette.responses import Response
+
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.health import check_database
+from alpaca_dash.web.auth import session_user_id
+from alpaca_dash.web.image_cache import ImageCache
+
+IMAGE_ROUTE = "/api/images"
+
+
+def image_url(token: str) -> str:
+    return f"{IMAGE_ROUTE}/{token}.png"
+
+
+def add_routes(access: DataAccess, images: ImageCache) -> None:
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        ok = await run.io_bound(check_database, access)
+        return JSONResponse({"database": "ok" if ok else "unreachable"}, status_code=200 if ok else 503)
+
+    @app.get(IMAGE_ROUTE + "/{token}.png", include_in_schema=False)
+    async def panel_image(token: str) -> Response:
+        user_id = session_user_id()
+        if user_id is None:
+            return Response("not signed in", status_code=401)
+        png = images.get(user_id, token)
+        if png is None:
+            return Response("no such image", status_code=404)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})

@@ -1,0 +1,98 @@
+"""The ECharts option builders are pure functions: data in, option dict out."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from alpaca_dash.domain import ObservableKind
+from alpaca_dash.queries.dashboard_spec import Threshold
+from alpaca_dash.web.panels.common import axis_name, compact
+from alpaca_dash.web.panels.histogram import build_histogram_option, compute_histogram
+from alpaca_dash.web.panels.image import build_image_option
+from alpaca_dash.web.panels.kinds import chart_types_for, kind_for_chart
+from alpaca_dash.web.panels.line import build_line_option, build_scatter_option
+from alpaca_dash.web.panels.stat import build_stat_option, format_value, threshold_color
+from alpaca_dash.web.panels.table import build_table_rows, short_names
+
+
+def test_chart_types_follow_the_kind() -> None:
+    assert chart_types_for(ObservableKind.SCALAR) == ("stat", "table", "trend", "correlation")
+    assert chart_types_for("array1d") == ("line", "scatter", "histogram", "trend")
+    assert chart_types_for(ObservableKind.ARRAY2D) == ("image", "trend")
+    assert kind_for_chart("table") is ObservableKind.SCALAR and kind_for_chart("image") is ObservableKind.ARRAY2D
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "shown"),
+    [(1.23456789, None, "1.235"), (1.5, 2, "1.50"), (7, None, "7"), (True, None, "yes"), (float("nan"), None, "NaN")],
+)
+def test_stat_values_are_formatted_for_reading(value: float, decimals: int | None, shown: str) -> None:
+    assert format_value(value, decimals) == shown
+
+
+def test_stat_colour_is_the_highest_threshold_reached() -> None:
+    thresholds = [Threshold(value=3.5, color="red"), Threshold(value=2, color="orange")]
+    assert threshold_color(1.0, thresholds) == "#5470c6"
+    assert threshold_color(2.0, thresholds) == "orange"
+    assert threshold_color(9.0, thresholds) == "red"
+    option = build_stat_option(2.5, unit="mm", thresholds=thresholds, decimals=1)
+    text = option["graphic"]["elements"][0]["style"]
+    assert text["text"] == "2.5 mm" and text["fill"] == "orange"
+
+
+def test_line_option_has_compact_points_and_axis_names() -> None:
+    option = build_line_option(
+        np.array([0.0, 1.0, 2.0]), np.array([0.1234567891, np.nan, 3.0]), x_name="t [s]", y_name="V [V]"
+    )
+    assert option["series"][0]["data"] == [[0.0, 0.1234568], [1.0, None], [2.0, 3.0]]
+    assert option["xAxis"]["name"] == "t [s]" and option["yAxis"]["name"] == "V [V]"
+    assert option["series"][0]["showSymbol"] is False and option["animation"] is False
+    json.dumps(option)  # plain JSON, nothing numpy left
+
+
+def test_scatter_option_draws_points() -> None:
+    option = build_scatter_option([3, 1, 2], [1, 2, 3])
+    assert option["series"][0]["type"] == "scatter" and len(option["series"][0]["data"]) == 3
+
+
+def test_histogram_by_bins_or_width_and_log_scale() -> None:
+    values = np.array([0.0, 0.1, 0.2, 0.9, 1.0, np.nan, np.inf])
+    edges, counts = compute_histogram(values, bins=2)
+    assert list(counts) == [3, 2] and edges[0] == 0.0 and edges[-1] == 1.0
+    edges, counts = compute_histogram(values, bin_width=0.25)
+    assert len(counts) == 4 and counts.sum() == 5
+    option = build_histogram_option(np.array([0.0, 1.0, 2.0]), np.array([0, 4]), x_name="V", log_y=True)
+    assert option["yAxis"]["type"] == "log" and option["series"][0]["data"] == [None, 4.0]
+    assert compute_histogram(np.array([np.nan]))[1].sum() == 0
+    assert len(compute_histogram(np.arange(10.0), bin_width=1e-9)[1]) == 1000
+
+
+def test_image_option_places_the_png_over_pixel_axes() -> None:
+    option = build_image_option("/api/images/abc.png", columns=1024, rows=512, zmin=-1.0, zmax=5.0, unit="counts")
+    assert option["xAxis"]["max"] == 1024 and option["yAxis"]["max"] == 512 and option["yAxis"]["inverse"]
+    assert '"/api/images/abc.png"' in option["series"][0][":renderItem"]
+    assert option["visualMap"]["min"] == -1.0 and option["visualMap"]["max"] == 5.0
+    assert option["visualMap"]["inRange"]["color"][0] == "#440154"
+    assert "visualMap" not in build_image_option("/x.png", columns=2, rows=2, zmin=0, zmax=1, colorbar=False)
+
+
+def test_table_rows_show_missing_values_as_a_dash() -> None:
+    rows = build_table_rows(["a*x", "a*y"], {"a*x": 1.5}, {"a*x": "mm"}, decimals=2)
+    assert rows == [
+        {"name": "x", "full_name": "a*x", "value": "1.50", "unit": "mm"},
+        {"name": "y", "full_name": "a*y", "value": "—", "unit": ""},
+    ]
+    assert short_names(["A*acq_0*V", "B*acq_0*V", "A*t"]) == {
+        "A*acq_0*V": "A*acq_0*V",
+        "B*acq_0*V": "B*acq_0*V",
+        "A*t": "t",
+    }
+    assert short_names(["A*x*V", "B*y*V"]) == {"A*x*V": "x*V", "B*y*V": "y*V"}
+
+
+def test_small_helpers() -> None:
+    assert compact([1 / 3, float("inf")], digits=3) == [0.333, None]
+    assert axis_name("captorius3*acq_0*Y_[V]*V", "V") == "V [V]" and axis_name("a*b", None) == "b"

@@ -1,0 +1,66 @@
+"""Option builders and range handling of the panels across runs (trend, correlation), as plain functions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from alpaca_dash.queries.dashboard_spec import PanelSpec
+from alpaca_dash.run_range import RunRangeError
+from alpaca_dash.web.dashboard.range_picker import check_runs_text
+from alpaca_dash.web.dashboard.trend_data import resolve_runs
+from alpaca_dash.web.panels.trend import BAD_COLOR, build_correlation_option, build_trend_option
+
+
+def test_trend_marks_or_hides_bad_runs() -> None:
+    runs = np.array([10, 11, 12])
+    values = np.array([1.0, np.nan, 3.0])
+    good = np.array([True, True, False])
+    option = build_trend_option(runs, values, good, y_name="H [mm]")
+    assert option["xAxis"]["name"] == "run" and option["yAxis"]["name"] == "H [mm]"
+    assert option["series"][0]["data"] == [[10, 1.0, 10], [11, None, 11]]
+    assert option["series"][1]["data"] == [[12, 3.0, 12]] and option["series"][1]["itemStyle"]["color"] == BAD_COLOR
+    hidden = build_trend_option(runs, values, good, hide_bad=True)
+    assert len(hidden["series"]) == 1
+
+
+def test_trend_against_start_time() -> None:
+    times = np.array(["2026-01-01T00:00:00", "NaT"], dtype="datetime64[us]")
+    option = build_trend_option(np.array([1, 2]), np.array([5.0, 6.0]), np.array([True, True]), times=times)
+    assert option["xAxis"]["type"] == "time"
+    assert option["series"][0]["data"] == [[1767225600000, 5.0, 1], [None, 6.0, 2]]
+
+
+def test_correlation_keeps_the_run_for_the_tooltip() -> None:
+    option = build_correlation_option(
+        np.array([7, 8]), np.array([0.5, 1.5]), np.array([2.0, 4.0]), np.array([True, False]), x_name="a", y_name="b"
+    )
+    assert option["series"][0]["data"] == [[0.5, 2.0, 7]] and option["series"][1]["data"] == [[1.5, 4.0, 8]]
+    assert "run" in option["tooltip"][":formatter"]
+
+
+def test_run_ranges_of_trends() -> None:
+    assert (resolve_runs("last50", 1000, max_runs=20000).first, resolve_runs("last50", 1000, max_runs=20000).last) == (
+        951,
+        1000,
+    )
+    assert str(resolve_runs(None, 500, max_runs=20000)) == "301-500"
+    assert str(resolve_runs("10-20", 500, max_runs=20000)) == "10-20"
+    assert str(resolve_runs("last1000", 10, max_runs=20000)) == "0-10"
+    with pytest.raises(RunRangeError):
+        resolve_runs("1-100", 5, max_runs=50)
+    assert check_runs_text("20-10", max_runs=100) == (None, check_runs_text("20-10", max_runs=100)[1])
+    assert check_runs_text("20-10", max_runs=100)[1].startswith("reversed")
+    assert check_runs_text(" 5-9 ", max_runs=100) == ("5-9", "")
+
+
+def test_spec_of_panels_across_runs_and_old_specs() -> None:
+    old = PanelSpec.model_validate({"id": "a", "type": "stat", "observables": ["x"], "options": {"unit": "mm"}})
+    assert old.options.statistic is None and old.options.trend_x == "run" and not old.options.hide_bad
+    trend = PanelSpec(id="t", type="trend", observables=["w"], options={"statistic": "max", "trend_x": "time"})  # type: ignore[arg-type]
+    assert trend.options.statistic == "max"
+    with pytest.raises(ValidationError, match="needs an x observable"):
+        PanelSpec(id="c", type="correlation", observables=["y"])
+    with pytest.raises(ValidationError):
+        PanelSpec(id="t", type="trend", observables=["w"], options={"statistic": "median"})  # type: ignore[arg-type]

@@ -1,0 +1,166 @@
+"""The dashboards list and the dashboard page through NiceGUI's simulated browser, on a real database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from nicegui import ui
+from nicegui.testing.user import User
+
+from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
+from alpaca_dash.sources.simulated import CCD, ELENA, SSPALS
+
+pytest_plugins = ["web_fixtures"]
+LogIn = Callable[..., Awaitable[None]]
+SLOW = 80  # retries of 0.1 s: pages and panels load through worker threads on a busy 2-core machine
+
+
+def panel_states(user: User) -> dict[str, str]:
+    assert user.client is not None
+    return {
+        str(e.props["data-panel"]): str(e.props["data-state"])
+        for e in user.client.elements.values()
+        if "data-panel" in e.props
+    }
+
+
+async def wait_for_states(user: User, count: int) -> dict[str, str]:
+    for _ in range(SLOW):
+        states = panel_states(user)
+        if len(states) == count and "loading" not in states.values():
+            return states
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"panels still loading: {panel_states(user)}")
+
+
+async def wait_for_run(user: User, run: int) -> None:
+    for _ in range(SLOW):
+        field = next(iter(user.find(marker="run-field").elements))
+        if field.value == run and "loading" not in panel_states(user).values():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"run field shows {field.value}, expected {run}")
+
+
+def corrupt_sidecar(root: Path) -> None:
+    for path in root.rglob("*.parquet"):
+        path.write_bytes(b"not parquet at all")
+
+
+def demo_spec() -> DashboardSpec:
+    return DashboardSpec(
+        panels=[
+            PanelSpec(id="stat", type="stat", title="H offset", observables=[f"{ELENA}*H_offset_mm"]),
+            PanelSpec(id="wave", type="line", observables=[f"{SSPALS}*V"], x=f"{SSPALS}*t", layout=GridPosition(x=4)),
+            PanelSpec(id="hist", type="histogram", observables=[f"{SSPALS}*V"], layout=GridPosition(x=8)),
+            PanelSpec(id="ccd", type="image", observables=[CCD], options=PanelOptions(z_mode="percentile")),
+            PanelSpec(
+                id="table",
+                type="table",
+                observables=[f"{ELENA}*H_offset_mm", f"{ELENA}*V_offset_mm", "SC56_coinc*event_count"],
+                layout=GridPosition(x=4),
+            ),
+        ]
+    )
+
+
+async def test_create_from_the_list_then_another_user_sees_nothing(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    await log_in(web_user, "alice")
+    await web_user.should_see("No dashboards yet", retries=SLOW)
+    web_user.find("New dashboard title").type("Positronium")
+    web_user.find("Create").click()
+    await web_user.should_see("Add panel", retries=SLOW)
+    assert [d.title for d in store.list_dashboards(seeded_access, accounts["alice"])] == ["Positronium"]
+    mine = store.list_dashboards(seeded_access, accounts["alice"])[0].id
+
+    web_user.find(marker="logout").click()
+    await web_user.should_see("Sign in to Alpaca Dashboard", retries=SLOW)
+    await log_in(web_user, "bob")
+    await web_user.should_see("No dashboards yet", retries=SLOW)
+    await web_user.should_not_see("Positronium")
+    await web_user.open(f"/dashboard/{mine}")
+    await web_user.should_see("belongs to someone else", retries=SLOW)
+
+
+async def test_every_chart_type_draws_for_a_run(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    made = store.create_dashboard(seeded_access, accounts["alice"], "All charts", demo_spec())
+    await log_in(web_user, "alice")
+    await web_user.open(f"/dashboard/{made.id}?run=390001")
+    states = await wait_for_states(web_user, 5)
+    assert states == {"stat": "ready", "wave": "ready", "hist": "ready", "ccd": "ready", "table": "ready"}
+    charts = [e for e in web_user.client.elements.values() if isinstance(e, ui.echart)] if web_user.client else []
+    line = next(c for c in charts if (c.options.get("series") or [{}])[0].get("type") == "line")
+    assert 16 <= len(line.options["series"][0]["data"]) <= 2000
+    image = next(c for c in charts if (c.options.get("series") or [{}])[0].get("type") == "custom")
+    url = image.options["series"][0][":renderItem"].split('"')[1]
+    response = await web_user.http_client.get(url)
+    assert response.status_code == 200 and response.content.startswith(b"\x89PNG")
+    table = next(e for e in web_user.client.elements.values() if isinstance(e, ui.table)) if web_user.client else None
+    assert table is not None and [row["full_name"] for row in table.rows][1] == f"{ELENA}*V_offset_mm"
+    assert [row["name"] for row in table.rows] == ["H_offset_mm", "V_offset_mm", "event_count"]
+    assert table.rows[2]["value"].isdigit()
+
+
+async def test_images_are_private_to_their_viewer(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    made = store.create_dashboard(seeded_access, accounts["alice"], "Images", demo_spec())
+    await log_in(web_user, "alice")
+    await web_user.open(f"/dashboard/{made.id}?run=390001")
+    await wait_for_states(web_user, 5)
+    assert web_user.client is not None
+    image = next(e for e in web_user.client.elements.values() if isinstance(e, ui.echart) and "visualMap" in e.options)
+    url = image.options["series"][0][":renderItem"].split('"')[1]
+    web_user.find(marker="logout").click()
+    await web_user.should_see("Sign in to Alpaca Dashboard", retries=SLOW)
+    assert (await web_user.http_client.get(url)).status_code == 401
+    await log_in(web_user, "bob")
+    await web_user.should_see("No dashboards yet", retries=SLOW)
+    assert (await web_user.http_client.get(url)).status_code == 404
+
+
+async def test_run_selection_and_missing_runs(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    made = store.create_dashboard(seeded_access, accounts["alice"], "Runs", demo_spec())
+    await log_in(web_user, "alice")
+    await web_user.open(f"/dashboard/{made.id}?run=123")
+    await web_user.should_see("Run 123 does not exist; showing the newest, 390003.", retries=SLOW)
+    await wait_for_states(web_user, 5)
+    web_user.find(marker="run-previous").click()
+    await wait_for_run(web_user, 390002)
+    await wait_for_states(web_user, 5)
+    web_user.find(marker="run-next").click()
+    await wait_for_run(web_user, 390003)
+    web_user.find(marker="run-next").click()
+    await web_user.should_see("This is the newest run.", retries=SLOW)
+    field = web_user.find(marker="run-field")
+    field.elements.pop().set_value(999999)
+    web_user.find(marker="run-field").trigger("keydown.enter")
+    await web_user.should_see("Run 999999 does not exist.", retries=SLOW)
+
+
+async def test_a_corrupt_image_file_breaks_only_its_panel(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    corrupt_sidecar(Path(seeded_access.store.root))
+    made = store.create_dashboard(seeded_access, accounts["alice"], "Broken", demo_spec())
+    await log_in(web_user, "alice")
+    await web_user.open(f"/dashboard/{made.id}?run=390001")
+    states = await wait_for_states(web_user, 5)
+    assert states["ccd"] == "error"
+    assert {k: v for k, v in states.items() if k != "ccd"} == {
+        "stat": "ready",
+        "wave": "ready",
+        "hist": "ready",
+        "table": "ready",
+    }
+    await web_user.should_see("SidecarError", retries=SLOW)

@@ -1,0 +1,54 @@
+"""The Parquet export endpoint: authenticated, bounded, and its content read back and compared."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Awaitable, Callable
+
+import numpy as np
+import pyarrow.parquet as pq
+from nicegui.testing.user import User
+
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.observables import get_observables
+from alpaca_dash.queries.values import load_value
+from alpaca_dash.sources.simulated import ELENA, SSPALS
+from alpaca_dash.web.export_route import export_url
+
+pytest_plugins = ["web_fixtures"]
+LogIn = Callable[..., Awaitable[None]]
+SCALAR = f"{ELENA}*H_offset_mm"
+WAVE = f"{SSPALS}*V"
+
+
+async def test_export_reads_back_the_stored_values(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    url = export_url([SCALAR, WAVE], "390001-390003")
+    assert (await web_user.http_client.get(url)).status_code == 401
+    await log_in(web_user, "victor")
+    response = await web_user.http_client.get(url)
+    assert response.status_code == 200, response.text
+    assert "alpaca-runs-390001-390003.parquet" in response.headers["content-disposition"]
+    table = pq.read_table(io.BytesIO(response.content))
+    assert table.column("run").to_pylist() == [390001, 390002, 390003]
+    scalar, wave = get_observables(seeded_access, [SCALAR, WAVE])
+    for row, run in enumerate([390001, 390002, 390003]):
+        expected_scalar = load_value(seeded_access, scalar, run)
+        expected_wave = load_value(seeded_access, wave, run)
+        assert expected_scalar is not None and expected_wave is not None
+        assert table.column(SCALAR)[row].as_py() == expected_scalar.item()
+        got = np.asarray(table.column(WAVE)[row].as_py(), dtype=expected_wave.dtype)
+        np.testing.assert_array_equal(got, expected_wave)
+    assert not list(seeded_access.settings.data_dir.glob("alpaca-export-*"))  # the temporary file is gone
+
+
+async def test_export_refuses_bad_requests(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    await log_in(web_user, "victor")
+    too_many = f"0-{seeded_access.settings.max_range}"
+    assert (await web_user.http_client.get(export_url([SCALAR], too_many))).status_code == 400
+    assert (await web_user.http_client.get(export_url([SCALAR], "5-1"))).status_code == 400
+    assert (await web_user.http_client.get(export_url(["no such thing"], "1-2"))).status_code == 404
+    assert (await web_user.http_client.get("/api/export?runs=1-2")).status_code == 400

@@ -1,0 +1,111 @@
+"""Re-ingest from the UI: a job queued through the dialog, listed, cancelled, and its errors shown."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from nicegui import ui
+from nicegui.testing.user import User
+
+from alpaca_dash.pipeline import jobs
+from alpaca_dash.pipeline.ingest import record_run_failure
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.run_range import RunRangeError
+from alpaca_dash.web.pages.jobs_page import describe_progress
+from alpaca_dash.web.pages.reingest_dialog import check_request
+
+pytest_plugins = ["web_fixtures"]
+LogIn = Callable[..., Awaitable[None]]
+SLOW = 100
+
+
+def job_rows(user: User) -> list[dict[str, Any]]:
+    assert user.client is not None
+    table = next(e for e in user.client.elements.values() if isinstance(e, ui.table) and e.props.get("row-key") == "id")
+    return list(table.rows)
+
+
+async def wait_for(check: Callable[[], bool], what: str) -> None:
+    for _ in range(SLOW):
+        if check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_queue_then_cancel_a_job_from_the_ui(
+    web_user: User, access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    await log_in(web_user, "alice")
+    await web_user.open("/jobs")
+    await web_user.should_see(marker="reingest-open", retries=SLOW)
+    web_user.find(marker="reingest-open").click()
+    web_user.find(marker="reingest-range").type("390010-390000")
+    web_user.find(marker="reingest-queue").click()
+    await web_user.should_see("reversed run range", retries=SLOW)
+    web_user.find(marker="reingest-range").clear().type(f"1-{access.settings.max_range + 1}")
+    web_user.find(marker="reingest-queue").click()
+    await web_user.should_see("more than the limit", retries=SLOW)
+    assert jobs.list_jobs(access.db) == []
+
+    web_user.find(marker="reingest-range").clear().type("390000-390009")
+    web_user.find(marker="reingest-queue").click()
+    await web_user.should_see("queued: runs 390000-390009", retries=SLOW)
+    (job,) = jobs.list_jobs(access.db)  # no scheduler runs in this test: the job waits in the queue
+    assert (job.first_run, job.last_run, job.status, job.created_by) == (390000, 390009, "queued", "alice")
+    await wait_for(lambda: [r["status"] for r in job_rows(web_user)] == ["queued"], "the queued job listed")
+
+    next(iter(web_user.find(marker="job-choice").elements)).set_value(job.id)
+    web_user.find(marker="job-cancel").click()
+    await web_user.should_see("cancellation requested", retries=SLOW)
+    stored = jobs.get_job(access.db, job.id)
+    assert stored is not None and stored.status == "cancelled"
+    await wait_for(lambda: [r["status"] for r in job_rows(web_user)] == ["cancelled"], "the job shown cancelled")
+
+
+async def test_a_viewer_sees_jobs_and_their_errors_but_cannot_queue(
+    web_user: User, access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    job_id = jobs.create_job(access.db, source="simulated", first_run=390000, last_run=390001, created_by="alice")
+    record_run_failure(access.db, 390001, "simulated", "the source has no run 390001", job_id)
+    await log_in(web_user, "victor")
+    await web_user.open("/jobs")
+    await wait_for(lambda: len(job_rows(web_user)) == 1, "the job listed")
+    await web_user.should_not_see(marker="reingest-open")
+    await web_user.should_not_see(marker="job-cancel")
+    next(iter(web_user.find(marker="job-choice").elements)).set_value(job_id)
+    web_user.find(marker="job-errors").click()
+    await web_user.should_see(f"Errors of job {job_id}: 1", retries=SLOW)
+
+
+def test_request_checks() -> None:
+    assert str(check_request("5-7", "files", max_runs=10)) == "5-7"
+    with pytest.raises(RunRangeError, match="unknown source"):
+        check_request("5-7", "ftp", max_runs=10)
+    with pytest.raises(RunRangeError, match="more than the limit"):
+        check_request("1-20", "simulated", max_runs=10)
+
+
+def test_progress_text() -> None:
+    job = jobs.Job(
+        1,
+        "range",
+        "simulated",
+        1,
+        10,
+        "running",
+        10,
+        4,
+        1,
+        False,
+        "",
+        {},
+        "a",
+        None,
+        None,
+        None,  # type: ignore[arg-type]
+    )
+    assert describe_progress(job) == "5 of 10 (50%), 1 failed"

@@ -1,0 +1,87 @@
+"""Live mode: a run committed while a dashboard is open in live mode shows up without any interaction."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from nicegui import ui
+from nicegui.testing.user import User
+
+from alpaca_dash.pipeline.ingest import ingest_run
+from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.dashboard_spec import DashboardSpec, PanelSpec
+from alpaca_dash.sources.simulated import ELENA, SimulatedSource
+from alpaca_dash.web.dashboard.page import is_on
+
+pytest_plugins = ["web_fixtures"]
+LogIn = Callable[..., Awaitable[None]]
+SLOW = 100
+NEW_RUN = 390004
+
+
+def stat_spec() -> DashboardSpec:
+    return DashboardSpec(panels=[PanelSpec(id="stat", type="stat", observables=[f"{ELENA}*H_offset_mm"])])
+
+
+def run_field_value(user: User) -> object:
+    """The run field's value, also when kiosk mode hides it."""
+    assert user.client is not None
+    field = next(e for e in user.client.elements.values() if isinstance(e, ui.number) and e.props["label"] == "Run")
+    return field.value
+
+
+def panel_state(user: User) -> str:
+    assert user.client is not None
+    states = [str(e.props["data-state"]) for e in user.client.elements.values() if "data-panel" in e.props]
+    return states[0] if states else ""
+
+
+async def wait_until(check: Callable[[], bool], what: str) -> None:
+    for _ in range(SLOW):
+        if check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_a_committed_run_appears_in_live_mode(
+    web_user: User,
+    seeded_access: DataAccess,
+    simulated: SimulatedSource,
+    accounts: dict[str, int],
+    log_in: LogIn,
+) -> None:
+    made = store.create_dashboard(seeded_access, accounts["alice"], "Live", stat_spec())
+    await log_in(web_user, "alice")
+    await web_user.open(f"/dashboard/{made.id}?run=390001&live=1")
+    await wait_until(lambda: run_field_value(web_user) == 390003 and panel_state(web_user) == "ready", "newest run")
+    switch = next(iter(web_user.find(marker="live-toggle").elements))
+    assert isinstance(switch, ui.switch) and switch.value is True
+
+    await asyncio.to_thread(ingest_run, seeded_access.db, seeded_access.store, simulated, NEW_RUN)
+    await wait_until(lambda: run_field_value(web_user) == NEW_RUN, "the new run in the run field")
+    await wait_until(lambda: panel_state(web_user) == "ready", "the panel redrawn")
+
+
+async def test_without_live_mode_the_page_stays_on_its_run(
+    web_user: User,
+    seeded_access: DataAccess,
+    simulated: SimulatedSource,
+    accounts: dict[str, int],
+    log_in: LogIn,
+) -> None:
+    made = store.create_dashboard(seeded_access, accounts["alice"], "Still", stat_spec())
+    await log_in(web_user, "alice")
+    await web_user.open(f"/dashboard/{made.id}?run=390001&kiosk=1")
+    await wait_until(lambda: run_field_value(web_user) == 390001 and panel_state(web_user) == "ready", "run 390001")
+    await asyncio.to_thread(ingest_run, seeded_access.db, seeded_access.store, simulated, NEW_RUN)
+    await asyncio.sleep(1.5)
+    assert run_field_value(web_user) == 390001
+    header = next(e for e in web_user.client.elements.values() if isinstance(e, ui.header)) if web_user.client else None
+    assert header is not None and header.value is False
+
+
+def test_url_flags() -> None:
+    assert is_on("1") and is_on("true") and not is_on(None) and not is_on("0")

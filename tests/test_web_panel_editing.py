@@ -1,0 +1,165 @@
+"""Building a dashboard in the simulated browser: the tree, the panel dialog, the grid's layout events, versions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+
+from nicegui import ui
+from nicegui.testing.user import User
+
+from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelSpec
+from alpaca_dash.sources.simulated import ELENA, SSPALS
+from alpaca_dash.web.grid import PanelGrid
+
+pytest_plugins = ["web_fixtures"]
+LogIn = Callable[..., Awaitable[None]]
+SLOW = 80
+
+
+def leaves(nodes: list[dict[str, object]]) -> list[str]:
+    found: list[str] = []
+    for node in nodes:
+        children = node.get("children")
+        if isinstance(children, list):
+            found += leaves(children)
+        else:
+            found.append(str(node["id"]))
+    return found
+
+
+async def eventually(check: Callable[[], bool]) -> None:
+    for _ in range(SLOW):
+        if check():
+            return
+        await asyncio.sleep(0.1)
+    assert check()
+
+
+async def open_dashboard(user: User, access: DataAccess, owner: int, spec: DashboardSpec | None = None) -> int:
+    made = store.create_dashboard(access, owner, "Editing", spec)
+    await user.open(f"/dashboard/{made.id}")
+    await user.should_see("Observables", retries=SLOW)
+    user.find(marker="toggle-observables").click()  # the drawer builds its tree when first opened
+    await user.should_see(kind=ui.tree, retries=SLOW)
+    return made.id
+
+
+async def test_search_the_tree_and_add_a_waveform_panel(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    await log_in(web_user, "alice")
+    dashboard_id = await open_dashboard(web_user, seeded_access, accounts["alice"])
+    web_user.find("Search observables").type("SSPALS")
+    tree = next(iter(web_user.find(kind=ui.tree).elements))
+    await eventually(lambda: sorted(leaves(tree.props["nodes"])) == [f"{SSPALS}*V", f"{SSPALS}*t"])
+    web_user.find(kind=ui.tree).trigger("update:selected", f"{SSPALS}*V")
+    await web_user.should_see("Add panel", retries=SLOW)
+    chart_type = next(iter(web_user.find(marker="panel-chart-type").elements))
+    assert list(chart_type.options) == ["line", "scatter", "histogram", "trend"] and chart_type.value == "line"
+    web_user.find(marker="panel-title").type("My SSPALS")
+    next(iter(web_user.find(marker="panel-x").elements)).set_value(f"{SSPALS}*t")
+    web_user.find(marker="panel-save").click()
+
+    def saved() -> bool:
+        found = store.get_dashboard(seeded_access, dashboard_id, accounts["alice"])
+        return found is not None and len(found.spec.panels) == 1
+
+    await eventually(saved)
+    found = store.get_dashboard(seeded_access, dashboard_id, accounts["alice"])
+    assert found is not None
+    panel = found.spec.panels[0]
+    assert (panel.type, panel.title, panel.observables, panel.x) == (
+        "line",
+        "My SSPALS",
+        [f"{SSPALS}*V"],
+        f"{SSPALS}*t",
+    )
+    await web_user.should_see("My SSPALS", retries=SLOW)
+
+
+async def test_stat_panel_with_thresholds_through_the_dialog(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    await log_in(web_user, "alice")
+    dashboard_id = await open_dashboard(web_user, seeded_access, accounts["alice"])
+    web_user.find("Add panel").click()
+    next(iter(web_user.find(marker="panel-observable").elements)).set_value(f"{ELENA}*Intensity_E7")
+    chart_type = next(iter(web_user.find(marker="panel-chart-type").elements))
+    assert list(chart_type.options) == ["stat", "table", "trend", "correlation"]
+    web_user.find("Thresholds").type("2 orange, 3.5 red")
+    web_user.find(marker="panel-save").click()
+    await eventually(lambda: len(store.list_versions(seeded_access, dashboard_id, accounts["alice"])) == 2)
+    found = store.get_dashboard(seeded_access, dashboard_id, accounts["alice"])
+    assert found is not None and [t.color for t in found.spec.panels[0].options.thresholds] == ["orange", "red"]
+
+
+async def test_layout_changes_are_saved_and_versions_restore(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    alice = accounts["alice"]
+    spec = DashboardSpec(
+        panels=[
+            PanelSpec(id="a", type="stat", observables=[f"{ELENA}*H_offset_mm"], layout=GridPosition(x=0, w=3, h=3)),
+            PanelSpec(id="b", type="stat", observables=[f"{ELENA}*V_offset_mm"], layout=GridPosition(x=3, w=3, h=3)),
+        ]
+    )
+    await log_in(web_user, "alice")
+    dashboard_id = await open_dashboard(web_user, seeded_access, alice, spec)
+    grid = web_user.find(kind=PanelGrid)
+    grid.trigger("layout", [{"id": "a", "x": 6, "y": 0, "w": 6, "h": 5}, {"id": "b", "x": 0, "y": 0, "w": 3, "h": 3}])
+
+    def moved() -> bool:
+        found = store.get_dashboard(seeded_access, dashboard_id, alice)
+        return found is not None and found.version == 2
+
+    await eventually(moved)
+    found = store.get_dashboard(seeded_access, dashboard_id, alice)
+    assert found is not None and found.spec.panel("a") is not None
+    assert found.spec.panels[0].layout == GridPosition(x=6, y=0, w=6, h=5)
+    grid.trigger("layout", [{"id": "a", "x": 6, "y": 0, "w": 6, "h": 5}, {"id": "b", "x": 0, "y": 0, "w": 3, "h": 3}])
+    grid.trigger("layout", [{"id": "a", "x": 99, "y": 0, "w": 6, "h": 5}])  # invalid: ignored
+    await asyncio.sleep(0.5)
+    assert store.get_dashboard(seeded_access, dashboard_id, alice).version == 2  # type: ignore[union-attr]
+
+    web_user.find(marker="remove-b").click()
+    await eventually(lambda: store.get_dashboard(seeded_access, dashboard_id, alice).version == 3)  # type: ignore[union-attr]
+    web_user.find(marker="versions").click()
+    await web_user.should_see(marker="restore-1", retries=SLOW)
+    web_user.find(marker="restore-1").click()
+    await eventually(lambda: store.get_dashboard(seeded_access, dashboard_id, alice).version == 4)  # type: ignore[union-attr]
+    restored = store.get_dashboard(seeded_access, dashboard_id, alice)
+    assert restored is not None and restored.spec == spec
+
+
+async def test_export_from_the_dashboard_page(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    spec = DashboardSpec(panels=[PanelSpec(id="a", type="stat", observables=[f"{ELENA}*H_offset_mm"])])
+    await log_in(web_user, "alice")
+    await open_dashboard(web_user, seeded_access, accounts["alice"], spec)
+    web_user.find(marker="export").click()
+    response = await web_user.download.next(timeout=5)
+    exported = json.loads(response.content)
+    assert exported["format"] == "alpaca-dash/dashboard" and exported["title"] == "Editing"
+    assert exported["spec"] == spec.model_dump(mode="json")
+
+
+async def test_viewers_look_but_do_not_change(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    victor = accounts["victor"]
+    spec = DashboardSpec(panels=[PanelSpec(id="a", type="stat", observables=[f"{ELENA}*H_offset_mm"])])
+    await log_in(web_user, "victor")
+    await web_user.should_not_see("Create")
+    dashboard_id = await open_dashboard(web_user, seeded_access, victor, spec)
+    await web_user.should_not_see("Add panel")
+    web_user.find(kind=PanelGrid).trigger("layout", [{"id": "a", "x": 6, "y": 0, "w": 6, "h": 5}])
+    web_user.find(kind=ui.tree).trigger("update:selected", f"{SSPALS}*V")
+    await asyncio.sleep(0.5)
+    found = store.get_dashboard(seeded_access, dashboard_id, victor)
+    assert found is not None and found.version == 1
+    await web_user.should_not_see("Save panel")

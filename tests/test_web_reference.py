@@ -1,0 +1,80 @@
+"""A reference run pinned per dashboard, drawn over line and histogram panels."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import numpy as np
+from nicegui import ui
+from nicegui.testing.user import User
+
+from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelSpec
+from alpaca_dash.sources.simulated import SSPALS
+from alpaca_dash.web.dashboard.reference import add_reference, edges_from_centres, reference_series
+
+pytest_plugins = ["web_fixtures"]
+LogIn = Callable[..., Awaitable[None]]
+SLOW = 100
+
+
+def spec(reference: int | None) -> DashboardSpec:
+    return DashboardSpec(
+        panels=[
+            PanelSpec(id="wave", type="line", observables=[f"{SSPALS}*V"], x=f"{SSPALS}*t"),
+            PanelSpec(id="hist", type="histogram", observables=[f"{SSPALS}*V"], layout=GridPosition(x=4)),
+        ],
+        reference_run=reference,
+    )
+
+
+def series_names(user: User) -> dict[str, list[str]]:
+    assert user.client is not None
+    found = {}
+    for element in user.client.elements.values():
+        if "data-panel" in element.props and element.props.get("data-state") == "ready":
+            chart = next(e for e in element.descendants() if isinstance(e, ui.echart))
+            found[str(element.props["data-panel"])] = [str(s.get("name", "")) for s in chart.options["series"]]
+    return found
+
+
+async def wait_for_names(user: User, expected: dict[str, list[str]]) -> None:
+    for _ in range(SLOW):
+        if series_names(user) == expected:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"series are {series_names(user)}, expected {expected}")
+
+
+async def test_reference_overlay_appears_and_can_be_pinned(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    made = store.create_dashboard(seeded_access, accounts["alice"], "Compare", spec(390000))
+    await log_in(web_user, "alice")
+    await web_user.open(f"/dashboard/{made.id}?run=390002")
+    overlay = ["", "reference run 390000"]
+    await wait_for_names(web_user, {"wave": overlay, "hist": overlay})
+    assert web_user.client is not None
+    hist = next(
+        e
+        for e in web_user.client.elements.values()
+        if isinstance(e, ui.echart) and e.options["series"][0]["type"] == "bar"
+    )
+    bars, reference = hist.options["series"]
+    assert len(reference["data"]) == len(bars["data"]) and reference["step"] == "middle"
+
+    web_user.find(marker="pin-reference").click()
+    await wait_for_names(web_user, {"wave": [""], "hist": [""]})  # the reference is the shown run itself
+    found = store.get_dashboard(seeded_access, made.id, accounts["alice"])
+    assert found is not None and found.spec.reference_run == 390002
+
+
+def test_reference_helpers() -> None:
+    np.testing.assert_allclose(edges_from_centres([1.0, 2.0, 3.0]), [0.5, 1.5, 2.5, 3.5])
+    option = {"series": [{"type": "line", "data": []}]}
+    merged = add_reference(option, reference_series("line", 7, [[0, 1]]))
+    assert [s.get("name") for s in merged["series"]] == [None, "reference run 7"]
+    assert option["series"] == [{"type": "line", "data": []}]
+    assert DashboardSpec.model_validate({"panels": []}).reference_run is None

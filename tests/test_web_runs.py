@@ -1,0 +1,112 @@
+"""The runs page: rows, filters, editing by editors only, and new runs arriving through the listener."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nicegui import ui
+from nicegui.testing.user import User
+from sqlalchemy import text
+
+from alpaca_dash.pipeline.ingest import ingest_run
+from alpaca_dash.queries import runs as run_queries
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.sources.simulated import SimulatedSource
+from alpaca_dash.web.pages.runs_table import build_filter, elog_link, split_tags
+
+pytest_plugins = ["web_fixtures"]
+LogIn = Callable[..., Awaitable[None]]
+SLOW = 100
+
+
+def table_rows(user: User) -> list[dict[str, Any]]:
+    assert user.client is not None
+    table = next(e for e in user.client.elements.values() if isinstance(e, ui.table))
+    return list(table.rows)
+
+
+async def wait_for_rows(user: User, check: Callable[[list[dict[str, Any]]], bool]) -> list[dict[str, Any]]:
+    for _ in range(SLOW):
+        rows = table_rows(user)
+        if check(rows):
+            return rows
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"rows never matched: {table_rows(user)}")
+
+
+async def edit_run(user: User, run: int, comment: str, tags: str) -> None:
+    next(iter(user.find(marker="edit-run").elements)).set_value(run)
+    user.find(marker="edit-run-open").click()
+    await user.should_see(f"Run {run}", retries=SLOW)
+    user.find(marker="run-comment").clear().type(comment)
+    user.find(marker="run-tags").clear().type(tags)
+    user.find(marker="run-good").click()  # good -> bad
+    user.find(marker="run-save").click()
+
+
+async def test_editor_marks_a_run_bad_and_filters(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    await log_in(web_user, "alice")
+    await web_user.open("/runs")
+    rows = await wait_for_rows(web_user, lambda rows: len(rows) == 4)
+    assert [row["run"] for row in rows] == [390003, 390002, 390001, 390000]
+    assert rows[0]["status"] == "ingested" and rows[0]["observables"] > 0 and rows[0]["good"] == "good"
+
+    await edit_run(web_user, 390001, "beam lost", "calibration, test")
+    await web_user.should_see("Run 390001 saved.", retries=SLOW)
+    stored = run_queries.get_run(seeded_access, 390001)
+    assert stored is not None and stored.comment == "beam lost" and stored.tags == ("calibration", "test")
+    assert not stored.good
+    await wait_for_rows(web_user, lambda rows: any(r["comment"] == "beam lost" for r in rows))
+
+    web_user.find(kind=ui.select).elements.pop().set_value("bad")
+    web_user.find(marker="runs-filter").click()
+    rows = await wait_for_rows(web_user, lambda rows: len(rows) == 1)
+    assert rows[0]["run"] == 390001 and rows[0]["tags"] == "calibration, test" and rows[0]["good"] == "bad"
+
+
+async def test_viewer_cannot_edit_and_a_demoted_editor_is_refused(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    await log_in(web_user, "victor")
+    await web_user.open("/runs")
+    await wait_for_rows(web_user, lambda rows: len(rows) == 4)
+    await web_user.should_not_see(marker="edit-run")
+
+    web_user.find(marker="logout").click()
+    await web_user.should_see("Sign in to Alpaca Dashboard", retries=SLOW)
+    await log_in(web_user, "alice")
+    await web_user.open("/runs")
+    await wait_for_rows(web_user, lambda rows: len(rows) == 4)
+    with seeded_access.db.begin() as conn:  # the role is taken away while the page is open
+        conn.execute(text("UPDATE users SET role = 'viewer' WHERE name = 'alice'"))
+    await edit_run(web_user, 390002, "should not stick", "x")
+    await web_user.should_see("Viewers cannot change runs.", retries=SLOW)
+    stored = run_queries.get_run(seeded_access, 390002)
+    assert stored is not None and stored.comment == "" and stored.good
+
+
+async def test_a_committed_run_appears_without_polling(
+    web_user: User, seeded_access: DataAccess, simulated: SimulatedSource, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    await log_in(web_user, "victor")
+    await web_user.open("/runs")
+    await wait_for_rows(web_user, lambda rows: len(rows) == 4)
+    assert web_user.client is not None
+    assert not [e for e in web_user.client.elements.values() if isinstance(e, ui.timer)]
+    await asyncio.to_thread(ingest_run, seeded_access.db, seeded_access.store, simulated, 390004)
+    rows = await wait_for_rows(web_user, lambda rows: len(rows) == 5)
+    assert rows[0]["run"] == 390004
+
+
+def test_form_helpers() -> None:
+    assert split_tags(" a, b;c ,,") == ["a", "b", "c"]
+    assert elog_link("https://elog.example/AEgIS?run={run}", 390001) == "https://elog.example/AEgIS?run=390001"
+    assert elog_link("", 1) == ""
+    chosen = build_filter(390000.0, None, "bad", " cal ", "", True)
+    assert (chosen.first, chosen.last, chosen.good, chosen.tag) == (390000, None, False, "cal")
+    assert chosen.with_errors
+    assert build_filter(None, None, "all", "", "", False) == run_queries.RunFilter()

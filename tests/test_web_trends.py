@@ -1,0 +1,95 @@
+"""Trend and correlation panels drawn over a run range in the simulated browser."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nicegui import ui
+from nicegui.testing.user import User
+
+from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
+from alpaca_dash.queries.runs import update_run_meta
+from alpaca_dash.sources.simulated import ELENA, SSPALS
+
+pytest_plugins = ["web_fixtures"]
+LogIn = Callable[..., Awaitable[None]]
+SLOW = 100
+
+
+def trend_spec() -> DashboardSpec:
+    return DashboardSpec(
+        panels=[
+            PanelSpec(id="trend", type="trend", observables=[f"{ELENA}*H_offset_mm"]),
+            PanelSpec(
+                id="wavemax",
+                type="trend",
+                observables=[f"{SSPALS}*V"],
+                options=PanelOptions(statistic="max", hide_bad=True),
+                layout=GridPosition(x=4),
+            ),
+            PanelSpec(
+                id="corr",
+                type="correlation",
+                observables=[f"{ELENA}*H_offset_mm"],
+                x=f"{ELENA}*V_offset_mm",
+                layout=GridPosition(x=8),
+            ),
+        ]
+    )
+
+
+def charts_by_panel(user: User) -> dict[str, dict[str, Any]]:
+    assert user.client is not None
+    found = {}
+    for element in user.client.elements.values():
+        if "data-panel" in element.props:
+            chart = next((e for e in element.descendants() if isinstance(e, ui.echart)), None)
+            found[str(element.props["data-panel"])] = {
+                "state": element.props["data-state"],
+                "option": chart.options if chart else {},
+            }
+    return found
+
+
+async def wait_ready(user: User, count: int) -> dict[str, dict[str, Any]]:
+    for _ in range(SLOW):
+        panels = charts_by_panel(user)
+        if len(panels) == count and all(p["state"] != "loading" for p in panels.values()):
+            return panels
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"panels still loading: {charts_by_panel(user)}")
+
+
+async def test_trends_over_a_run_range_draw_and_mark_bad_runs(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    update_run_meta(seeded_access, 390001, good=False, comment="beam lost")
+    made = store.create_dashboard(seeded_access, accounts["alice"], "Trends", trend_spec())
+    await log_in(web_user, "alice")
+    await web_user.open(f"/dashboard/{made.id}?run=390003&runs=390000-390003")
+    panels = await wait_ready(web_user, 3)
+    assert {k: p["state"] for k, p in panels.items()} == {"trend": "ready", "wavemax": "ready", "corr": "ready"}
+
+    trend = panels["trend"]["option"]["series"]
+    assert [point[0] for point in trend[0]["data"]] == [390000, 390002, 390003]
+    assert [point[0] for point in trend[1]["data"]] == [390001]  # the bad run, in red
+    wave = panels["wavemax"]["option"]
+    assert len(wave["series"]) == 1 and [p[0] for p in wave["series"][0]["data"]] == [390000, 390002, 390003]
+    assert "(max)" in wave["yAxis"]["name"]
+    corr = panels["corr"]["option"]["series"]
+    assert sorted(p[2] for s in corr for p in s["data"]) == [390000, 390001, 390002, 390003]
+
+
+async def test_a_bad_range_in_the_url_falls_back_to_the_default(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    made = store.create_dashboard(seeded_access, accounts["alice"], "Trends", trend_spec())
+    await log_in(web_user, "alice")
+    await web_user.open(f"/dashboard/{made.id}?runs=390003-390000")
+    await web_user.should_see("reversed run range", retries=SLOW)
+    panels = await wait_ready(web_user, 3)
+    assert len(panels["trend"]["option"]["series"][0]["data"]) == 4  # last 200 runs up to the newest
