@@ -65,3 +65,23 @@ def test_the_image_runs_as_a_user_with_a_healthcheck() -> None:
     assert len(stages) == 3 and "AS browser-libs" in stages[0] and "AS wheels" in stages[1]
     assert "USER alpaca" in text and "HEALTHCHECK" in text and "/healthz" in text
     assert "npm ci" in text and "package-lock.json" in text
+
+
+DCLINT = ROOT / "node_modules" / ".bin" / "dclint"
+
+
+def run_dclint(*files: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(DCLINT), "--color", "false", *map(str, files)], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_compose_files_follow_the_compose_specification() -> None:
+    result = run_dclint(ROOT / "docker-compose.yml", ROOT / "docker-compose.scaleout.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "error" not in result.stdout
+
+
+def test_the_compose_check_catches_a_broken_file(tmp_path: Path) -> None:
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text("services:\n  app:\n    image: alpaca-dash:0.1.0\n    restart: sometimes\n    bogus: 1\n")
+    result = run_dclint(broken)
+    assert result.returncode != 0 and "invalid-schema" in result.stdout
