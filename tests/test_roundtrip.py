@@ -70,6 +70,8 @@ def test_extreme_integers_and_special_floats(db: Database, store: ParquetStore) 
         "X*i64min": np.int64(-(2**63)),
         "X*i64big": np.int64(2**53 + 1),
         "X*nan": np.float64("nan"),
+        "X*negative_nan": -np.float64("nan"),
+        "X*nan_payload_f32": np.frombuffer(b"\x01\x00\xc0\x7f", dtype=np.float32)[0],
         "X*neg_inf": np.float32("-inf"),
         "X*f16": np.float16(65504),
         "X*true": np.bool_(True),

@@ -203,7 +203,11 @@ def notify_run(cur: psycopg.Cursor[Any], run: int) -> None:
 def scalar_columns(
     scalars: Mapping[int, np.ndarray[Any, Any]],
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], dict[int, bytes]]:
-    """Observable ids, float64 values, dtype codes and exact bytes of a run's scalars, for :func:`copy_scalars`."""
+    """Observable ids, float64 values, dtype codes and exact bytes of a run's scalars, for :func:`copy_scalars`.
+
+    ``exact`` keeps the original bytes where the float64 column cannot give them back: integers beyond 2**53, and
+    NaNs other than the canonical one (a sign bit or a payload), which PostgreSQL returns as plain NaN.
+    """
     ids = np.fromiter(scalars, dtype=np.int32, count=len(scalars))
     values = np.empty(len(scalars), dtype=np.float64)
     codes = np.empty(len(scalars), dtype=np.int16)
@@ -212,6 +216,15 @@ def scalar_columns(
         as_float = np.float64(value)
         values[i] = as_float
         codes[i] = DTYPE_CODES[value.dtype.name]
-        if value.dtype.kind in "iu" and int(as_float) != int(value):
+        if _needs_exact_bytes(value, as_float):
             exact[i] = value.astype(value.dtype.newbyteorder("<")).tobytes()
     return ids, values, codes, exact
+
+
+def _needs_exact_bytes(value: np.ndarray[Any, Any], as_float: np.float64) -> bool:
+    if value.dtype.kind in "iu":
+        return int(as_float) != int(value)
+    if value.dtype.kind == "f" and np.isnan(value):
+        canonical = np.array(np.nan).astype(value.dtype)
+        return bool(value.tobytes() != canonical.tobytes())
+    return False
