@@ -7,7 +7,7 @@ import signal
 import sys
 from collections.abc import Callable
 
-from bench import p1_scalar_copy, p2_realistic_run, p3_trend, p4_dashboard, p6_image, p8_export
+from bench import p1_scalar_copy, p2_realistic_run, p3_trend, p4_dashboard, p5_live, p6_image, p7_soak, p8_export
 from bench.common import (
     DATABASE_URL_ENV,
     DEFAULT_DATABASE_URL,
@@ -25,7 +25,9 @@ BENCHMARKS: dict[str, Callable[[Options], Section]] = {
     "p2": p2_realistic_run.run,
     "p3": p3_trend.run,
     "p4": p4_dashboard.run,
+    "p5": p5_live.run,
     "p6": p6_image.run,
+    "p7": p7_soak.run,
     "p8": p8_export.run,
 }
 

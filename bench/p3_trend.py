@@ -32,7 +32,7 @@ from alpaca_dash.queries.trends import SCALAR_TREND_SQL, load_trend
 from alpaca_dash.timescale import writer
 from alpaca_dash.timescale.binary_copy import HEADER, TRAILER, encode_rows
 from alpaca_dash.timescale.database import Database
-from alpaca_dash.timescale.reader import aggregate_query, copy_columns
+from alpaca_dash.timescale.reader import HEADER_SIZE, aggregate_query, copy_columns
 from alpaca_dash.web.panels.line import build_line_option
 
 from bench.common import Options, Section, Target, format_table, migrated_database
@@ -232,6 +232,7 @@ def measure_layout(access: DataAccess, observable: Observable, reps: int) -> Lay
         select_sql = [explain(conn, SCALAR_TREND_SQL, params) for _ in range(reps)]
         bad_runs_sql = [explain(conn, BAD_RUNS_SQL, (FIRST_RUN, LAST_RUN)) for _ in range(reps)]
         copy_only = time_repeated(lambda: copy_columns(conn, SCALAR_TREND_SQL, params, ["int4", "float8"]), reps)
+        copy_rows = time_repeated(lambda: copy_row_by_row(conn, SCALAR_TREND_SQL, params), reps)
     trend = load_trend(access, observable, FIRST_RUN, LAST_RUN)
     if len(trend) != RUNS:
         raise RuntimeError(f"expected {RUNS} runs in the trend, got {len(trend)}")
@@ -242,12 +243,26 @@ def measure_layout(access: DataAccess, observable: Observable, reps: int) -> Lay
 
     seconds = {
         "copy": copy_only,
+        "copy rows": copy_rows,
         "load": time_repeated(lambda: load_trend(access, observable, FIRST_RUN, LAST_RUN), reps),
         "downsampled": time_repeated(load_and_downsample, reps),
         "downsample": time_repeated(lambda: downsample_line(trend.values, POINTS, trend.runs), reps),
     }
     x, y = downsample_line(trend.values, POINTS, trend.runs)
     return LayoutResult(sent_sql, select_sql, bad_runs_sql, seconds, int(x.size), payload_size(x, y), option_size(x, y))
+
+
+def copy_row_by_row(conn: Connection, query: str, params: tuple[Any, ...]) -> list[np.ndarray[Any, Any]]:
+    """The trend as ``reader.copy_columns`` read it before: a binary COPY of the rows, a message each, then numpy."""
+    payload = bytearray()
+    with conn.cursor() as cur, cur.copy(f"COPY ({query}) TO STDOUT (FORMAT BINARY)", params) as copy:
+        for chunk in copy:
+            payload += chunk
+    row = np.dtype(
+        [("fields", ">i2"), ("run_length", ">i4"), ("run", ">i4"), ("value_length", ">i4"), ("value", ">f8")]
+    )
+    rows = np.frombuffer(memoryview(payload)[HEADER_SIZE : len(payload) - 2], dtype=row)
+    return [rows["run"].astype(np.int32), rows["value"].astype(np.float64)]
 
 
 def payload_size(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> int:
@@ -301,19 +316,16 @@ def run(options: Options) -> Section:
 
 
 def build_table(results: dict[str, LayoutResult]) -> str:
-    """One row per server and layout, one column per measurement (milliseconds)."""
-    headers = [
+    """Two tables, one row per server and layout: the server's side (a), then what Python sees (b, c), in ms."""
+    server_headers = [
         "server, layout (all-visible pages)",
-        f"(a) SQL as sent, execution (target < {SQL_TARGET_MS:.0f} ms)",
+        f"**(a) SQL as sent** (target < {SQL_TARGET_MS:.0f} ms)",
         "bare SELECT",
         "planning",
-        "plan (buffers)",
+        "plan (shared buffers)",
         "bad-runs SELECT",
-        "COPY + decode",
-        "**(b) load_trend**",
-        f"**(c) + downsample to {POINTS}**",
     ]
-    rows = [
+    server_rows = [
         [
             f"{label} ({r.visible:.0%})",
             _sql_cell([e.execution_ms for e in r.sent_sql]),
@@ -321,13 +333,27 @@ def build_table(results: dict[str, LayoutResult]) -> str:
             _ms_cell([e.planning_ms for e in r.sent_sql]),
             f"{r.sent_sql[0].node} ({r.sent_sql[0].buffers:,})",
             _ms_cell([e.execution_ms for e in r.bad_runs_sql]),
+        ]
+        for label, r in results.items()
+    ]
+    client_headers = [
+        "server, layout",
+        "COPY row by row (before)",
+        "COPY of arrays + decode",
+        "**(b) load_trend**",
+        f"**(c) load_trend + downsample to {POINTS}**",
+    ]
+    client_rows = [
+        [
+            label,
+            _ms_cell([s * 1e3 for s in r.seconds["copy rows"]]),
             _ms_cell([s * 1e3 for s in r.seconds["copy"]]),
             _ms_cell([s * 1e3 for s in r.seconds["load"]], bold=True),
             _ms_cell([s * 1e3 for s in r.seconds["downsampled"]], bold=True),
         ]
         for label, r in results.items()
     ]
-    return format_table(headers, rows)
+    return format_table(server_headers, server_rows) + "\n\n" + format_table(client_headers, client_rows)
 
 
 def _median(values: Any) -> float:
@@ -366,14 +392,15 @@ All after `VACUUM ANALYZE` (index-only scans need the visibility map, which auto
 runs ingested since its last pass cost one heap fetch each), with warm caches ({WARMUPS} untimed calls first).
 Times in ms, median (range).
 
-- (a) is the server alone: `EXPLAIN (ANALYZE, TIMING OFF, BUFFERS)` of the statement `load_trend` runs inside its
-  COPY: the trend SELECT (`queries.trends.SCALAR_TREND_SQL`, no ORDER BY) folded by `array_agg` into one array per
-  column (`timescale.reader.aggregate_query`). The target is about its execution time; the bare SELECT is given for
-  comparison (the aggregate costs a few ms and saves the client a COPY message per row). Planning is apart
-  (TimescaleDB plans one scan per chunk, 100 here). The plan column names the scan and the shared buffers touched;
-  "Sort of" would mean the server sorted the rows. `load_trend` also asks `runs` for the range's bad runs.
-- (b) is `queries.trends.load_trend` from Python: pool checkout, the binary COPY of the two arrays decoded by numpy
-  (`reader.copy_columns`, also timed alone), the bad-runs query and the good mask.
+- (a), first table, is the server alone: `EXPLAIN (ANALYZE, TIMING OFF, BUFFERS)` of the statement `load_trend`
+  runs inside its COPY: the trend SELECT (`queries.trends.SCALAR_TREND_SQL`, no ORDER BY) folded by `array_agg` into
+  one array per column (`timescale.reader.aggregate_query`). The target is about its execution time. The bare
+  SELECT is given beside it: the difference is what the aggregate costs the server, and it spares the client a COPY
+  message per row (second table). Planning is apart (TimescaleDB plans one scan per chunk, 100 here). The plan
+  column names the scan and the shared buffers it touched. `load_trend` also asks `runs` for the range's bad runs.
+- (b), second table, is `queries.trends.load_trend` from Python: pool checkout, the binary COPY of the two arrays
+  decoded by numpy (`reader.copy_columns`, also timed alone), the bad-runs query and the good mask. "COPY row by
+  row" is how `copy_columns` read the same rows before: 100,000 COPY messages, one per row.
 - (c) adds `queries.downsample.downsample_line` (MinMaxLTTB, NaN-aware) to {POINTS:,} points, what a panel about
   1,000 px wide is sent. Downsampling alone takes {downsample_ms:.1f} ms.
 - Payload, a proxy for the websocket message: the {sample.points:,} points are {sample.payload_bytes / 1024:.1f} kB as

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Awaitable, Callable
 
@@ -9,7 +10,9 @@ import numpy as np
 import pyarrow.parquet as pq
 from nicegui.testing.user import User
 
+from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.queries.observables import get_observables
 from alpaca_dash.queries.values import load_value
 from alpaca_dash.sources.simulated import ELENA, SSPALS
@@ -19,6 +22,7 @@ pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
 SCALAR = f"{ELENA}*H_offset_mm"
 WAVE = f"{SSPALS}*V"
+SLOW = 100
 
 
 async def test_export_reads_back_the_stored_values(
@@ -52,3 +56,32 @@ async def test_export_refuses_bad_requests(
     assert (await web_user.http_client.get(export_url([SCALAR], "5-1"))).status_code == 400
     assert (await web_user.http_client.get(export_url(["no such thing"], "1-2"))).status_code == 404
     assert (await web_user.http_client.get("/api/export?runs=1-2")).status_code == 400
+
+
+async def test_panel_csv_and_dashboard_parquet_downloads(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    spec = DashboardSpec(
+        panels=[
+            PanelSpec(id="trend", type="trend", title="H trend", observables=[SCALAR]),
+            PanelSpec(id="stat", type="stat", observables=[SCALAR], layout=GridPosition(x=4)),
+        ]
+    )
+    made = store.create_dashboard(seeded_access, accounts["victor"], "Downloads", spec)
+    await log_in(web_user, "victor")  # viewers may download too
+    await web_user.open(f"/dashboard/{made.id}?run=390003&runs=390001-390003")
+    await web_user.should_see(marker="csv-trend", retries=SLOW)
+    for _ in range(SLOW):  # the trend has drawn
+        web_user.find(marker="csv-trend").click()
+        try:
+            response = await web_user.download.next(timeout=0.5)
+            break
+        except TimeoutError:
+            await asyncio.sleep(0.1)
+    lines = response.text.splitlines()
+    assert lines[0] == "series,x,y,run" and [line.split(",")[3] for line in lines[1:]] == ["390001", "390002", "390003"]
+
+    web_user.find(marker="export-data").click()
+    response = await web_user.download.next(timeout=10)
+    table = pq.read_table(io.BytesIO(response.content))
+    assert table.column("run").to_pylist() == [390001, 390002, 390003] and table.column_names == ["run", SCALAR]

@@ -38,6 +38,13 @@ def panel_state(user: User) -> str:
     return states[0] if states else ""
 
 
+def stat_text(user: User) -> str:
+    """The stat panel's drawn text (its option's graphic), which differs from run to run."""
+    assert user.client is not None
+    chart = next(e for e in user.client.elements.values() if isinstance(e, ui.echart))
+    return str(chart.options.get("graphic"))
+
+
 async def wait_until(check: Callable[[], bool], what: str) -> None:
     for _ in range(SLOW):
         if check():
@@ -60,9 +67,10 @@ async def test_a_committed_run_appears_in_live_mode(
     switch = next(iter(web_user.find(marker="live-toggle").elements))
     assert isinstance(switch, ui.switch) and switch.value is True
 
+    before = stat_text(web_user)
     await asyncio.to_thread(ingest_run, seeded_access.db, seeded_access.store, simulated, NEW_RUN)
     await wait_until(lambda: run_field_value(web_user) == NEW_RUN, "the new run in the run field")
-    await wait_until(lambda: panel_state(web_user) == "ready", "the panel redrawn")
+    await wait_until(lambda: panel_state(web_user) == "ready" and stat_text(web_user) != before, "the panel redrawn")
 
 
 async def test_without_live_mode_the_page_stays_on_its_run(

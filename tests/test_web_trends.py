@@ -93,3 +93,36 @@ async def test_a_bad_range_in_the_url_falls_back_to_the_default(
     await web_user.should_see("reversed run range", retries=SLOW)
     panels = await wait_ready(web_user, 3)
     assert len(panels["trend"]["option"]["series"][0]["data"]) == 4  # last 200 runs up to the newest
+
+
+async def test_trend_and_correlation_panels_through_the_dialog(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    made = store.create_dashboard(seeded_access, accounts["alice"], "Dialog", DashboardSpec())
+    await log_in(web_user, "alice")
+    await web_user.open(f"/dashboard/{made.id}?runs=390000-390003")
+    await web_user.should_see("Add panel", retries=SLOW)
+
+    web_user.find("Add panel").click()
+    next(iter(web_user.find(marker="panel-observable").elements)).set_value(f"{ELENA}*H_offset_mm")
+    next(iter(web_user.find(marker="panel-chart-type").elements)).set_value("correlation")
+    x_field = next(iter(web_user.find(marker="panel-x").elements))
+    assert isinstance(x_field, ui.select) and f"{ELENA}*V_offset_mm" in x_field.options
+    x_field.set_value(f"{ELENA}*V_offset_mm")
+    web_user.find(marker="panel-save").click()
+    panels = await wait_ready(web_user, 1)
+    assert len([p for s in next(iter(panels.values()))["option"]["series"] for p in s["data"]]) == 4
+
+    web_user.find("Add panel").click()
+    next(iter(web_user.find(marker="panel-observable").elements)).set_value(f"{SSPALS}*V")
+    next(iter(web_user.find(marker="panel-chart-type").elements)).set_value("trend")
+    next(iter(web_user.find(marker="panel-statistic").elements)).set_value("std")
+    web_user.find(marker="panel-save").click()
+    panels = await wait_ready(web_user, 2)
+    found = store.get_dashboard(seeded_access, made.id, accounts["alice"])
+    assert found is not None
+    assert [(p.type, p.x, p.options.statistic) for p in found.spec.panels] == [
+        ("correlation", f"{ELENA}*V_offset_mm", None),
+        ("trend", None, "std"),
+    ]
+    assert all(p["state"] == "ready" for p in panels.values())

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     alpaca_variables_of_interest: list[str] = Field(
         default_factory=list, description="Observables to ask ALPACA for; empty asks for everything."
     )
+    elog_url_template: str = Field(
+        "", description="e-log address of a run, {run} replaced by its number (runs table link); empty: no link."
+    )
     follow_interval: float = Field(2.0, gt=0, description="Seconds between two looks for a newer finished run.")
     max_range: int = Field(20000, ge=1, description="Largest number of runs one ingest or export may cover.")
     host: str = Field("127.0.0.1", description="Address the web server listens on.")
@@ -66,6 +69,28 @@ class Settings(BaseSettings):
         "", description="redis://host:port/db for NiceGUI's storage, shared by scaled-out web instances; empty: local."
     )
     log_level: str = Field("INFO", description="Python logging level.")
+    production: bool = Field(
+        False,
+        description="Production mode: the session cookie is https-only and SameSite=Lax, and the app refuses to "
+        "start without STORAGE_SECRET.",
+    )
+    sso_user_header: str = Field(
+        "", description="Header naming the signed-in user set by a trusted proxy (X-Forwarded-User); empty: off."
+    )
+    sso_groups_header: str = Field(
+        "X-Forwarded-Groups", description="Header with the user's comma-separated groups, set by the trusted proxy."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Peer addresses (CIDRs) whose SSO headers are believed; headers from anyone else are ignored.",
+    )
+    sso_group_roles: dict[str, str] = Field(
+        default_factory=dict,
+        description="Group to role (viewer, editor, admin) for users created on first sight; the highest wins.",
+    )
+    sso_default_role: Literal["viewer", "editor", "admin"] = Field(
+        "viewer", description="Role of a user first seen through SSO whose groups map to no role."
+    )
 
     @property
     def parquet_root(self) -> Path:

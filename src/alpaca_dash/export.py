@@ -6,8 +6,8 @@ with a ``<name>#shape`` column beside them; every field carries its kind, dtype 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -20,7 +20,10 @@ from alpaca_dash.queries import values
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.runs import list_run_numbers
 
+Array = np.ndarray[Any, Any]
+
 DEFAULT_BATCH_BYTES = 16 * 1024 * 1024
+MAX_BATCH_RUNS = 1000
 #: array bytes per Arrow chunk of a list column. The Parquet writer takes a chunk at a time and needs about 10-20 bytes
 #: a value for it (levels, pages), so this, not the row group, bounds its memory; a larger array is a chunk of its own
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -63,20 +66,18 @@ def export_parquet(
 ) -> ExportSummary:
     """Write the observables of every stored run between ``first`` and ``last`` to Parquet.
 
+    :param batch_bytes: values per row group (at least one run); only one row group's arrays are held at a time.
     :param on_runs: called with the number of runs written after each row group, for progress bars.
     """
     schema = export_schema(observables, _common_dtypes(access, observables, first, last))
     run_numbers = list_run_numbers(access, first, last)
-    per_run = max(1, sum(_estimated_bytes(item) for item in observables))
-    batch_runs = max(1, min(1000, batch_bytes // per_run))
     # dictionary encoding for run and scalars only: on array columns it holds a chunk's pages back and rarely pays
     dictionary = ["run", *(item.name for item in observables if item.kind is ObservableKind.SCALAR)]
     with pq.ParquetWriter(out, schema, compression="zstd", use_dictionary=dictionary) as parquet:
-        for start in range(0, len(run_numbers), batch_runs):
-            chunk = run_numbers[start : start + batch_runs]
-            parquet.write_table(_build_table(access, schema, observables, chunk), row_group_size=len(chunk))
+        for batch in _read_batches(access, observables, run_numbers, batch_bytes):
+            parquet.write_table(_build_table(access, schema, observables, batch), row_group_size=len(batch.runs))
             if on_runs is not None:
-                on_runs(len(chunk))
+                on_runs(len(batch.runs))
     size = out.stat().st_size if isinstance(out, Path) else 0
     return ExportSummary(len(run_numbers), len(schema), size)
 
@@ -91,18 +92,46 @@ def _common_dtypes(access: DataAccess, observables: list[Observable], first: int
     return common
 
 
-def _estimated_bytes(item: Observable) -> int:
-    return int(np.prod(item.shape, dtype=np.int64)) * np.dtype(item.dtype).itemsize if item.shape else 8
+@dataclass
+class _Batch:
+    """The runs of one row group with their arrays: position in the observables to one value (or None) per run."""
+
+    runs: list[int] = field(default_factory=list)
+    arrays: dict[int, list[Array | None]] = field(default_factory=dict)
+    nbytes: int = 0
 
 
-def _build_table(
-    access: DataAccess, schema: pa.Schema, observables: list[Observable], run_numbers: list[int]
-) -> pa.Table:
+def _read_batches(
+    access: DataAccess, observables: list[Observable], run_numbers: list[int], batch_bytes: int
+) -> Iterator[_Batch]:
+    """The runs in row groups of at most ``batch_bytes`` of values (8 per scalar) and ``MAX_BATCH_RUNS`` runs.
+
+    Sizes are the loaded arrays', not the registry's last shape, which may differ from the range's.
+    """
+    positions = [i for i, item in enumerate(observables) if item.kind is not ObservableKind.SCALAR]
+    scalar_bytes = 8 * (len(observables) - len(positions))
+    batch = _Batch()
+    for run in run_numbers:
+        found = {i: values.load_value(access, observables[i], run) for i in positions}
+        nbytes = scalar_bytes + sum(a.nbytes for a in found.values() if a is not None)
+        if batch.runs and (batch.nbytes + nbytes > batch_bytes or len(batch.runs) >= MAX_BATCH_RUNS):
+            yield batch
+            batch = _Batch()
+        batch.runs.append(run)
+        batch.nbytes += nbytes
+        for i, array in found.items():
+            batch.arrays.setdefault(i, []).append(array)
+    if batch.runs:
+        yield batch
+
+
+def _build_table(access: DataAccess, schema: pa.Schema, observables: list[Observable], batch: _Batch) -> pa.Table:
     """One row group: the runs' values, array columns in chunks of about ``CHUNK_BYTES``."""
+    run_numbers = batch.runs
     columns: list[pa.Array | pa.ChunkedArray] = [pa.array(run_numbers, type=pa.int32())]
     scalar_items = [item for item in observables if item.kind is ObservableKind.SCALAR]
     scalar_values = values.load_scalar_series(access, scalar_items, run_numbers[0], run_numbers[-1])
-    for item in observables:
+    for i, item in enumerate(observables):
         field_type = schema.field(item.name).type
         value_type = field_type if item.kind is ObservableKind.SCALAR else field_type.value_type
         if item.kind is ObservableKind.SCALAR:
@@ -110,7 +139,7 @@ def _build_table(
             cells = [by_run.get(run) for run in run_numbers]
             columns.append(pa.array([None if c is None else c.item() for c in cells], type=value_type))
             continue
-        arrays = [values.load_value(access, item, run) for run in run_numbers]
+        arrays = batch.arrays[i]
         chunks = [_list_column(group, value_type) for group in _chunk_groups(arrays)]
         columns.append(pa.chunked_array(chunks, type=pa.large_list(value_type)))
         if item.kind is ObservableKind.ARRAY2D:
@@ -119,9 +148,9 @@ def _build_table(
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def _chunk_groups(arrays: list[np.ndarray[Any, Any] | None]) -> list[list[np.ndarray[Any, Any] | None]]:
+def _chunk_groups(arrays: list[Array | None]) -> list[list[Array | None]]:
     """Consecutive runs' arrays in groups of at most ``CHUNK_BYTES`` (at least one run each)."""
-    groups: list[list[np.ndarray[Any, Any] | None]] = [[]]
+    groups: list[list[Array | None]] = [[]]
     size = 0
     for array in arrays:
         nbytes = 0 if array is None else array.nbytes
@@ -133,7 +162,7 @@ def _chunk_groups(arrays: list[np.ndarray[Any, Any] | None]) -> list[list[np.nda
     return groups
 
 
-def _list_column(arrays: list[np.ndarray[Any, Any] | None], value_type: pa.DataType) -> pa.Array:
+def _list_column(arrays: list[Array | None], value_type: pa.DataType) -> pa.Array:
     """A large_list column of flattened arrays; a run without the observable is null. One array is not copied."""
     lengths = np.array([0 if a is None else a.size for a in arrays], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)])

@@ -59,6 +59,10 @@ class PanelOptions(_Strict):
     statistic: TrendStatistic | None = None
     trend_x: TrendAxis = "run"
     hide_bad: bool = False
+    warn_low: float | None = None
+    warn_high: float | None = None
+    alarm_low: float | None = None
+    alarm_high: float | None = None
 
     @model_validator(mode="after")
     def _check_ranges(self) -> PanelOptions:

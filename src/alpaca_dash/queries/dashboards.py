@@ -1,28 +1,40 @@
-"""Dashboards per owner: create, list, save with a version history, rename, duplicate, delete, restore.
+"""Dashboards per owner: create, list, save with a version history, rename, duplicate, delete, restore, share.
 
-Every function takes the owner's id and only ever touches that owner's rows, so a handler cannot reach
-someone else's dashboard by guessing an id.
+Every function takes the acting user's id and checks access inside its SQL, so a handler cannot reach someone
+else's dashboard by guessing an id: reading needs ownership or a shared dashboard; changing needs an enabled
+editor or admin who owns it, or a dashboard shared editable; deleting and sharing need the owner.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, exists, func, insert, select, update
 
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import DashboardSpec
-from alpaca_dash.timescale.schema import dashboard_versions, dashboards
+from alpaca_dash.timescale.schema import dashboard_versions, dashboards, users
 
 #: versions kept per dashboard; older ones are deleted on save
 KEEP_VERSIONS = 20
 MAX_DASHBOARDS_PER_OWNER = 500
 
 
+class Visibility(StrEnum):
+    PRIVATE = "private"
+    SHARED_READ = "shared_read"
+    SHARED_EDIT = "shared_edit"
+
+
+SHARED = (Visibility.SHARED_READ.value, Visibility.SHARED_EDIT.value)
+EDITOR_ROLES = ("editor", "admin")
+
+
 class DashboardNotFound(LookupError):
-    """No dashboard with that id belongs to this owner."""
+    """No dashboard with that id that this user may see (or change, for the changing functions)."""
 
 
 class DashboardError(ValueError):
@@ -37,6 +49,12 @@ class Dashboard:
     version: int
     spec: DashboardSpec
     updated_at: datetime
+    visibility: Visibility = Visibility.PRIVATE
+
+    def is_changeable_by(self, user_id: int, role: str) -> bool:
+        """What ``save_dashboard`` will allow, for the page to decide whether to offer editing."""
+        shared_edit = self.visibility == Visibility.SHARED_EDIT
+        return role in EDITOR_ROLES and (self.owner_id == user_id or shared_edit)
 
 
 @dataclass(frozen=True)
@@ -46,6 +64,13 @@ class DashboardSummary:
     version: int
     panel_count: int
     updated_at: datetime
+    owner_id: int = 0
+    owner_name: str = ""
+    visibility: Visibility = Visibility.PRIVATE
+
+    def is_shared_with(self, user_id: int) -> bool:
+        """True when someone else owns it and shares it with this user."""
+        return self.owner_id != user_id
 
 
 @dataclass(frozen=True)
@@ -58,7 +83,8 @@ class DashboardVersion:
 
 def _to_dashboard(row: Row[Any]) -> Dashboard:
     spec = DashboardSpec.model_validate(row.spec)
-    return Dashboard(row.id, row.owner_id, row.title, row.version, spec, row.updated_at)
+    visibility = Visibility(row.visibility)
+    return Dashboard(row.id, row.owner_id, row.title, row.version, spec, row.updated_at, visibility)
 
 
 def _clean_title(title: str) -> str:
@@ -68,26 +94,82 @@ def _clean_title(title: str) -> str:
     return cleaned
 
 
+def _editor(user_id: int) -> Any:
+    """The acting user is an enabled editor or admin (read in the same statement, so a demotion counts at once)."""
+    return exists().where(users.c.id == user_id, users.c.role.in_(EDITOR_ROLES), users.c.disabled.is_(False))
+
+
 def _owned(dashboard_id: int, owner_id: int) -> Any:
-    return (dashboards.c.id == dashboard_id) & (dashboards.c.owner_id == owner_id)
+    """Only the owner: deleting and sharing."""
+    return (dashboards.c.id == dashboard_id) & (dashboards.c.owner_id == owner_id) & _editor(owner_id)
+
+
+def _readable(dashboard_id: int, user_id: int) -> Any:
+    return (dashboards.c.id == dashboard_id) & _visible_to(user_id)
+
+
+def _visible_to(user_id: int) -> Any:
+    return (dashboards.c.owner_id == user_id) | dashboards.c.visibility.in_(SHARED)
+
+
+def _writable(dashboard_id: int, user_id: int) -> Any:
+    mine_or_shared = (dashboards.c.owner_id == user_id) | (dashboards.c.visibility == Visibility.SHARED_EDIT.value)
+    return (dashboards.c.id == dashboard_id) & mine_or_shared & _editor(user_id)
 
 
 def list_dashboards(access: DataAccess, owner_id: int) -> list[DashboardSummary]:
-    """The owner's dashboards, most recently changed first."""
+    """The user's own dashboards and those others share, most recently changed first."""
     panel_count = func.jsonb_array_length(dashboards.c.spec["panels"])
     query = (
-        select(dashboards.c.id, dashboards.c.title, dashboards.c.version, panel_count, dashboards.c.updated_at)
-        .where(dashboards.c.owner_id == owner_id)
+        select(
+            dashboards.c.id,
+            dashboards.c.title,
+            dashboards.c.version,
+            panel_count,
+            dashboards.c.updated_at,
+            dashboards.c.owner_id,
+            users.c.name,
+            dashboards.c.visibility,
+        )
+        .join(users, users.c.id == dashboards.c.owner_id)
+        .where(_visible_to(owner_id))
         .order_by(dashboards.c.updated_at.desc(), dashboards.c.id.desc())
     )
     with access.db.begin() as conn:
-        return [DashboardSummary(r[0], r[1], r[2], int(r[3] or 0), r[4]) for r in conn.execute(query)]
+        return [
+            DashboardSummary(r[0], r[1], r[2], int(r[3] or 0), r[4], r[5], r[6], Visibility(r[7]))
+            for r in conn.execute(query)
+        ]
 
 
 def get_dashboard(access: DataAccess, dashboard_id: int, owner_id: int) -> Dashboard | None:
+    """The dashboard if the user owns it or it is shared; None otherwise."""
     with access.db.begin() as conn:
-        row = conn.execute(select(dashboards).where(_owned(dashboard_id, owner_id))).first()
+        row = conn.execute(select(dashboards).where(_readable(dashboard_id, owner_id))).first()
     return None if row is None else _to_dashboard(row)
+
+
+def set_visibility(access: DataAccess, dashboard_id: int, owner_id: int, visibility: Visibility | str) -> Dashboard:
+    """Share a dashboard read-only or editable, or make it private again; only its owner may.
+
+    :raises DashboardError: for an unknown visibility.
+    :raises DashboardNotFound: when the user does not own such a dashboard (or is not an enabled editor).
+    """
+    try:
+        chosen = Visibility(visibility)
+    except ValueError:
+        raise DashboardError(f"unknown visibility {visibility!r}") from None
+    statement = (
+        update(dashboards)
+        .where(_owned(dashboard_id, owner_id))
+        .values(visibility=chosen.value, updated_at=func.now())
+        .returning(dashboards)
+    )
+    with access.db.begin() as conn:
+        row = conn.execute(statement).first()
+    if row is None:
+        raise DashboardNotFound(f"no dashboard {dashboard_id} of yours")
+    return _to_dashboard(row)
 
 
 def create_dashboard(access: DataAccess, owner_id: int, title: str, spec: DashboardSpec | None = None) -> Dashboard:
@@ -114,7 +196,7 @@ def save_dashboard(
 ) -> Dashboard:
     """Store a new version of the dashboard and forget versions older than the last ``KEEP_VERSIONS``.
 
-    :raises DashboardNotFound: when the owner has no such dashboard.
+    :raises DashboardNotFound: when the user may not change such a dashboard.
     """
     with access.db.begin() as conn:
         return _save(conn, dashboard_id, owner_id, spec, title)
@@ -129,7 +211,7 @@ def _save(conn: Connection, dashboard_id: int, owner_id: int, spec: DashboardSpe
     if title is not None:
         values["title"] = _clean_title(title)
     row = conn.execute(
-        update(dashboards).where(_owned(dashboard_id, owner_id)).values(**values).returning(dashboards)
+        update(dashboards).where(_writable(dashboard_id, owner_id)).values(**values).returning(dashboards)
     ).first()
     if row is None:
         raise DashboardNotFound(f"no dashboard {dashboard_id}")
@@ -145,7 +227,7 @@ def _save(conn: Connection, dashboard_id: int, owner_id: int, spec: DashboardSpe
 
 
 def rename_dashboard(access: DataAccess, dashboard_id: int, owner_id: int, title: str) -> Dashboard:
-    """:raises DashboardNotFound: when the owner has no such dashboard."""
+    """:raises DashboardNotFound: when the user may not change such a dashboard."""
     current = get_dashboard(access, dashboard_id, owner_id)
     if current is None:
         raise DashboardNotFound(f"no dashboard {dashboard_id}")
@@ -153,9 +235,9 @@ def rename_dashboard(access: DataAccess, dashboard_id: int, owner_id: int, title
 
 
 def duplicate_dashboard(access: DataAccess, dashboard_id: int, owner_id: int, title: str | None = None) -> Dashboard:
-    """A copy at version 1, titled "Copy of ..." unless ``title`` is given.
+    """A copy owned by the user at version 1, titled "Copy of ..." unless ``title`` is given.
 
-    :raises DashboardNotFound: when the owner has no such dashboard.
+    :raises DashboardNotFound: when the user cannot see such a dashboard.
     """
     source = get_dashboard(access, dashboard_id, owner_id)
     if source is None:
@@ -171,12 +253,12 @@ def delete_dashboard(access: DataAccess, dashboard_id: int, owner_id: int) -> bo
 
 
 def list_versions(access: DataAccess, dashboard_id: int, owner_id: int) -> list[DashboardVersion]:
-    """The kept versions, newest first (empty when the owner has no such dashboard)."""
+    """The kept versions, newest first (empty when the user cannot see such a dashboard)."""
     panel_count = func.jsonb_array_length(dashboard_versions.c.spec["panels"])
     query = (
         select(dashboard_versions.c.version, dashboard_versions.c.title, panel_count, dashboard_versions.c.saved_at)
         .join(dashboards, dashboards.c.id == dashboard_versions.c.dashboard_id)
-        .where(_owned(dashboard_id, owner_id))
+        .where(_readable(dashboard_id, owner_id))
         .order_by(dashboard_versions.c.version.desc())
     )
     with access.db.begin() as conn:
@@ -186,12 +268,12 @@ def list_versions(access: DataAccess, dashboard_id: int, owner_id: int) -> list[
 def restore_version(access: DataAccess, dashboard_id: int, owner_id: int, version: int) -> Dashboard:
     """Save an old version again as the newest one.
 
-    :raises DashboardNotFound: when the owner has no such dashboard or that version is no longer kept.
+    :raises DashboardNotFound: when the user may not change such a dashboard or that version is no longer kept.
     """
     query = (
         select(dashboard_versions.c.title, dashboard_versions.c.spec)
         .join(dashboards, dashboards.c.id == dashboard_versions.c.dashboard_id)
-        .where(_owned(dashboard_id, owner_id), dashboard_versions.c.version == version)
+        .where(_writable(dashboard_id, owner_id), dashboard_versions.c.version == version)
     )
     with access.db.begin() as conn:
         row = conn.execute(query).first()

@@ -47,6 +47,11 @@ class User:
         """Editors and admins may create and change their dashboards; viewers only look."""
         return self.role in (Role.EDITOR, Role.ADMIN)
 
+    @property
+    def is_admin(self) -> bool:
+        """Admins manage users, jobs and settings."""
+        return self.role == Role.ADMIN
+
 
 def _to_user(row: Any) -> User:
     return User(row.id, row.name, Role(row.role), row.disabled, row.created_at)
@@ -134,3 +139,18 @@ def set_disabled(access: DataAccess, name: str, disabled: bool) -> None:
         result = conn.execute(update(users).where(users.c.name == name).values(disabled=disabled))
     if result.rowcount == 0:
         raise UserError(f"no user named {name!r}")
+
+
+def set_role(access: DataAccess, name: str, role: Role | str) -> User:
+    """Give an account another role. :raises UserError: unknown role or no such user."""
+    try:
+        role = Role(role)
+    except ValueError:
+        raise UserError(f"unknown role {role!r}: use viewer, editor or admin") from None
+    with access.db.begin() as conn:
+        row = conn.execute(
+            update(users).where(users.c.name == name).values(role=role.value).returning(*_columns())
+        ).first()
+    if row is None:
+        raise UserError(f"no user named {name!r}")
+    return _to_user(row)

@@ -10,13 +10,14 @@ from nicegui import app, ui
 
 from alpaca_dash.config import Settings
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.web.auth import LoginRequired
+from alpaca_dash.web.auth import LoginRequired, ProductionConfigError, session_cookie_options
 from alpaca_dash.web.dashboard.page import register as register_dashboard_page
 from alpaca_dash.web.dashboard.value_cache import ValueCache
 from alpaca_dash.web.export_route import add_export_route
 from alpaca_dash.web.image_cache import ImageCache
 from alpaca_dash.web.live import LiveRuns
-from alpaca_dash.web.pages import dashboards_page, jobs_page, login_page, runs_page
+from alpaca_dash.web.pages import admin_page, dashboards_page, jobs_page, login_page, runs_page
+from alpaca_dash.web.proxy_login import add_proxy_login
 from alpaca_dash.web.routes import add_routes
 from alpaca_dash.web.vendor import find_node_modules, serve_vendor_files
 
@@ -32,6 +33,7 @@ def configure_app(access: DataAccess, *, node_modules: Path | None = None) -> No
     app.on_startup(live_runs.start)
     app.on_shutdown(live_runs.stop)
     app.add_middleware(LoginRequired)
+    add_proxy_login(access)
     add_routes(access, images)
     add_export_route(access)
     login_page.register(access)
@@ -39,6 +41,7 @@ def configure_app(access: DataAccess, *, node_modules: Path | None = None) -> No
     register_dashboard_page(access, images, ValueCache(), live_runs)
     runs_page.register(access, live_runs)
     jobs_page.register(access)
+    admin_page.register(access)
 
 
 def create_pages(access: DataAccess) -> None:
@@ -47,9 +50,17 @@ def create_pages(access: DataAccess) -> None:
 
 
 def storage_secret(settings: Settings) -> str:
-    """The configured secret, or a random one kept in the data folder so sessions survive restarts."""
+    """The configured secret, or a random one kept in the data folder so sessions survive restarts.
+
+    :raises ProductionConfigError: in production mode without a configured secret.
+    """
     if settings.storage_secret:
         return settings.storage_secret
+    if settings.production:
+        raise ProductionConfigError(
+            "ALPACA_DASH_PRODUCTION is on but ALPACA_DASH_STORAGE_SECRET is empty: set it to a long random value "
+            "(e.g. `openssl rand -base64 32`) shared by every web instance"
+        )
     path = Path(settings.data_dir) / "storage-secret"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,6 +85,7 @@ def serve(settings: Settings, access: DataAccess, *, on_startup: Callable[[], No
         reload=False,
         show=False,
         storage_secret=storage_secret(settings),
+        session_middleware_kwargs=session_cookie_options(settings),
         show_welcome_message=False,
         reconnect_timeout=10.0,
         unocss="wind3",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
@@ -10,6 +11,7 @@ from nicegui import app, run, ui
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import Response
 
+from alpaca_dash.config import Settings
 from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.users import User
@@ -69,3 +71,14 @@ class LoginRequired(BaseHTTPMiddleware):
             return Response("not signed in", status_code=401)
         target = path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse("/login?" + urlencode({"redirect_to": target}), status_code=303)
+
+
+class ProductionConfigError(RuntimeError):
+    """Production mode is on but a setting it needs is missing; the app does not start."""
+
+
+def session_cookie_options(settings: Settings) -> dict[str, Any]:
+    """Options for NiceGUI's session middleware: in production the cookie is https-only and SameSite=Lax."""
+    if settings.production:
+        return {"https_only": True, "same_site": "lax"}
+    return {"same_site": "lax"}

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from nicegui import Client, background_tasks
+from nicegui import Client, background_tasks, storage
 
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.live import RunListener
@@ -55,6 +55,8 @@ def _start_handler(client: Client, on_run: RunArrived, run: int) -> None:
 
 
 async def _run_handler(client: Client, on_run: RunArrived, run: int) -> None:
+    # as when the client's own events are handled: the page's request, so that its user storage can be read
+    storage.request_contextvar.set(client.request)
     try:
         with client:
             await on_run(run)

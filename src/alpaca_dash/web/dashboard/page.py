@@ -117,6 +117,8 @@ def register(access: DataAccess, images: ImageCache, values: ValueCache, live_ru
                 ui.space()
                 view.version_label = ui.label(f"v{found.version}").classes("text-grey").props("data-testid=version")
                 view.version_label.tooltip("Saved version")
+                view.alarms.summary = ui.badge("", color="negative").mark("alarm-summary")
+                view.alarms.summary.set_visibility(False)
                 if dialog is not None:
                     ui.button("Add panel", icon="add", on_click=lambda: dialog.open_new(None)).props("outline")
                 ui.button("Observables", icon="account_tree", on_click=drawer.toggle).props("outline").mark(

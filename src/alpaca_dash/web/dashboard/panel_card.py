@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from nicegui import ui
 from alpaca_dash.queries.dashboard_spec import PanelSpec
 from alpaca_dash.web.dashboard.panel_data import PanelContent
 from alpaca_dash.web.grid import PanelGrid
+from alpaca_dash.web.panels.panel_csv import PNG_JS, NoCsv, build_panel_csv, panel_filename
 from alpaca_dash.web.panels.table import TABLE_COLUMNS
 
 PanelAction = Callable[[str], Awaitable[None] | None]
@@ -56,6 +58,7 @@ class PanelCard:
         self.size = (max(40, round(spec.layout.w * column_px) - 16), max(40, spec.layout.h * grid.cell_height - 40))
         self.sized = False
         self.prefetched: Prefetched | None = None
+        self.content: PanelContent | None = None
         self.generation = 0
         self.chart: ui.echart | None = None
         self.table: ui.table | None = None
@@ -67,12 +70,14 @@ class PanelCard:
                 with ui.icon("error", color="negative").classes("text-lg panel-error") as self.badge:
                     self.badge_tip = ui.tooltip("")
                 self.badge.set_visibility(False)
-                if editable:
-                    with ui.button(icon="more_vert").props("flat round dense size=sm").classes("panel-menu"):
-                        with ui.menu():
+                with ui.button(icon="more_vert").props("flat round dense size=sm").classes("panel-menu"):
+                    with ui.menu():
+                        if editable:
                             ui.menu_item("Edit", on_click=lambda: on_edit(spec.id)).mark(f"edit-{spec.id}")
                             ui.menu_item("Duplicate", on_click=lambda: on_duplicate(spec.id)).mark(f"copy-{spec.id}")
                             ui.menu_item("Remove", on_click=lambda: on_remove(spec.id)).mark(f"remove-{spec.id}")
+                        ui.menu_item("CSV", on_click=self.download_csv).mark(f"csv-{spec.id}")
+                        ui.menu_item("PNG", on_click=self.download_png).mark(f"png-{spec.id}")
             self.body = ui.element("div").classes("panel-body")
             with self.body:
                 self.spinner = ui.spinner(size="lg").classes("absolute-center")
@@ -91,6 +96,7 @@ class PanelCard:
 
     def show(self, content: PanelContent) -> None:
         """Show the content; a chart or table is kept between runs and only its data replaced."""
+        self.content = content
         self.spinner.set_visibility(False)
         self.root.props(f"data-state={content.state}")
         self.badge.set_visibility(content.state == "error")
@@ -131,6 +137,25 @@ class PanelCard:
         self.table.rows = rows
         self.table.set_visibility(True)
         self.table.update()
+
+    def download_csv(self) -> None:
+        """The shown data as CSV (as drawn: series downsampled for the screen)."""
+        content = self.content
+        try:
+            if content is None or content.state != "ready":
+                raise NoCsv("this panel shows no data")
+            text = build_panel_csv(content.option, content.rows)
+        except NoCsv as exc:
+            ui.notify(str(exc), type="warning")
+            return
+        ui.download.content(text.encode(), panel_filename(self.title.text, "csv"), media_type="text/csv")
+
+    def download_png(self) -> None:
+        if self.chart is None or not self.chart.visible:
+            ui.notify("Only charts can be saved as PNG.", type="warning")
+            return
+        name = json.dumps(panel_filename(self.title.text, "png"))
+        ui.run_javascript(PNG_JS.format(id=self.chart.id, filename=name))
 
     def set_title(self, text: str) -> None:
         self.title.set_text(text)

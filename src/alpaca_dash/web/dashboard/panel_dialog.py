@@ -75,6 +75,9 @@ class PanelDialog:
                                clearable=True).classes("w-full").mark("panel-x")  # fmt: skip
             self.more = ui.select(scalars, label="More scalars", multiple=True, with_input=True).classes("w-full")
             self.more.props("use-chips").mark("panel-more")
+            self.x_lists = {"one_d": one_d, "scalars": scalars}
+            self.statistic = ui.select(["mean", "sum", "max", "min", "std"], value="mean",
+                                       label="Statistic per run").classes("w-full").mark("panel-statistic")  # fmt: skip
             with ui.row().classes("w-full items-end gap-2") as self.stat_options:
                 self.unit = ui.input("Unit (override)").classes("w-28")
                 self.decimals = ui.number("Decimals", min=0, max=12, step=1, format="%d").classes("w-24")
@@ -135,6 +138,7 @@ class PanelDialog:
             self.chart.set_value(spec.type)
         self.title.set_value(spec.title)
         self.x.set_value(spec.x)
+        self.statistic.set_value(o.statistic if o.statistic in self.statistic.options else "mean")
         self.more.set_value(spec.observables[1:] if self.editing is not None else [])
         self.unit.set_value(o.unit)
         self.decimals.set_value(o.decimals)
@@ -160,11 +164,19 @@ class PanelDialog:
 
     def _type_changed(self, *_: Any) -> None:
         chart = self.chart.value
-        self.x.set_visibility(chart in ("line", "scatter"))
+        x_choices = self.x_lists["scalars" if chart == "correlation" else "one_d"]
+        if list(self.x.options) != x_choices:
+            self.x.set_options(x_choices, value=None)
+        self.x.set_visibility(chart in ("line", "scatter", "correlation"))
+        self.statistic.set_visibility(chart == "trend" and not self._is_scalar())
         self.more.set_visibility(chart == "table")
         self.stat_options.set_visibility(chart in ("stat", "table"))
         self.histogram_options.set_visibility(chart == "histogram")
         self.image_options.set_visibility(chart == "image")
+
+    def _is_scalar(self) -> bool:
+        item = self.by_name.get(self.observable.value or "")
+        return item is None or item.kind is ObservableKind.SCALAR
 
     def build_spec(self) -> PanelSpec:
         """The panel as the dialog's fields describe it.
@@ -192,7 +204,10 @@ class PanelDialog:
             percentile_high=self.p_high.value if self.p_high.value is not None else 99.0,
             log_z=bool(self.log_z.value),
             colorbar=bool(self.colorbar.value),
+            statistic=self.statistic.value if chart == "trend" and not self._is_scalar() else None,
         )
+        if self.editing is not None:  # keep the options this dialog does not show (bounds, trend axis)
+            options = PanelOptions(**{**self.editing.options.model_dump(), **options.model_dump(exclude_unset=True)})
         if self.editing is not None:
             layout = self.editing.layout
             panel_id = self.editing.id
@@ -200,7 +215,7 @@ class PanelDialog:
             w, h = DEFAULT_SIZES[chart]
             layout = GridPosition(x=0, y=10_000, w=w, h=h)
             panel_id = new_panel_id()
-        x = self.x.value if chart in ("line", "scatter") and self.x.value else None
+        x = self.x.value if chart in ("line", "scatter", "correlation") and self.x.value else None
         return PanelSpec(
             id=panel_id, type=chart, title=self.title.value or "", observables=observables, x=x, options=options,
             layout=layout,

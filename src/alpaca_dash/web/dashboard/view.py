@@ -15,6 +15,7 @@ from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import ACROSS_RUNS, DashboardSpec, GridPosition, PanelSpec, new_panel_id
 from alpaca_dash.queries.users import User
+from alpaca_dash.web.dashboard.alarm_badges import AlarmBadges
 from alpaca_dash.web.dashboard.budget import MessageBudget, estimate_bytes
 from alpaca_dash.web.dashboard.panel_card import COLUMN_KEY, PanelCard, Prefetched
 from alpaca_dash.web.dashboard.panel_data import PanelContent, load_panel_content
@@ -92,6 +93,7 @@ class DashboardView:
         self.live = False
         self.kiosk = False
         self.runs_text: str | None = None  # the run range of trend panels: None (the default), lastN or a-b
+        self.alarms = AlarmBadges(access)
 
     @property
     def spec(self) -> DashboardSpec:
@@ -216,6 +218,7 @@ class DashboardView:
         if self.budget is not None:
             await self.budget.reserve(estimate_bytes(content.option or content.rows))
         card.show(content)
+        await self.alarms.show(card, content, self.run, self.cards)
 
     def _publish(self, png: bytes) -> str:
         return image_url(self.images.put(self.user.id, png))

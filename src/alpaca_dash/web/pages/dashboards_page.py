@@ -1,4 +1,5 @@
-"""The list of the signed-in user's dashboards: create, open, rename, duplicate, delete, export, import."""
+"""The signed-in user's dashboards and those shared with them: create, open, rename, duplicate, delete, share,
+export, import."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ from alpaca_dash.web.theme import frame
 from alpaca_dash.web.threads import in_thread
 
 READ_ONLY = "Viewers cannot change dashboards."
+VISIBILITY_LABELS = {
+    store.Visibility.PRIVATE: "Private",
+    store.Visibility.SHARED_READ: "Shared read-only",
+    store.Visibility.SHARED_EDIT: "Shared editable",
+}
 
 
 def export_filename(title: str) -> str:
@@ -63,7 +69,17 @@ class DashboardList:
     async def delete(self, dashboard_id: int) -> None:
         if not self._allowed():
             return
-        await in_thread(store.delete_dashboard, self.access, dashboard_id, self.user.id)
+        if not await in_thread(store.delete_dashboard, self.access, dashboard_id, self.user.id):
+            ui.notify("Only the owner can delete a dashboard.", type="negative")
+        self.show.refresh()
+
+    async def share(self, dashboard_id: int, visibility: str) -> None:
+        if not self._allowed():
+            return
+        try:
+            await in_thread(store.set_visibility, self.access, dashboard_id, self.user.id, visibility)
+        except (store.DashboardError, store.DashboardNotFound) as exc:
+            ui.notify(str(exc), type="negative")
         self.show.refresh()
 
     async def export(self, dashboard_id: int) -> None:
@@ -79,6 +95,9 @@ class DashboardList:
             await in_thread(store.create_dashboard, self.access, self.user.id, parsed.title, parsed.spec)
         except (DashboardFileError, store.DashboardError) as exc:
             ui.notify(f"Import failed: {exc}", type="negative", multi_line=True)
+            return
+        except RecursionError:  # the JSON decoder's answer to thousands of nested brackets
+            ui.notify("Import failed: the JSON is nested too deeply", type="negative")
             return
         ui.notify(f"Imported {parsed.title!r}", type="positive")
         self.show.refresh()
@@ -120,18 +139,31 @@ class DashboardList:
                 ui.link(item.title, f"/dashboard/{item.id}").classes("text-lg")
                 ui.label(f"{item.panel_count} panels · version {item.version}").classes("text-grey text-sm")
                 ui.label(item.updated_at.strftime("%Y-%m-%d %H:%M")).classes("text-grey text-sm")
+                mine = not item.is_shared_with(self.user.id)
+                if not mine:
+                    ui.badge(f"shared by {item.owner_name}", color="grey").props(
+                        f"outline data-shared={item.visibility.value}"
+                    )
                 ui.space()
-                if self.user.can_edit:
+                if mine and self.user.can_edit:
+                    ui.select(
+                        {v.value: label for v, label in VISIBILITY_LABELS.items()},
+                        value=item.visibility.value,
+                        on_change=lambda e, i=item.id: self.share(i, e.value),
+                    ).props("dense borderless").classes("w-40").mark(f"visibility-{item.id}")
+                editable = mine or item.visibility == store.Visibility.SHARED_EDIT
+                if self.user.can_edit and editable:
                     ui.button(icon="edit", on_click=lambda s=item: self.ask_rename(s)).props("flat dense").tooltip(
                         "Rename"
                     )
+                if self.user.can_edit:
                     ui.button(icon="content_copy", on_click=lambda i=item.id: self.duplicate(i)).props(
                         "flat dense"
                     ).tooltip("Duplicate")
                 ui.button(icon="download", on_click=lambda i=item.id: self.export(i)).props("flat dense").tooltip(
                     "Export JSON"
                 )
-                if self.user.can_edit:
+                if self.user.can_edit and mine:
                     ui.button(icon="delete", on_click=lambda s=item: self.ask_delete(s)).props(
                         "flat dense color=negative"
                     ).tooltip("Delete")

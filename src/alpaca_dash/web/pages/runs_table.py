@@ -78,7 +78,7 @@ class RunsTable:
     def __init__(self, access: DataAccess, user: User) -> None:
         self.access = access
         self.user = user
-        self.elog_template = str(getattr(access.settings, "elog_url_template", "") or "")
+        self.elog_template = access.settings.elog_url_template
         with ui.row().classes("items-end gap-2"):
             self.first = ui.number("From run", format="%d", min=0).props("dense outlined").classes("w-32")
             self.last = ui.number("To run", format="%d", min=0).props("dense outlined").classes("w-32")

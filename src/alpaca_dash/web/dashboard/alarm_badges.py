@@ -1,0 +1,41 @@
+"""The warn / alarm badges of one open dashboard: one per panel out of bounds, and the page's summary."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.web.dashboard.alarms import LEVEL_COLORS, WITH_BOUNDS, Level, has_bounds, load_level, summarise_levels
+from alpaca_dash.web.dashboard.panel_card import PanelCard
+from alpaca_dash.web.dashboard.panel_data import PanelContent
+from alpaca_dash.web.threads import in_thread
+
+
+class AlarmBadges:
+    """Levels of the panels for the shown run; ``summary`` (placed by the page) names the panels in alarm."""
+
+    def __init__(self, access: DataAccess) -> None:
+        self.access = access
+        self.levels: dict[str, Level | None] = {}
+        self.badges: dict[str, ui.badge] = {}
+        self.summary: ui.badge | None = None
+
+    async def show(self, card: PanelCard, content: PanelContent, run: int | None, cards: dict[str, PanelCard]) -> None:
+        level = None
+        if card.spec.type in WITH_BOUNDS and has_bounds(card.spec.options) and content.state == "ready":
+            level = await in_thread(load_level, self.access, card.spec, run or 0, content.option)
+        self.levels[card.id] = level
+        badge = self.badges.get(card.id)
+        if badge is None and level in LEVEL_COLORS and card.badge.parent_slot is not None:
+            with card.badge.parent_slot:
+                badge = self.badges[card.id] = ui.badge().mark(f"level-{card.id}")
+        if badge is not None:
+            badge.set_text(level or "")
+            badge.props(f"color={LEVEL_COLORS.get(level or '', 'grey')}")
+            badge.set_visibility(level in LEVEL_COLORS)
+        if self.summary is not None:
+            titles = {key: c.title.text for key, c in cards.items()}
+            text, names = summarise_levels({k: v for k, v in self.levels.items() if k in cards}, titles)
+            self.summary.set_text(f"{text}: {names}" if text else "")
+            self.summary.props(f"color={'negative' if 'alarm' in text else 'orange'}")
+            self.summary.set_visibility(bool(text))

@@ -1,0 +1,103 @@
+"""The admin page: list accounts, create one, change a role, disable or enable; for admins only."""
+
+from __future__ import annotations
+
+from nicegui import run, ui
+
+from alpaca_dash.queries import users as user_queries
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.users import Role, User, UserError
+from alpaca_dash.web.auth import require_user, session_user_id
+from alpaca_dash.web.theme import frame
+from alpaca_dash.web.threads import in_thread
+
+ADMINS_ONLY = "Only admins manage users."
+ROLES = [role.value for role in Role]
+
+
+class UserAdmin:
+    """The page's handlers; each one reads the acting user again and refuses unless it is an enabled admin."""
+
+    def __init__(self, access: DataAccess) -> None:
+        self.access = access
+
+    async def _admin(self) -> User | None:
+        user_id = session_user_id()
+        fresh = None if user_id is None else await run.io_bound(user_queries.get_user, self.access, user_id)
+        if fresh is None or fresh.disabled or not fresh.is_admin:
+            ui.notify(ADMINS_ONLY, type="negative")
+            return None
+        return fresh
+
+    async def create(self, name: str, password: str, role: str) -> None:
+        if await self._admin() is None:
+            return
+        try:
+            await in_thread(user_queries.create_user, self.access, name, password, role)
+        except UserError as exc:
+            ui.notify(str(exc), type="negative")
+            return
+        ui.notify(f"Created {name!r}", type="positive")
+        self.show.refresh()
+
+    async def change_role(self, name: str, role: str) -> None:
+        admin = await self._admin()
+        if admin is None:
+            return
+        if name == admin.name and role != Role.ADMIN:
+            ui.notify("You cannot take away your own admin role.", type="warning")
+        else:
+            try:
+                await in_thread(user_queries.set_role, self.access, name, role)
+            except UserError as exc:
+                ui.notify(str(exc), type="negative")
+        self.show.refresh()
+
+    async def set_disabled(self, name: str, disabled: bool) -> None:
+        admin = await self._admin()
+        if admin is None:
+            return
+        if name == admin.name and disabled:
+            ui.notify("You cannot disable yourself.", type="warning")
+        else:
+            try:
+                await in_thread(user_queries.set_disabled, self.access, name, disabled)
+            except UserError as exc:
+                ui.notify(str(exc), type="negative")
+        self.show.refresh()
+
+    @ui.refreshable_method
+    async def show(self) -> None:
+        for user in await in_thread(user_queries.list_users, self.access):
+            with ui.row().classes("items-center gap-4 w-full").mark(f"user-{user.name}"):
+                ui.label(user.name).classes("w-48 text-lg")
+                ui.select(
+                    ROLES, value=user.role.value, on_change=lambda e, n=user.name: self.change_role(n, e.value)
+                ).props("dense").classes("w-32").mark(f"role-{user.name}")
+                ui.switch(
+                    "disabled", value=user.disabled, on_change=lambda e, n=user.name: self.set_disabled(n, e.value)
+                ).mark(f"disabled-{user.name}")
+                ui.label(user.created_at.strftime("%Y-%m-%d")).classes("text-grey text-sm")
+
+
+def register(access: DataAccess) -> None:
+    @ui.page("/admin")
+    async def admin_index(theme: str | None = None) -> None:
+        user = await require_user(access)
+        if user is None:
+            return
+        with frame("Users", user, theme=theme):
+            if not user.is_admin:
+                ui.label(ADMINS_ONLY).classes("text-negative").mark("admins-only")
+                return
+            page = UserAdmin(access)
+            with ui.row().classes("items-end gap-2"):
+                name = ui.input("New user name").classes("w-48")
+                password = ui.input("Password", password=True).classes("w-48")
+                role = ui.select(ROLES, value=Role.VIEWER.value, label="Role").classes("w-32")
+                ui.button(
+                    "Create user",
+                    icon="person_add",
+                    on_click=lambda: page.create(name.value, password.value, role.value),
+                )
+            await page.show()

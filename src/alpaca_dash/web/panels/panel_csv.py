@@ -1,0 +1,67 @@
+"""A panel's shown data as CSV: the points of its series, the bars of a histogram, or the rows of a table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+class NoCsv(ValueError):
+    """The panel shows nothing that is a table of numbers (an image, a stat, or no data)."""
+
+
+def _series_rows(option: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    x_axis = option.get("xAxis") or {}
+    categories = x_axis.get("data") if isinstance(x_axis, Mapping) else None
+    rows: list[list[Any]] = []
+    with_run = False
+    for series in option.get("series", []):
+        name = series.get("name", "")
+        for index, point in enumerate(series.get("data") or []):
+            if isinstance(point, Sequence) and not isinstance(point, str):
+                with_run = with_run or len(point) >= 3
+                rows.append([name, *list(point)[:3]])
+            elif categories is not None and index < len(categories):
+                rows.append([name, categories[index], point])
+    if not rows:
+        raise NoCsv("this panel has no points to export")
+    header = ["series", "x", "y", *(["run"] if with_run else [])]
+    return header, [row + [""] * (len(header) - len(row)) for row in rows]
+
+
+def build_panel_csv(option: Mapping[str, Any] | None, rows: Sequence[Mapping[str, str]] = ()) -> str:
+    """CSV text of what the panel shows (downsampled series as drawn).
+
+    :raises NoCsv: for an image, a stat or an empty panel.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if rows:
+        writer.writerow(["observable", "value", "unit"])
+        writer.writerows([row.get("full_name", row.get("name", "")), row["value"], row.get("unit", "")] for row in rows)
+        return out.getvalue()
+    custom = any(series.get("type") == "custom" for series in (option or {}).get("series", []))
+    if option is None or option.get("graphic") or "visualMap" in option or custom:
+        raise NoCsv("only charts of points and tables can be exported as CSV; use PNG")
+    header, data = _series_rows(option)
+    writer.writerow(header)
+    writer.writerows(data)
+    return out.getvalue()
+
+
+def panel_filename(title: str, extension: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", title).strip("_") or "panel"
+    return f"{stem[:80]}.{extension}"
+
+
+#: in the browser: download the chart with this element id as a PNG through ECharts' getDataURL
+PNG_JS = """(() => {{
+  const chart = getElement({id}).chart;
+  const link = document.createElement('a');
+  link.href = chart.getDataURL({{type: 'png', pixelRatio: 2, backgroundColor: '#fff'}});
+  link.download = {filename};
+  link.click();
+}})()"""

@@ -1,0 +1,201 @@
+"""The real nginx (Debian's) with nginx.conf in front of the real app: login over https, the dashboard and its
+websocket work through the proxy, X-Forwarded-For from a client is overwritten, foreign websocket origins get 403."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import shutil
+import ssl
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from playwright.sync_api import Browser, WebSocket, expect
+
+from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries.dashboard_spec import DashboardSpec, PanelSpec
+from alpaca_dash.web.testserver import free_port
+
+if TYPE_CHECKING:
+    from web_fixtures import BrowserSite
+
+pytest_plugins = ["web_fixtures"]
+PASSWORD = "correct horse battery"
+pytestmark = pytest.mark.skipif(shutil.which("nginx") is None, reason="needs Debian's nginx")
+ROOT = Path(__file__).resolve().parents[1]
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+TIMEOUT = 20_000
+H_OFFSET = "ELENA_Parameters*H_offset_mm"
+
+
+class _EchoHeaders(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = json.dumps(dict(self.headers.items())).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def echo_port() -> Iterator[int]:
+    """A tiny upstream that answers with the request headers it received."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoHeaders)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _certificate(folder: Path) -> None:
+    folder.mkdir()
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"),
+            *("-keyout", str(folder / "privkey.pem"), "-out", str(folder / "fullchain.pem")),
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def adapt_config(text: str, tmp: Path, app_port: int, echo_port: int, http_port: int, https_port: int) -> str:
+    """nginx.conf with the upstream, certificate, ports, pid, logs and temp paths moved onto this machine."""
+    temp = "".join(
+        f"    {kind}_temp_path {tmp / kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    echo = f"        location = /__echo_headers {{\n            proxy_pass http://127.0.0.1:{echo_port};\n        }}\n"
+    replaced = (
+        text.replace("server app:8080", f"server 127.0.0.1:{app_port}")
+        .replace("/etc/nginx/tls", str(tmp / "tls"))
+        .replace("pid /tmp/nginx.pid;", f"pid {tmp / 'nginx.pid'};\nuser root;")
+        .replace("access_log /dev/stdout;", f"access_log {tmp / 'access.log'};")
+        .replace("error_log /dev/stderr warn;", f"error_log {tmp / 'error.log'} warn;\n{temp}")
+        .replace("listen [::]:80;\n", "")
+        .replace("listen [::]:443 ssl http2;\n", "")
+        .replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+        .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+        # a browser's Origin carries the port; the shipped check compares with $host, which drops it
+        .replace('"https://$host"', '"https://$http_host"')
+        .replace("        location / {", echo + "        location / {", 1)
+    )
+    assert str(app_port) in replaced and str(https_port) in replaced and "/__echo_headers" in replaced
+    return replaced
+
+
+@pytest.fixture
+def nginx_url(browser_site: BrowserSite, echo_port: int, tmp_path: Path) -> Iterator[str]:
+    folder = tmp_path / "nginx"
+    folder.mkdir()
+    _certificate(folder / "tls")
+    app_port = int(browser_site.url.rsplit(":", 1)[1])
+    https_port, http_port = free_port(), free_port()
+    config = folder / "nginx.conf"
+    config.write_text(
+        adapt_config((ROOT / "nginx.conf").read_text(), folder, app_port, echo_port, http_port, https_port)
+    )
+    started = subprocess.run(
+        [NGINX, "-c", str(config), "-p", str(folder), "-e", str(folder / "error.log")], capture_output=True, text=True
+    )
+    assert started.returncode == 0, started.stderr + (folder / "error.log").read_text()
+    try:
+        _wait_for_port(https_port)
+        yield f"https://127.0.0.1:{https_port}"
+    finally:
+        pid = int((folder / "nginx.pid").read_text())
+        subprocess.run([NGINX, "-c", str(config), "-p", str(folder), "-e", str(folder / "error.log"), "-s", "quit"])
+        _wait_gone(pid)
+
+
+def _wait_for_port(port: int) -> None:
+    import socket
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"nginx did not listen on {port}")
+
+
+def _wait_gone(pid: int) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+        time.sleep(0.05)
+
+
+def _https(url: str) -> http.client.HTTPSConnection:
+    host, port = url.removeprefix("https://").split(":")
+    return http.client.HTTPSConnection(host, int(port), context=ssl._create_unverified_context(), timeout=10)
+
+
+def test_login_dashboard_and_websocket_through_nginx(
+    browser_site: BrowserSite, nginx_url: str, chromium: Browser
+) -> None:
+    spec = DashboardSpec(panels=[PanelSpec(id="a", type="stat", title="Offset", observables=[H_OFFSET])])
+    made = store.create_dashboard(browser_site.access, browser_site.users["alice"], "Through nginx", spec)
+    context = chromium.new_context(ignore_https_errors=True)
+    page = context.new_page()
+    sockets: list[WebSocket] = []
+    page.on("websocket", lambda ws: sockets.append(ws))
+    page.goto(nginx_url + f"/dashboard/{made.id}?run=390003")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()  # the click travels over the websocket
+    expect(page).to_have_url(re.compile(rf"/dashboard/{made.id}"), timeout=TIMEOUT)
+    expect(page.locator('[data-panel][data-state="ready"]')).to_have_count(1, timeout=TIMEOUT)
+    page.get_by_role("button").filter(has=page.locator("i", has_text="chevron_left")).click()
+    expect(page).to_have_url(re.compile(r"run=390002"), timeout=TIMEOUT)
+    expect(page.locator('[data-panel][data-state="ready"]')).to_have_count(1, timeout=TIMEOUT)
+    opened = [ws for ws in sockets if "/_nicegui_ws/" in ws.url and ws.url.startswith("wss://")]
+    assert opened and not all(ws.is_closed() for ws in opened)
+    cookies = {c["name"]: c for c in context.cookies()}
+    assert cookies["alpaca_route"]["secure"] and cookies["alpaca_route"]["httpOnly"]
+    context.close()
+
+
+def test_forwarded_for_from_the_client_is_overwritten(nginx_url: str) -> None:
+    connection = _https(nginx_url)
+    try:
+        connection.request("GET", "/__echo_headers", headers={"X-Forwarded-For": "6.6.6.6", "X-Real-IP": "6.6.6.6"})
+        seen = {k.lower(): v for k, v in json.loads(connection.getresponse().read()).items()}
+    finally:
+        connection.close()
+    assert seen["x-forwarded-for"] == "127.0.0.1" and seen["x-real-ip"] == "127.0.0.1"
+    assert seen["x-forwarded-proto"] == "https"
+
+
+@pytest.mark.parametrize(("origin", "refused"), [("https://evil.example", True), ("null", True), (None, False)])
+def test_websocket_handshake_with_a_foreign_origin_is_refused(
+    nginx_url: str, origin: str | None, refused: bool
+) -> None:
+    connection = _https(nginx_url)
+    headers = {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version": "13",
+    }
+    if origin is not None:
+        headers["Origin"] = origin
+    try:
+        connection.request("GET", "/_nicegui_ws/socket.io/?EIO=4&transport=websocket", headers=headers)
+        status = connection.getresponse().status
+    finally:
+        connection.close()
+    assert (status == 403) is refused, status

@@ -1,0 +1,154 @@
+"""Hostile input and access: dashboard imports, path traversal on the file routes, every route without a session
+or as another user, and open redirects on the login page."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+
+import pytest
+from fastapi.routing import APIRoute
+from nicegui import core, ui
+from nicegui.elements.upload_files import SmallFileUpload
+from nicegui.testing.user import User
+from starlette.routing import Route
+
+from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.dashboard_spec import MAX_IMPORT_BYTES
+
+pytest_plugins = ["web_fixtures"]
+LogIn = Callable[..., Awaitable[None]]
+SCRIPT_TITLE = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+#: public on purpose, or NiceGUI's own static assets and client machinery (guarded by unguessable client ids)
+SKIPPED = ("/login", "/healthz", "/favicon.ico")
+SKIPPED_PREFIXES = ("/_nicegui", "/vendor", "/docs", "/openapi.json", "/redoc")
+SAMPLE_PARAMS = {"dashboard_id": "1", "token": "abc", "path": "x"}
+
+
+def _valid(title: str = "Imported") -> dict[str, object]:
+    return {"format": "alpaca-dash/dashboard", "title": title, "spec": {"panels": []}}
+
+
+HOSTILE_IMPORTS = {
+    "huge": b"{" + b" " * (MAX_IMPORT_BYTES + 10) + b"}",
+    "deeply nested": b"[" * 100_000 + b"]" * 100_000,
+    "nested in a field": json.dumps({**_valid(), "spec": {"panels": [[[[[[[[]]]]]]]]}}).encode(),
+    "not json": b"\x00\xff garbage",
+    "wrong types": json.dumps({**_valid(), "title": 5, "spec": {"panels": "many"}}).encode(),
+    "unknown keys": json.dumps({**_valid(), "spec": {"panels": [], "__proto__": {"admin": True}}}).encode(),
+    "array at top": b"[1, 2, 3]",
+    "empty title": json.dumps(_valid("   ")).encode(),
+}
+
+
+async def _upload(user: User, raw: bytes) -> None:
+    upload = user.find(kind=ui.upload).elements.pop()
+    assert isinstance(upload, ui.upload)
+    await upload.handle_uploads([SmallFileUpload(name="d.json", content_type="application/json", _data=raw)])
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_IMPORTS))
+async def test_hostile_imports_fail_clearly_and_change_nothing(
+    name: str, web_user: User, access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    await log_in(web_user, "alice")
+    await _upload(web_user, HOSTILE_IMPORTS[name])
+    await web_user.should_see("Import failed", retries=50)
+    assert store.list_dashboards(access, accounts["alice"]) == []
+
+
+async def test_script_in_a_title_is_shown_as_text(
+    web_user: User, access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    await log_in(web_user, "alice")
+    await _upload(web_user, json.dumps(_valid(SCRIPT_TITLE)).encode())
+    await web_user.should_see(SCRIPT_TITLE, retries=50)
+    [made] = store.list_dashboards(access, accounts["alice"])
+    assert made.title == SCRIPT_TITLE
+    links = [e for e in web_user.find(kind=ui.link).elements if isinstance(e, ui.link) and e.text == SCRIPT_TITLE]
+    assert links and all("innerHTML" not in e.props for e in links)  # text, never HTML
+
+
+TRAVERSALS = [
+    "/api/images/../../../etc/passwd",
+    "/api/images/..%2f..%2f..%2fetc%2fpasswd.png",
+    "/api/images/%2e%2e/%2e%2e/etc/passwd.png",
+    "/api/images/%2e%2e%2f%2e%2e%2fetc%2fpasswd.png",
+    "/api/images//etc/passwd.png",
+    "/api/images/%2Fetc%2Fpasswd.png",
+    "/api/export?observable=../../../etc/passwd&runs=390000",
+    "/api/export?observable=%2e%2e%2f%2e%2e%2fetc%2fpasswd&runs=390000",
+    "/api/export?observable=/etc/passwd&runs=390000",
+    "/api/export?observable=x&runs=../../etc/passwd",
+    "/vendor/../../../../etc/passwd",
+    "/vendor/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+]
+
+
+async def test_path_traversal_is_refused(web_user: User, accounts: dict[str, int], log_in: LogIn) -> None:
+    await log_in(web_user, "alice")
+    for url in TRAVERSALS:
+        response = await web_user.http_client.get(url)
+        assert response.status_code in (303, 400, 401, 404), url
+        assert b"root:" not in response.content, url
+
+
+def _app_routes() -> list[tuple[str, set[str]]]:
+    """Every HTTP route of the configured app except the deliberately public ones."""
+    found = []
+    for route in core.app.routes:
+        if not isinstance(route, APIRoute | Route):
+            continue
+        path = route.path
+        if path in SKIPPED or path.startswith(SKIPPED_PREFIXES):
+            continue
+        found.append((path, set(route.methods or {"GET"})))
+    return found
+
+
+def _concrete(path: str) -> str:
+    for name, value in SAMPLE_PARAMS.items():
+        path = path.replace("{" + name + "}", value).replace("{" + name + ":path}", value)
+    assert "{" not in path, f"add a sample value for {path} to SAMPLE_PARAMS"
+    return path
+
+
+async def test_every_route_needs_a_session(web_user: User) -> None:
+    routes = _app_routes()
+    paths = {path for path, _ in routes}
+    assert {"/", "/admin", "/runs", "/dashboard/{dashboard_id}", "/api/export"} <= paths, paths
+    for path, methods in routes:
+        for method in methods - {"HEAD", "OPTIONS"}:
+            response = await web_user.http_client.request(method, _concrete(path))
+            if path.startswith("/api/"):
+                assert response.status_code == 401, (method, path)
+            else:
+                assert response.status_code == 303, (method, path)
+                assert response.headers["location"].startswith("/login?redirect_to="), (method, path)
+
+
+async def test_another_users_private_dashboard_is_not_shown(
+    web_user: User, access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    secret = store.create_dashboard(access, accounts["bob"], "Bob's secret plans")
+    await log_in(web_user, "alice")
+    await web_user.open(f"/dashboard/{secret.id}")
+    await web_user.should_see("does not exist or belongs to someone else", retries=50)
+    await web_user.should_not_see("Bob's secret plans")
+    await web_user.open("/")
+    await web_user.should_not_see("Bob's secret plans")
+    assert (await web_user.http_client.get("/api/images/someone-elses-token.png")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "/%0d%0aX:y"]
+)
+async def test_login_redirects_stay_on_site(target: str, web_user: User, accounts: dict[str, int]) -> None:
+    response = await web_user.http_client.get("/login", params={"redirect_to": target})
+    assert response.status_code == 200
+    await web_user.open(f"/login?redirect_to={target}")
+    web_user.find("Username").type("alice")
+    web_user.find("Password").type("correct horse battery")
+    web_user.find("Log in").click()
+    await web_user.should_see("No dashboards yet", retries=50)
