@@ -125,10 +125,26 @@ def _create_sql_views(conn: Connection, caps: Capabilities) -> None:
     )
 
 
+def _cover_trends(conn: Connection, caps: Capabilities) -> None:
+    """Make a trend an index-only scan: the scalars key carries the value, and bad runs have a tiny index.
+
+    Ingest writes run after run, so one observable's values lie one per heap page all over the table; without the
+    value in the key a 100k-run trend touches tens of thousands of pages (bench P3: 272 ms, and 21 ms with it).
+    """
+    conn.execute(
+        text(
+            "ALTER TABLE scalars DROP CONSTRAINT scalars_pkey, "
+            "ADD CONSTRAINT scalars_pkey PRIMARY KEY (observable_id, run) INCLUDE (value)"
+        )
+    )
+    conn.execute(text("CREATE INDEX IF NOT EXISTS runs_bad ON runs (run) WHERE NOT good"))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, observables, value tables, ingest jobs and errors", _create_core_tables),
     Migration(2, "users, dashboards and dashboard versions", _create_user_tables),
     Migration(3, "SQL views by observable name for Grafana and psql", _create_sql_views),
+    Migration(4, "covering key for scalar trends, index of bad runs", _cover_trends),
 ]
 
 
