@@ -36,6 +36,8 @@ HISTORY = 3
 #: NiceGUI forgets a closed page's client after serve()'s reconnect_timeout (10 s); RSS is read after that
 CLIENT_PRUNE_SECONDS = 13.0
 TIMEOUT_MS = 30_000
+#: the server's RSS climbs over the first ~40 page visits (allocator arenas, caches, imports) and then levels off
+WARM_UP_CYCLES = 40
 ELENA = "ELENA_Parameters"
 
 
@@ -125,11 +127,14 @@ def soak(url: str, *, clients: int, runs: int, cycles: int) -> SoakResult:
             page.goto(target + "?live=1")
             _wait_painted(page, 0)
             pages.append(page)
+        # each page's clock starts at its own timeOrigin; read them before, so that no page paints while we ask
+        origins = [float(page.evaluate("performance.timeOrigin")) for page in pages]
         for index in range(runs):
             ingest_run(access.db, access.store, source, FIRST_RUN + HISTORY + index)
-            committed = {id(p): time.time() * 1000 - float(p.evaluate("performance.timeOrigin")) for p in pages}
-            for page in pages:
-                result.latencies_ms.append(_wait_painted(page, committed[id(page)]) - committed[id(page)])
+            committed = time.time() * 1000
+            for page, origin in zip(pages, origins, strict=True):
+                since = committed - origin
+                result.latencies_ms.append(_wait_painted(page, since) - since)
         _cycle_pages(context, target, result, cycles, server.process.pid)
         browser.close()
         result.server_errors = [
@@ -139,7 +144,7 @@ def soak(url: str, *, clients: int, runs: int, cycles: int) -> SoakResult:
 
 
 def _cycle_pages(context: object, target: str, result: SoakResult, cycles: int, pid: int) -> None:
-    warm_up = max(5, cycles // 10)
+    warm_up = min(WARM_UP_CYCLES, cycles // 2)
     for index in range(cycles):
         if index == warm_up:
             time.sleep(CLIENT_PRUNE_SECONDS)
@@ -178,7 +183,7 @@ def run(options: Options) -> Section:
             ],
         ],
     )
-    warm_up = max(5, cycles // 10)
+    warm_up = min(WARM_UP_CYCLES, cycles // 2)
     body = f"""{clients} headless Chromium pages (one browser, loopback only) watch a 3-panel dashboard with
 `live=1` while the benchmark commits {runs} runs through `ingest_run`; latency is from each commit to that page's
 panels painted with the new run, in the page's clock. Then {cycles} cycles open the dashboard, wait for it to paint
