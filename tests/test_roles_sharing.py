@@ -159,3 +159,17 @@ async def test_admin_creates_changes_and_disables_users(
     await web_user.should_see("You cannot take away your own admin role.", retries=50)
     ada = user_queries.find_user(access, "ada")
     assert ada is not None and ada.role == Role.ADMIN
+
+
+@pytest.mark.parametrize(
+    ("visibility", "offered"),
+    [("shared_read", "This dashboard is empty."), ("shared_edit", "Add a panel, or pick an observable in the tree.")],
+)
+async def test_an_editor_is_offered_editing_only_where_saving_is_allowed(
+    web_user: User, access: DataAccess, accounts: dict[str, int], log_in: LogIn, visibility: str, offered: str
+) -> None:
+    made = store.create_dashboard(access, accounts["alice"], "Shared")
+    store.set_visibility(access, made.id, accounts["alice"], visibility)
+    await log_in(web_user, "bob")
+    await web_user.open(f"/dashboard/{made.id}")
+    await web_user.should_see(offered, retries=50)

@@ -79,7 +79,7 @@ def register(access: DataAccess, images: ImageCache, values: ValueCache, live_ru
         view.live, view.kiosk = is_on(live), is_on(kiosk)
         view.runs_text, runs_message = check_runs_text(runs, max_runs=access.settings.max_range)
         anchor = ui.element("div")  # parent of the dialogs built on first use
-        dialog = PanelDialog(observables, view.save_panel, anchor) if user.can_edit else None
+        dialog = PanelDialog(observables, view.save_panel, anchor) if view.can_edit else None
         view.edit_panel = dialog.open_edit if dialog else None
 
         def pick(item: Observable) -> None:
@@ -127,7 +127,7 @@ def register(access: DataAccess, images: ImageCache, values: ValueCache, live_ru
                 with ui.button(icon="more_vert").props("flat round"), ui.menu():
                     ui.menu_item("Export JSON", on_click=export).mark("export")
                     ui.menu_item("Data of the trend runs (Parquet)", on_click=download_data).mark("export-data")
-                    if user.can_edit:
+                    if view.can_edit:
                         ui.menu_item("Versions…", on_click=lambda: open_versions(access, view)).mark("versions")
                         ui.menu_item("Pin this run as reference", on_click=lambda: view.set_reference(view.run)).mark(
                             "pin-reference"
@@ -135,12 +135,12 @@ def register(access: DataAccess, images: ImageCache, values: ValueCache, live_ru
                         ui.menu_item("Clear the reference run", on_click=lambda: view.set_reference(None)).mark(
                             "clear-reference"
                         )
-            grid = PanelGrid(editable=user.can_edit, on_layout=view.on_layout, on_sizes=view.on_sizes)
+            grid = PanelGrid(editable=view.can_edit, on_layout=view.on_layout, on_sizes=view.on_sizes)
             grid.classes("w-full")
             view.attach(grid, ui.context.client)
             if not found.spec.panels:
                 hint = (
-                    "Add a panel, or pick an observable in the tree." if user.can_edit else "This dashboard is empty."
+                    "Add a panel, or pick an observable in the tree." if view.can_edit else "This dashboard is empty."
                 )
                 ui.label(hint).classes("text-grey")
 

@@ -18,7 +18,7 @@ async def open_versions(access: DataAccess, view: DashboardView) -> None:
     versions = await in_thread(store.list_versions, access, view.dashboard.id, view.user.id)
 
     async def restore(version: int) -> None:
-        if not view.user.can_edit:
+        if not view.can_edit:
             ui.notify("Viewers cannot change dashboards.", type="warning")
             return
         await in_thread(store.restore_version, access, view.dashboard.id, view.user.id, version)

@@ -111,7 +111,7 @@ class DashboardView:
             self.grid,
             panel,
             column_px=app.storage.user.get(COLUMN_KEY, DEFAULT_COLUMN_PX),
-            editable=self.user.can_edit,
+            editable=self.can_edit,
             on_edit=self.open_edit,
             on_duplicate=self.duplicate_panel,
             on_remove=self.remove_panel,
@@ -239,10 +239,15 @@ class DashboardView:
         if self.started and changed:
             await asyncio.gather(*(self.refresh(card) for card in changed))
 
+    @property
+    def can_edit(self) -> bool:
+        """What saving will allow: an editor's own dashboard, or one shared editable (the query checks again)."""
+        return self.dashboard.is_changeable_by(self.user.id, self.user.role)
+
     def _allowed(self) -> bool:
-        if not self.user.can_edit:
+        if not self.can_edit:
             ui.notify(READ_ONLY, type="warning")
-        return self.user.can_edit
+        return self.can_edit
 
     async def save(self, spec: DashboardSpec) -> bool:
         if not self._allowed():
@@ -262,7 +267,7 @@ class DashboardView:
 
     async def on_layout(self, layout: list[dict[str, Any]]) -> None:
         """Save the positions the grid reports; repeats of the saved layout are ignored."""
-        if not self.user.can_edit:
+        if not self.can_edit:
             return
         async with self.save_lock:  # compare with the spec as last saved, not as it was before a pending save
             merged = merge_layout(self.spec, layout)
