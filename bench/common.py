@@ -14,13 +14,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
 
 import numpy as np
 import psycopg
 from psycopg import sql
 
-from alpaca_dash.timescale.database import Database
+from alpaca_dash.timescale.database import Database, with_schema
 
 #: label to the (file suffix, function name) of the profiled functions that make up a phase
 Phases = Mapping[str, Sequence[tuple[str, str]]]
@@ -85,12 +84,6 @@ def describe_server(url: str) -> str:
     if row is not None and "timescaledb" in (preload or ""):
         text = f"TimescaleDB {row[0]} on {text}"
     return text if fsync == "on" else f"{text} (fsync off!)"
-
-
-def with_schema(url: str, schema: str) -> str:
-    """The URL with a search path that puts ``schema`` first (extensions stay reachable in public)."""
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options={quote(f'-csearch_path={schema},public')}"
 
 
 @contextmanager

@@ -11,7 +11,6 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -19,7 +18,7 @@ from psycopg import sql
 
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.sources.simulated import SimulatedSource
-from alpaca_dash.timescale.database import Database
+from alpaca_dash.timescale.database import Database, with_schema
 
 BACKENDS = ["postgres", "timescale"]
 
@@ -42,12 +41,6 @@ def timescale_url() -> str:
     if os.environ.get("CI"):
         pytest.fail("CI must test on TimescaleDB: set ALPACA_DASH_TEST_TIMESCALE_URL (scripts/timescaledb.sh up)")
     pytest.skip("no TimescaleDB here: run scripts/timescaledb.sh up and set ALPACA_DASH_TEST_TIMESCALE_URL")
-
-
-def with_schema(url: str, schema: str) -> str:
-    """The URL with a search path that puts ``schema`` first (extensions stay reachable in public)."""
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options={quote(f'-csearch_path={schema},public')}"
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import quote
 
 import psycopg
 import sqlalchemy
@@ -15,6 +16,15 @@ from alpaca_dash.timescale.capabilities import Capabilities, probe_capabilities
 from alpaca_dash.timescale.migrations import current_version, migrate, newest_version
 
 log = logging.getLogger(__name__)
+
+
+def with_schema(url: str, schema: str) -> str:
+    """The URL with a search path that puts ``schema`` first (extensions stay reachable in public).
+
+    One installation per schema: tests and benchmarks use it for throwaway schemas.
+    """
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options={quote(f'-csearch_path={schema},public')}"
 
 
 class DatabaseUnavailable(RuntimeError):
