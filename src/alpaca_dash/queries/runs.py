@@ -89,11 +89,6 @@ def adjacent_runs(access: DataAccess, run: int) -> tuple[int | None, int | None]
     return before, after
 
 
-def count_runs(access: DataAccess) -> int:
-    with access.db.begin() as conn:
-        return int(conn.execute(select(func.count()).select_from(runs)).scalar_one())
-
-
 def list_run_numbers(access: DataAccess, first: int, last: int) -> list[int]:
     """The ingested runs between ``first`` and ``last`` inclusive, ascending."""
     query = (
