@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import pytest
 from nicegui import ui
 from nicegui.testing.user import User
 
@@ -93,3 +94,58 @@ async def test_without_live_mode_the_page_stays_on_its_run(
 
 def test_url_flags() -> None:
     assert is_on("1") and is_on("true") and not is_on(None) and not is_on("0")
+
+
+def record_urls(user: User, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The URLs the page puts in the address bar (``ui.navigate.history.replace``), in order."""
+    urls: list[str] = []
+    history = user.navigate.history
+    replace = history.replace
+
+    def keep(url: str) -> None:
+        urls.append(url)
+        replace(url)
+
+    monkeypatch.setattr(history, "replace", keep)
+    return urls
+
+
+def live_switch(user: User) -> ui.switch:
+    switch = next(iter(user.find(marker="live-toggle").elements))
+    assert isinstance(switch, ui.switch)
+    return switch
+
+
+async def test_picking_a_run_by_hand_leaves_live_mode(
+    web_user: User,
+    seeded_access: DataAccess,
+    simulated: SimulatedSource,
+    accounts: dict[str, int],
+    log_in: LogIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made = store.create_dashboard(seeded_access, accounts["alice"], "Live", stat_spec())
+    await log_in(web_user, "alice")
+    urls = record_urls(web_user, monkeypatch)
+    await web_user.open(f"/dashboard/{made.id}?live=1")
+    await wait_until(lambda: run_field_value(web_user) == 390003 and panel_state(web_user) == "ready", "newest run")
+
+    web_user.find(marker="run-latest").click()  # the newest run: live mode stays on
+    await asyncio.sleep(0.5)
+    assert live_switch(web_user).value is True
+
+    web_user.find(marker="run-previous").click()
+    await wait_until(lambda: run_field_value(web_user) == 390002, "the previous run")
+    assert live_switch(web_user).value is False
+    await wait_until(lambda: bool(urls) and urls[-1].endswith("?run=390002&theme=light"), "the URL without live=1")
+    await asyncio.to_thread(ingest_run, seeded_access.db, seeded_access.store, simulated, NEW_RUN)
+    await asyncio.sleep(1.5)
+    assert run_field_value(web_user) == 390002  # the new run did not take the view away
+
+    live_switch(web_user).set_value(True)  # back to live: jumps to the newest run
+    await wait_until(lambda: run_field_value(web_user) == NEW_RUN, "the newest run in live mode")
+    await wait_until(lambda: urls[-1].endswith(f"?run={NEW_RUN}&theme=light&live=1"), "live=1 in the URL")
+    next(iter(web_user.find(marker="run-field").elements)).set_value(390001)
+    web_user.find(marker="run-field").trigger("keydown.enter")
+    await wait_until(lambda: urls[-1].endswith("?run=390001&theme=light"), "run 390001 without live=1 in the URL")
+    assert live_switch(web_user).value is False

@@ -57,13 +57,19 @@ class RunBar:
         self.field.set_value(self.run)
         self.message.set_text(message)
 
-    async def go_to(self, run: int) -> bool:
-        """Show ``run`` if it exists; otherwise keep the current run and say so."""
+    async def go_to(self, run: int, *, by_hand: bool = False) -> bool:
+        """Show ``run`` if it exists; otherwise keep the current run and say so.
+
+        :param by_hand: the user picked this run, which ends live mode so that the next committed run does not
+            replace it.
+        """
         found = await in_thread(run_queries.get_run, self.access, run)
         if found is None or found.status != "ingested":
             self.field.set_value(self.run)
             self.message.set_text(f"Run {run} does not exist." if found is None else f"Run {run} has no data.")
             return False
+        if by_hand and self.live.value:
+            self.live.set_value(False)  # its handler tells the page, which drops live=1 from the URL
         self._show(run)
         await self.on_run(run, found.ingested_at)
         return True
@@ -83,7 +89,7 @@ class RunBar:
         value = self.field.value
         if value is None or int(value) == self.run:
             return
-        await self.go_to(int(value))
+        await self.go_to(int(value), by_hand=True)
 
     async def latest(self) -> None:
         newest = await in_thread(run_queries.latest_run, self.access)
@@ -101,7 +107,7 @@ class RunBar:
         if target is None:
             self.message.set_text("This is the newest run." if forward else "This is the oldest run.")
             return
-        await self.go_to(target)
+        await self.go_to(target, by_hand=True)
 
     async def previous(self) -> None:
         await self._step(False)
