@@ -73,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.benchmarks or list(BENCHMARKS):
         options = Options(targets, args.reps, args.write, command_args(name, args))
         section = BENCHMARKS[name](options)
+        text = render_section(section, options)
+        print(text)
         if args.write:
-            write_section(render_section(section, options), section.key)
+            write_section(text, section.key)
             print(f"wrote section {section.key} of docs/performance.md")
     return 0
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from alpaca_dash.config import Settings
 from alpaca_dash.parquet_cache import ParquetStore, open_store
+from alpaca_dash.queries.observable_cache import ObservableCache
 from alpaca_dash.timescale.database import Database
 
 
@@ -16,6 +17,8 @@ class DataAccess:
     db: Database
     store: ParquetStore
     settings: Settings
+    #: observables looked up for display (``observables.find_observables``)
+    observable_cache: ObservableCache = field(default_factory=ObservableCache, compare=False, repr=False)
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> DataAccess:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import PanelOptions, PanelSpec
-from alpaca_dash.queries.observables import get_observables
+from alpaca_dash.queries.observables import find_observables
 from alpaca_dash.queries.values import load_value
 
 Level = Literal["ok", "warn", "alarm"]
@@ -51,7 +51,7 @@ def load_level(access: DataAccess, spec: PanelSpec, run: int, option: Mapping[st
         return None
     if spec.type == "trend":
         return classify_level(trend_value(option or {}, run), spec.options)
-    (observable,) = get_observables(access, spec.observables[:1])
+    (observable,) = find_observables(access, spec.observables[:1])
     value = load_value(access, observable, run)
     if value is None or value.size != 1:
         return None

@@ -15,7 +15,7 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import PanelSpec
 from alpaca_dash.queries.downsample import downsample_line, points_for_width, thin_points
 from alpaca_dash.queries.images import ZRange, render_png
-from alpaca_dash.queries.observables import UnknownObservable, get_observables
+from alpaca_dash.queries.observables import UnknownObservable, find_observables
 from alpaca_dash.queries.values import load_scalars, load_value
 from alpaca_dash.web.dashboard.value_cache import ValueCache
 from alpaca_dash.web.panels.common import axis_name
@@ -87,7 +87,7 @@ def load_panel_content(
     loader = Loader(access, cache, version)
     try:
         names = [*spec.observables, *([spec.x] if spec.x else [])]
-        observables = {item.name: item for item in get_observables(access, names)}
+        observables = {item.name: item for item in find_observables(access, names)}
         _check_kinds(spec, observables)
         if spec.type == "table":
             return _table(access, spec, observables, run)

@@ -11,7 +11,7 @@ import numpy as np
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import PanelSpec
 from alpaca_dash.queries.downsample import downsample_line, points_for_width
-from alpaca_dash.queries.observables import get_observables
+from alpaca_dash.queries.observables import find_observables
 from alpaca_dash.queries.values import load_value
 from alpaca_dash.web.panels.common import Option, compact
 
@@ -71,7 +71,7 @@ def load_reference(access: DataAccess, spec: PanelSpec, run: int, option: Option
     """``option`` with the reference run drawn over it; unchanged when the reference run has no value."""
     try:
         names = [spec.observables[0], *([spec.x] if spec.x else [])]
-        found = {item.name: item for item in get_observables(access, names)}
+        found = {item.name: item for item in find_observables(access, names)}
         y = load_value(access, found[spec.observables[0]], run)
         x = load_value(access, found[spec.x], run) if spec.x else None
         if y is None or y.size == 0:

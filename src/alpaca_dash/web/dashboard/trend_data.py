@@ -12,7 +12,7 @@ from alpaca_dash.domain import ObservableKind
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import PanelSpec
 from alpaca_dash.queries.downsample import downsample_line, points_for_width, thin_points
-from alpaca_dash.queries.observables import UnknownObservable, get_observables
+from alpaca_dash.queries.observables import UnknownObservable, find_observables
 from alpaca_dash.queries.trends import Trend, correlate, load_run_times, load_trend
 from alpaca_dash.run_range import RunRange, RunRangeError, check_run_range, parse_run_range
 from alpaca_dash.web.dashboard.panel_data import PanelContent
@@ -60,7 +60,7 @@ def load_across_runs(access: DataAccess, spec: PanelSpec, runs: RunRange, size: 
     """A trend or correlation panel over ``runs`` at ``size``; never raises (errors become the panel's message)."""
     try:
         names = [*spec.observables, *([spec.x] if spec.x else [])]
-        found = {item.name: item for item in get_observables(access, names)}
+        found = {item.name: item for item in find_observables(access, names)}
         y_obs = found[spec.observables[0]]
         options = spec.options
         statistic = None if y_obs.kind is ObservableKind.SCALAR else (options.statistic or "mean")
