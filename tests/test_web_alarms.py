@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 
+import pytest
 from nicegui import ui
 from nicegui.testing.user import User
+from pydantic import ValidationError
 
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
+from alpaca_dash.queries.dashboard_spec import (
+    DashboardFileError,
+    DashboardSpec,
+    GridPosition,
+    PanelOptions,
+    PanelSpec,
+    bounds_problem,
+    parse_import,
+)
 from alpaca_dash.queries.observables import get_observables
 from alpaca_dash.queries.values import load_value
 from alpaca_dash.sources.simulated import ELENA
 from alpaca_dash.web.dashboard.alarms import classify_level, summarise_levels, trend_value
+from alpaca_dash.web.dashboard.panel_dialog import format_bound, parse_bound
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
@@ -31,6 +43,39 @@ def test_levels() -> None:
     assert trend_value({"series": [{"data": [[1, 0.5, 7], [2, 0.7, 8]]}]}, 8) == 0.7
     assert summarise_levels({"a": "alarm", "b": "warn", "c": "ok"}, {"a": "A", "b": "B"}) == ("1 in alarm", "A, B")
     assert summarise_levels({"c": "ok"}, {}) == ("", "")
+
+
+def test_warn_bounds_lie_within_the_alarm_bounds() -> None:
+    assert bounds_problem(PanelOptions(warn_low=-1, warn_high=1, alarm_low=-2, alarm_high=2)) == ""
+    assert bounds_problem(PanelOptions(warn_low=-2, alarm_low=-2, warn_high=5)) == ""  # a warn bound may equal one
+    with pytest.raises(ValidationError, match=r"within the alarm bounds: alarm low \(-2\) is above warn low \(-3\)"):
+        PanelOptions(warn_low=-3, alarm_low=-2)
+    with pytest.raises(ValidationError, match=r"within the alarm bounds: warn high \(3\) is above alarm high \(2\)"):
+        PanelOptions(warn_high=3, alarm_high=2)
+    with pytest.raises(ValidationError, match=r"warn low \(1\) must be below warn high \(0\)"):
+        PanelOptions(warn_low=1, warn_high=0)
+    with pytest.raises(ValidationError, match=r"alarm low \(2\) must be below alarm high \(2\)"):
+        PanelOptions(alarm_low=2, alarm_high=2)
+    with pytest.raises(ValidationError, match=r"alarm low \(5\) must be below warn high \(1\)"):
+        PanelOptions(alarm_low=5, warn_high=1)
+    with pytest.raises(ValidationError, match="alarm high must be a finite number"):
+        PanelOptions(alarm_high=float("inf"))
+    panel = {"id": "a", "type": "stat", "observables": [H], "options": {"warn_high": 3, "alarm_high": 2}}
+    imported = {"title": "Bad bounds", "spec": {"panels": [panel]}}
+    with pytest.raises(DashboardFileError, match="warn bounds must lie within the alarm bounds"):
+        parse_import(json.dumps(imported).encode())
+
+
+def test_bounds_as_typed() -> None:
+    assert parse_bound(" 1e-3 ", "Warn low") == 0.001 and parse_bound("", "Warn low") is None
+    assert parse_bound(None, "Warn low") is None
+    with pytest.raises(ValueError, match="Warn low: '1,5' is not a number"):
+        parse_bound("1,5", "Warn low")
+    with pytest.raises(ValueError, match="Alarm high: write a finite number"):
+        parse_bound("nan", "Alarm high")
+    assert (format_bound(None), format_bound(3.0), format_bound(-0.1)) == ("", "3", "-0.1")
+    for value in (0.1, -1000.5, 1e20, 3.0, 2 / 3):
+        assert parse_bound(format_bound(value), "x") == value
 
 
 async def test_panels_in_alarm_are_badged(

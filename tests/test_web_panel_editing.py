@@ -11,13 +11,17 @@ from nicegui.testing.user import User
 
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelSpec
+from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
+from alpaca_dash.queries.observables import get_observables
+from alpaca_dash.queries.runs import update_run_meta
+from alpaca_dash.queries.values import load_value
 from alpaca_dash.sources.simulated import ELENA, SSPALS
 from alpaca_dash.web.grid import PanelGrid
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
 SLOW = 80
+H = f"{ELENA}*H_offset_mm"
 
 
 def leaves(nodes: list[dict[str, object]]) -> list[str]:
@@ -95,6 +99,118 @@ async def test_stat_panel_with_thresholds_through_the_dialog(
     await eventually(lambda: len(store.list_versions(seeded_access, dashboard_id, accounts["alice"])) == 2)
     found = store.get_dashboard(seeded_access, dashboard_id, accounts["alice"])
     assert found is not None and [t.color for t in found.spec.panels[0].options.thresholds] == ["orange", "red"]
+
+
+def field(user: User, marker: str) -> ui.element:
+    return next(iter(user.find(marker=marker).elements))
+
+
+def bound_texts(user: User) -> list[object]:
+    return [
+        field(user, f"panel-{name}").props["value"] for name in ("warn-low", "warn-high", "alarm-low", "alarm-high")
+    ]
+
+
+def saved_panel(access: DataAccess, dashboard_id: int, owner: int) -> PanelSpec:
+    found = store.get_dashboard(access, dashboard_id, owner)
+    assert found is not None and len(found.spec.panels) == 1
+    return found.spec.panels[0]
+
+
+def panel_chart(user: User, panel_id: str) -> tuple[object, dict[str, object]]:
+    """The panel's state and its chart's option."""
+    assert user.client is not None
+    for element in user.client.elements.values():
+        if element.props.get("data-panel") == panel_id:
+            chart = next((e for e in element.descendants() if isinstance(e, ui.echart)), None)
+            return element.props["data-state"], chart.options if chart else {}
+    return None, {}
+
+
+async def test_warn_and_alarm_bounds_through_the_dialog(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    alice = accounts["alice"]
+    (observable,) = get_observables(seeded_access, [H])
+    value = load_value(seeded_access, observable, 390003)  # the newest run, which the page shows
+    assert value is not None
+    shown = float(value.item())
+    await log_in(web_user, "alice")
+    dashboard_id = await open_dashboard(web_user, seeded_access, alice)
+    web_user.find("Add panel").click()
+    field(web_user, "panel-observable").set_value(H)
+    assert field(web_user, "panel-chart-type").value == "stat"
+    web_user.find(marker="panel-title").type("Hot")
+
+    web_user.find(marker="panel-warn-low").type("abc")
+    web_user.find(marker="panel-save").click()
+    await web_user.should_see("Warn low: 'abc' is not a number", retries=SLOW)
+    web_user.find(marker="panel-warn-low").clear()
+    web_user.find(marker="panel-warn-high").type(str(shown + 10))
+    web_user.find(marker="panel-alarm-high").type(str(shown - 1))
+    web_user.find(marker="panel-save").click()
+    await web_user.should_see("the warn bounds must lie within the alarm bounds", retries=SLOW)
+    web_user.find(marker="panel-alarm-low").type(str(shown + 5))
+    web_user.find(marker="panel-warn-high").clear().type(str(shown - 2))
+    web_user.find(marker="panel-save").click()
+    await web_user.should_see("must be below alarm high", retries=SLOW)
+    assert len(store.list_versions(seeded_access, dashboard_id, alice)) == 1  # nothing saved yet
+
+    web_user.find(marker="panel-alarm-low").clear()
+    web_user.find(marker="panel-save").click()
+    await eventually(lambda: len(store.list_versions(seeded_access, dashboard_id, alice)) == 2)
+    panel = saved_panel(seeded_access, dashboard_id, alice)
+    bounds = panel.options
+    assert (bounds.warn_low, bounds.warn_high, bounds.alarm_low, bounds.alarm_high) == (
+        None,
+        shown - 2,
+        None,
+        shown - 1,
+    )
+    await web_user.should_see("1 in alarm: Hot", retries=SLOW)
+
+    web_user.find(marker=f"edit-{panel.id}").click()  # the dialog shows the saved bounds
+    await web_user.should_see("Edit panel", retries=SLOW)
+    assert bound_texts(web_user) == ["", str(shown - 2), "", str(shown - 1)]
+    web_user.find(marker="panel-alarm-high").clear()
+    web_user.find(marker="panel-save").click()
+    await eventually(lambda: saved_panel(seeded_access, dashboard_id, alice).options.alarm_high is None)
+    await web_user.should_see("1 warning: Hot", retries=SLOW)
+
+
+async def test_trend_axis_and_bad_runs_through_the_dialog(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    alice = accounts["alice"]
+    update_run_meta(seeded_access, 390001, good=False, comment="beam lost")
+    bounds = PanelOptions(warn_low=-1000.5, alarm_low=-2000)
+    spec = DashboardSpec(panels=[PanelSpec(id="t", type="trend", title="T", observables=[H], options=bounds)])
+    made = store.create_dashboard(seeded_access, alice, "Trend", spec)
+    await log_in(web_user, "alice")
+    await web_user.open(f"/dashboard/{made.id}?runs=390000-390003")
+    await eventually(lambda: panel_chart(web_user, "t")[0] == "ready")
+    series = panel_chart(web_user, "t")[1]["series"]
+    assert isinstance(series, list) and [p[0] for p in series[1]["data"]] == [390001]  # the bad run, marked
+
+    web_user.find(marker="edit-t").click()
+    await web_user.should_see("Edit panel", retries=SLOW)
+    assert bound_texts(web_user) == ["-1000.5", "", "-2000", ""]
+    assert (field(web_user, "panel-trend-x").value, field(web_user, "panel-bad-runs").value) == ("run", "mark")
+    field(web_user, "panel-trend-x").set_value("time")
+    field(web_user, "panel-bad-runs").set_value("hide")
+    web_user.find(marker="panel-save").click()
+    await eventually(lambda: saved_panel(seeded_access, made.id, alice).options.hide_bad)
+    options = saved_panel(seeded_access, made.id, alice).options
+    assert options == PanelOptions(trend_x="time", hide_bad=True, warn_low=-1000.5, alarm_low=-2000)
+
+    def redrawn() -> bool:
+        state, option = panel_chart(web_user, "t")
+        return state == "ready" and option.get("xAxis", {}).get("type") == "time"  # type: ignore[attr-defined]
+
+    await eventually(redrawn)
+    series = panel_chart(web_user, "t")[1]["series"]
+    assert isinstance(series, list) and len(series) == 1  # the bad run is hidden
+    assert [p[2] for p in series[0]["data"]] == [390000, 390002, 390003]
 
 
 async def test_layout_changes_are_saved_and_versions_restore(

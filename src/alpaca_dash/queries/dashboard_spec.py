@@ -6,6 +6,7 @@ The same models check what the editor saves and what a user imports, with bounde
 from __future__ import annotations
 
 import json
+import math
 import secrets
 from typing import Annotated, Literal
 
@@ -70,7 +71,41 @@ class PanelOptions(_Strict):
             raise ValueError("percentile_low must be below percentile_high")
         if self.z_low is not None and self.z_high is not None and self.z_low >= self.z_high:
             raise ValueError("z_low must be below z_high")
+        problem = bounds_problem(self)
+        if problem:
+            raise ValueError(problem)
         return self
+
+
+#: (lower, upper, whether they may be equal): the warn band lies inside the alarm band, each low below each high
+BOUND_ORDER = (
+    ("alarm_low", "warn_low", True),
+    ("warn_high", "alarm_high", True),
+    ("warn_low", "warn_high", False),
+    ("alarm_low", "alarm_high", False),
+    ("warn_low", "alarm_high", False),
+    ("alarm_low", "warn_high", False),
+)
+
+
+def bounds_problem(options: PanelOptions) -> str:
+    """What is wrong with the warn / alarm bounds of ``options``, or "" when they make sense."""
+    given = {name: getattr(options, name) for name in ("warn_low", "warn_high", "alarm_low", "alarm_high")}
+    for name, value in given.items():
+        if value is not None and not math.isfinite(value):
+            return f"{name.replace('_', ' ')} must be a finite number"
+    for low, high, may_equal in BOUND_ORDER:
+        a, b = given[low], given[high]
+        if a is None or b is None or a < b or (may_equal and a == b):
+            continue
+        if may_equal:
+            return f"the warn bounds must lie within the alarm bounds: {_bound(low, a)} is above {_bound(high, b)}"
+        return f"{_bound(low, a)} must be below {_bound(high, b)}"
+    return ""
+
+
+def _bound(name: str, value: float) -> str:
+    return f"{name.replace('_', ' ')} ({value:g})"
 
 
 class GridPosition(_Strict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ from pydantic import ValidationError
 
 from alpaca_dash.domain import Observable, ObservableKind
 from alpaca_dash.queries.dashboard_spec import GridPosition, PanelOptions, PanelSpec, Threshold, new_panel_id
+from alpaca_dash.web.dashboard.alarms import WITH_BOUNDS
 from alpaca_dash.web.panels.kinds import CHART_LABELS, chart_types_for
 
 SaveHandler = Callable[[PanelSpec], Awaitable[None]]
@@ -23,6 +25,10 @@ DEFAULT_SIZES = {
     "trend": (6, 4),
     "correlation": (4, 4),
 }
+#: the warn / alarm bounds of stat and trend panels, option name to field label
+BOUND_LABELS = {"warn_low": "Warn low", "warn_high": "Warn high", "alarm_low": "Alarm low", "alarm_high": "Alarm high"}
+TREND_AXES = {"run": "run number", "time": "run start time"}
+BAD_RUNS = {"mark": "marked in red", "hide": "hidden"}
 
 
 def parse_thresholds(text: str) -> list[Threshold]:
@@ -43,6 +49,28 @@ def parse_thresholds(text: str) -> list[Threshold]:
 
 def format_thresholds(thresholds: list[Threshold]) -> str:
     return ", ".join(f"{t.value:g} {t.color}" for t in thresholds)
+
+
+def parse_bound(text: str | None, label: str) -> float | None:
+    """A warn or alarm bound as typed: empty for none, else a finite number.
+
+    :raises ValueError: naming the field, for text that is not a finite number.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{label}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{label}: write a finite number or leave it empty")
+    return value
+
+
+def format_bound(value: float | None) -> str:
+    """The shortest text that reads back as ``value`` exactly."""
+    return "" if value is None else repr(value).removesuffix(".0")
 
 
 class PanelDialog:
@@ -82,6 +110,17 @@ class PanelDialog:
                 self.unit = ui.input("Unit (override)").classes("w-28")
                 self.decimals = ui.number("Decimals", min=0, max=12, step=1, format="%d").classes("w-24")
                 self.thresholds = ui.input("Thresholds", placeholder="0.5 orange, 1 red").classes("grow")
+            with ui.column().classes("w-full gap-0") as self.bound_options:
+                ui.label("Warn / alarm outside these bounds (empty: none)").classes("text-caption")
+                with ui.row().classes("w-full items-end gap-2 no-wrap"):
+                    self.bounds = {
+                        name: ui.input(label).classes("w-28").mark(f"panel-{name.replace('_', '-')}")
+                        for name, label in BOUND_LABELS.items()
+                    }
+            with ui.row().classes("w-full items-end gap-2") as self.trend_options:
+                self.trend_x = ui.select(TREND_AXES, value="run", label="x axis").classes("w-40").mark("panel-trend-x")
+                self.bad_runs = ui.select(BAD_RUNS, value="mark", label="Bad runs").classes("w-40")
+                self.bad_runs.mark("panel-bad-runs")
             with ui.row().classes("w-full items-end gap-2") as self.histogram_options:
                 self.bins = ui.number("Bins", value=50, min=1, max=1000, step=1, format="%d").classes("w-24")
                 self.bin_width = ui.number("Bin width (optional)", min=0).classes("w-40")
@@ -143,6 +182,10 @@ class PanelDialog:
         self.unit.set_value(o.unit)
         self.decimals.set_value(o.decimals)
         self.thresholds.set_value(format_thresholds(o.thresholds))
+        for name, field in self.bounds.items():
+            field.set_value(format_bound(getattr(o, name)))
+        self.trend_x.set_value(o.trend_x)
+        self.bad_runs.set_value("hide" if o.hide_bad else "mark")
         self.bins.set_value(o.bins)
         self.bin_width.set_value(o.bin_width)
         self.log_y.set_value(o.log_y)
@@ -171,6 +214,8 @@ class PanelDialog:
         self.statistic.set_visibility(chart == "trend" and not self._is_scalar())
         self.more.set_visibility(chart == "table")
         self.stat_options.set_visibility(chart in ("stat", "table"))
+        self.bound_options.set_visibility(chart in WITH_BOUNDS)
+        self.trend_options.set_visibility(chart == "trend")
         self.histogram_options.set_visibility(chart == "histogram")
         self.image_options.set_visibility(chart == "image")
 
@@ -186,6 +231,10 @@ class PanelDialog:
         chart = self.chart.value
         if not self.observable.value or not chart:
             raise ValueError("choose an observable and a chart type")
+        bounds = {
+            name: parse_bound(field.value, BOUND_LABELS[name]) if chart in WITH_BOUNDS else None
+            for name, field in self.bounds.items()
+        }
         observables = [self.observable.value]
         if chart == "table":
             observables += [name for name in self.more.value or [] if name != self.observable.value]
@@ -205,9 +254,10 @@ class PanelDialog:
             log_z=bool(self.log_z.value),
             colorbar=bool(self.colorbar.value),
             statistic=self.statistic.value if chart == "trend" and not self._is_scalar() else None,
+            trend_x=self.trend_x.value if chart == "trend" else "run",
+            hide_bad=chart == "trend" and self.bad_runs.value == "hide",
+            **bounds,
         )
-        if self.editing is not None:  # keep the options this dialog does not show (bounds, trend axis)
-            options = PanelOptions(**{**self.editing.options.model_dump(), **options.model_dump(exclude_unset=True)})
         if self.editing is not None:
             layout = self.editing.layout
             panel_id = self.editing.id
@@ -233,4 +283,6 @@ class PanelDialog:
 
 def _first(exc: ValidationError) -> str:
     error = exc.errors()[0]
-    return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+    where = ".".join(str(p) for p in error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
