@@ -19,7 +19,8 @@ from alpaca_dash.timescale.writer import RUN_CHANNEL
 log = logging.getLogger(__name__)
 
 RunCallback = Callable[[int], None]
-MAX_BACKOFF_SECONDS = 30.0
+#: the longest wait between two attempts to reconnect, which is also how long a page may lag behind a recovery
+MAX_BACKOFF_SECONDS = 10.0
 
 
 class RunListener:
@@ -27,7 +28,7 @@ class RunListener:
 
     Callbacks run on the listener thread: they must be quick and thread-safe (hand the work to an event loop).
     The connection is re-opened with backoff when the database goes away; ``on_state`` hears ``True`` when
-    listening and ``False`` when the connection is lost, so pages can show a banner.
+    listening and ``False`` when the connection is lost or cannot be made, so pages can show a banner.
     """
 
     def __init__(self, access: DataAccess, *, timeout: float = 1.0) -> None:
@@ -40,6 +41,7 @@ class RunListener:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.connected = threading.Event()
+        self._state: bool | None = None  # unknown until the first attempt to connect
 
     def subscribe(self, callback: RunCallback) -> Callable[[], None]:
         """Call ``callback(run)`` for each committed run; returns the function that unsubscribes."""
@@ -60,6 +62,11 @@ class RunListener:
                 registry.pop(key, None)
 
         return unsubscribe
+
+    @property
+    def down(self) -> bool:
+        """Whether the database is known to be unreachable (not merely not yet connected)."""
+        return self._state is False
 
     @property
     def subscriber_count(self) -> int:
@@ -94,11 +101,11 @@ class RunListener:
                 delay = min(MAX_BACKOFF_SECONDS, delay * 2)
 
     def _set_connected(self, connected: bool) -> None:
-        changed = connected != self.connected.is_set()
         (self.connected.set if connected else self.connected.clear)()
+        with self._lock:
+            changed, self._state = connected != self._state, connected
+            callbacks = list(self._state_subscribers.values())
         if changed:
-            with self._lock:
-                callbacks = list(self._state_subscribers.values())
             for callback in callbacks:
                 _call_safely(callback, connected)
 

@@ -37,10 +37,10 @@ def configure_app(access: DataAccess, *, node_modules: Path | None = None) -> No
     add_routes(access, images)
     add_export_route(access)
     login_page.register(access)
-    dashboards_page.register(access)
+    dashboards_page.register(access, live_runs)
     register_dashboard_page(access, images, ValueCache(), live_runs)
     runs_page.register(access, live_runs)
-    jobs_page.register(access)
+    jobs_page.register(access, live_runs)
     admin_page.register(access)
 
 

@@ -1,4 +1,4 @@
-"""The page frame every page shares: header, navigation, dark/light theme and the user menu."""
+"""The page frame every page shares: header, navigation, dark/light theme, the user menu and the database banner."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from nicegui import app, ui
 
 from alpaca_dash.queries.users import User
 from alpaca_dash.web.auth import sign_out
+from alpaca_dash.web.db_banner import add_database_banner
+from alpaca_dash.web.live import LiveRuns
 
 THEME_KEY = "theme"
 THEMES = ("light", "dark")
@@ -29,10 +31,18 @@ def _logout() -> None:
 
 
 @contextmanager
-def frame(title: str, user: User | None = None, *, theme: str | None = None, kiosk: bool = False) -> Iterator[ui.row]:
+def frame(
+    title: str,
+    user: User | None = None,
+    *,
+    theme: str | None = None,
+    kiosk: bool = False,
+    live_runs: LiveRuns | None = None,
+) -> Iterator[ui.row]:
     """Header with navigation, theme switch and user menu; the body is built inside the ``with`` block.
 
-    In kiosk mode (a wall screen) the header is built but hidden.
+    In kiosk mode (a wall screen) the header is built but hidden. With ``live_runs``, a banner above the body shows
+    while the database is unreachable (in kiosk mode too).
 
     :returns: the header's right-hand slot, where a page may add its own controls.
     """
@@ -61,4 +71,6 @@ def frame(title: str, user: User | None = None, *, theme: str | None = None, kio
                     ui.item(f"{user.name} ({user.role.value})").props("disable")
                     ui.menu_item("Log out", on_click=_logout).mark("logout")
     with ui.column().classes("w-full p-3 gap-3"):
+        if live_runs is not None:
+            add_database_banner(live_runs)
         yield extra

@@ -108,7 +108,7 @@ def register(access: DataAccess, images: ImageCache, values: ValueCache, live_ru
             runs = resolve_runs(view.runs_text, view.run, max_runs=access.settings.max_range)
             ui.download.from_url(export_url(names, runs))
 
-        with frame(found.title, user, theme=theme, kiosk=view.kiosk):
+        with frame(found.title, user, theme=theme, kiosk=view.kiosk, live_runs=live_runs):
             with ui.row().classes("items-center w-full gap-2") as top_bar:
                 top_bar.set_visibility(not view.kiosk)
                 run_bar = RunBar(access, view.set_run, live=view.live, on_live=view.set_live)
@@ -153,4 +153,9 @@ def register(access: DataAccess, images: ImageCache, values: ValueCache, live_ru
         await ui.context.client.connected()
         if live_runs is not None:
             live_runs.subscribe(ui.context.client, run_bar.follow)
+
+            async def recover() -> None:  # the database is back: panels may show errors, runs may have been missed
+                await (run_bar.latest() if view.live else view.refresh_all())
+
+            live_runs.subscribe_recovery(ui.context.client, recover)
         await view.start(number)

@@ -10,6 +10,7 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import MAX_IMPORT_BYTES, DashboardFileError, parse_import, render_export
 from alpaca_dash.queries.users import User
 from alpaca_dash.web.auth import require_user
+from alpaca_dash.web.live import LiveRuns
 from alpaca_dash.web.theme import frame
 from alpaca_dash.web.threads import in_thread
 
@@ -169,14 +170,14 @@ class DashboardList:
                     ).tooltip("Delete")
 
 
-def register(access: DataAccess) -> None:
+def register(access: DataAccess, live_runs: LiveRuns | None = None) -> None:
     @ui.page("/")
     async def dashboards_index(theme: str | None = None) -> None:
         user = await require_user(access)
         if user is None:
             return
         page = DashboardList(access, user)
-        with frame("Dashboards", user, theme=theme):
+        with frame("Dashboards", user, theme=theme, live_runs=live_runs):
             if user.can_edit:
                 with ui.row().classes("items-end gap-2"):
                     title = ui.input("New dashboard title").classes("w-72")

@@ -13,6 +13,7 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.errors import IngestError, list_errors
 from alpaca_dash.queries.users import User
 from alpaca_dash.web.auth import require_user
+from alpaca_dash.web.live import LiveRuns
 from alpaca_dash.web.pages.reingest_dialog import ReingestDialog
 from alpaca_dash.web.theme import frame
 from alpaca_dash.web.threads import in_thread
@@ -119,14 +120,19 @@ class JobsView:
         self.errors.set_visibility(bool(found))
 
 
-def register(access: DataAccess) -> None:
+def register(access: DataAccess, live_runs: LiveRuns | None = None) -> None:
     @ui.page("/jobs")
     async def jobs_index(theme: str | None = None) -> None:
         user = await require_user(access)
         if user is None:
             return
-        with frame("Ingest jobs", user, theme=theme):
+        with frame("Ingest jobs", user, theme=theme, live_runs=live_runs):
             view = JobsView(access, user)
+
+            async def tick() -> None:  # not while the banner says the database is unreachable
+                if live_runs is None or not live_runs.database_down:
+                    await view.refresh()
+
             # progress comes from the jobs table, which the scheduler updates per run; runs are never polled
-            ui.timer(REFRESH_SECONDS, view.refresh)
+            ui.timer(REFRESH_SECONDS, tick)
         await view.refresh()

@@ -17,10 +17,11 @@ def register(access: DataAccess, live_runs: LiveRuns | None = None) -> None:
         user = await require_user(access)
         if user is None:
             return
-        with frame("Runs", user, theme=theme):
+        with frame("Runs", user, theme=theme, live_runs=live_runs):
             ui.label("Newest runs").classes("text-h6")
             table = RunsTable(access, user)
         await table.refresh()
         if live_runs is not None:
             await ui.context.client.connected()
             live_runs.subscribe(ui.context.client, table.refresh)
+            live_runs.subscribe_recovery(ui.context.client, table.refresh)  # runs committed while it was down
