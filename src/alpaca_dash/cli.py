@@ -6,7 +6,6 @@ import contextlib
 import contextvars
 import functools
 import logging
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.tree import Tree
 
-from alpaca_dash.config import Settings, SourceKind, describe_settings
+from alpaca_dash.config import Settings, SourceKind, effective_settings
 from alpaca_dash.parquet_cache.store import SidecarError
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import UnknownObservable
@@ -287,9 +286,7 @@ def show_config() -> None:
     """Show every setting: its environment variable, its value here, and what it is for."""
     settings = load_settings()
     table = Table("variable", "value", "help")
-    for env, _default, help_text in describe_settings():
-        value = getattr(settings, env.removeprefix("ALPACA_DASH_").lower())
-        shown = "***" if "SECRET" in env and value else re.sub(r"://([^:/@]+):[^@]+@", r"://\1:***@", str(value))
+    for env, shown, help_text in effective_settings(settings):
         table.add_row(env, shown, help_text)
     console.print(table)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -13,6 +14,16 @@ SourceKind = Literal["simulated", "files", "alpaca"]
 
 CONFIG_FILE_ENV = "ALPACA_DASH_CONFIG"
 DEFAULT_CONFIG_FILE = Path("config/alpaca-dash.toml")
+MASK = "***"
+#: settings whose whole value is a secret
+_SECRET_NAME = re.compile(r"secret|password|token|credential", re.IGNORECASE)
+#: the password of a URL's user info (postgresql://user:pw@host, redis://:pw@host), or an S3 URI's keys
+_URL_PASSWORD = re.compile(r"(?P<keep>://[^:/@]*):[^/]*@|(?P<s3>s3://)[^/]+@", re.IGNORECASE)
+#: password=... in a libpq key/value string, and secret query parameters (?password=, &secret_key=, &access_key=)
+_PARAMETER = re.compile(
+    r"(?P<key>(?:^|[\s?&])[\w.-]*(?:password|secret|key|token)[\w.-]*\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^\s&]*)",
+    re.IGNORECASE,
+)
 
 
 class Settings(BaseSettings):
@@ -117,4 +128,22 @@ def describe_settings() -> list[tuple[str, str, str]]:
         value = field.get_default(call_default_factory=True)
         default = "" if value is None else str(value)
         rows.append((f"ALPACA_DASH_{name.upper()}", default, field.description or ""))
+    return rows
+
+
+def mask_secrets(name: str, value: object) -> str:
+    """``value`` as text with its secrets replaced by ``***``: a secret setting whole, passwords and keys in URLs."""
+    text = "" if value is None else str(value)
+    if _SECRET_NAME.search(name):
+        return MASK if text else ""
+    text = _URL_PASSWORD.sub(lambda m: f"{m['keep']}:{MASK}@" if m["keep"] else f"{m['s3']}{MASK}@", text)
+    return _PARAMETER.sub(lambda m: f"{m['key']}{MASK}", text)
+
+
+def effective_settings(settings: Settings) -> list[tuple[str, str, str]]:
+    """(environment variable, value in effect with secrets masked, help) for every setting, to show to people."""
+    rows = []
+    for env, _default, help_text in describe_settings():
+        name = env.removeprefix("ALPACA_DASH_").lower()
+        rows.append((env, mask_secrets(name, getattr(settings, name)), help_text))
     return rows

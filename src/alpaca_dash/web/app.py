@@ -41,7 +41,7 @@ def configure_app(access: DataAccess, *, node_modules: Path | None = None) -> No
     register_dashboard_page(access, images, ValueCache(), live_runs)
     runs_page.register(access, live_runs)
     jobs_page.register(access, live_runs)
-    admin_page.register(access)
+    admin_page.register(access, live_runs)
 
 
 def create_pages(access: DataAccess) -> None:

@@ -1,18 +1,27 @@
-"""The admin page: list accounts, create one, change a role, disable or enable; for admins only."""
+"""The admin page, for admins only: accounts (create, change a role, disable or enable) and the settings in effect."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from nicegui import run, ui
 
+from alpaca_dash.config import Settings, effective_settings
 from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.users import Role, User, UserError
 from alpaca_dash.web.auth import require_user, session_user_id
+from alpaca_dash.web.live import LiveRuns
 from alpaca_dash.web.theme import frame
 from alpaca_dash.web.threads import in_thread
 
 ADMINS_ONLY = "Only admins manage users."
 ROLES = [role.value for role in Role]
+SETTINGS_COLUMNS: list[dict[str, Any]] = [
+    {"name": "variable", "label": "Variable", "field": "variable", "align": "left"},
+    {"name": "value", "label": "Value here", "field": "value", "align": "left"},
+    {"name": "help", "label": "Meaning", "field": "help", "align": "left", "classes": "whitespace-normal"},
+]
 
 
 class UserAdmin:
@@ -80,17 +89,30 @@ class UserAdmin:
                 ui.label(user.created_at.strftime("%Y-%m-%d")).classes("text-grey text-sm")
 
 
-def register(access: DataAccess) -> None:
+def show_settings(settings: Settings) -> None:
+    """The settings this process runs with, read-only, secrets masked (they are changed where they are set)."""
+    ui.label("Settings").classes("text-h6")
+    ui.label(
+        "Read-only: set them in the environment (ALPACA_DASH_*) or the TOML file and restart. Secrets show as ***."
+    ).classes("text-grey")
+    rows = [{"variable": env, "value": value, "help": text} for env, value, text in effective_settings(settings)]
+    ui.table(columns=SETTINGS_COLUMNS, rows=rows, row_key="variable").props("dense flat wrap-cells").classes(
+        "w-full"
+    ).mark("settings-table")
+
+
+def register(access: DataAccess, live_runs: LiveRuns | None = None) -> None:
     @ui.page("/admin")
     async def admin_index(theme: str | None = None) -> None:
         user = await require_user(access)
         if user is None:
             return
-        with frame("Users", user, theme=theme):
+        with frame("Admin", user, theme=theme, live_runs=live_runs):
             if not user.is_admin:
                 ui.label(ADMINS_ONLY).classes("text-negative").mark("admins-only")
                 return
             page = UserAdmin(access)
+            ui.label("Users").classes("text-h6")
             with ui.row().classes("items-end gap-2"):
                 name = ui.input("New user name").classes("w-48")
                 password = ui.input("Password", password=True).classes("w-48")
@@ -101,3 +123,4 @@ def register(access: DataAccess) -> None:
                     on_click=lambda: page.create(name.value, password.value, role.value),
                 )
             await page.show()
+            show_settings(access.settings)
