@@ -12,7 +12,9 @@ from nicegui.testing.user import User
 
 from alpaca_dash.pipeline import jobs
 from alpaca_dash.pipeline.ingest import record_run_failure
+from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.users import Role
 from alpaca_dash.run_range import RunRangeError
 from alpaca_dash.web.pages.jobs_page import describe_progress
 from alpaca_dash.web.pages.reingest_dialog import check_request
@@ -79,6 +81,21 @@ async def test_a_viewer_sees_jobs_and_their_errors_but_cannot_queue(
     next(iter(web_user.find(marker="job-choice").elements)).set_value(job_id)
     web_user.find(marker="job-errors").click()
     await web_user.should_see(f"Errors of job {job_id}: 1", retries=SLOW)
+
+
+async def test_cancelling_needs_the_editor_role_when_clicked(
+    web_user: User, access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    job_id = jobs.create_job(access.db, source="simulated", first_run=390000, last_run=390001, created_by="alice")
+    await log_in(web_user, "bob")
+    await web_user.open("/jobs")
+    await wait_for(lambda: len(job_rows(web_user)) == 1, "the job listed")
+    user_queries.set_role(access, "bob", Role.VIEWER)  # demoted while the page still offers the button
+    next(iter(web_user.find(marker="job-choice").elements)).set_value(job_id)
+    web_user.find(marker="job-cancel").click()
+    await web_user.should_see("Viewers cannot cancel jobs.", retries=SLOW)
+    stored = jobs.get_job(access.db, job_id)
+    assert stored is not None and (stored.status, stored.cancel_requested) == ("queued", False)
 
 
 def test_request_checks() -> None:
