@@ -87,6 +87,8 @@ def wait_until_saved(page: Page, site: BrowserSite, dashboard_id: int) -> dict[s
 def test_build_arrange_reload_switch_runs_and_privacy(browser_site: BrowserSite, chromium: Browser) -> None:
     site = browser_site
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     log_in(page, site, "alice")
     page.get_by_label("New dashboard title").fill("Journey")
     page.get_by_role("button", name="Create").click()
@@ -98,6 +100,7 @@ def test_build_arrange_reload_switch_runs_and_privacy(browser_site: BrowserSite,
     page.get_by_role("button", name="Observables").click()
     wait_for_panels(page, 3)
     assert page.locator('[data-panel][data-state="ready"]').count() == 3
+    assert points_drawn(page, "My SSPALS") >= 100  # the packed series was decoded and drawn
 
     # drag the stat panel by its header to the right, then resize the image panel from its corner
     dashboard_id = int(re.search(r"/dashboard/(\d+)", page.url).group(1))  # type: ignore[union-attr]
@@ -137,6 +140,7 @@ def test_build_arrange_reload_switch_runs_and_privacy(browser_site: BrowserSite,
     while stat_value(page) == stat_text and time.monotonic() < deadline:
         page.wait_for_timeout(100)
     assert stat_value(page) != stat_text
+    assert points_drawn(page, "My SSPALS") >= 100
     field = page.get_by_label("Run", exact=True)
     field.fill("390000")
     field.press("Enter")
@@ -157,6 +161,22 @@ def test_build_arrange_reload_switch_runs_and_privacy(browser_site: BrowserSite,
     expect(other.get_by_text("Journey")).to_have_count(0)
     other.goto(site.url + f"/dashboard/{dashboard_id}")
     expect(other.get_by_text("belongs to someone else")).to_be_visible(timeout=TIMEOUT)
+    assert not [text for text in errors if "convert" in text or "alpaca" in text], errors
+
+
+def points_drawn(page: Page, title: str) -> int:
+    """How many points the chart of the panel titled ``title`` holds, as ECharts has them."""
+    return int(
+        page.evaluate(
+            """(title) => {
+                const card = [...document.querySelectorAll('[data-panel]')]
+                    .find(c => c.querySelector('.panel-title').innerText === title);
+                const chart = card.querySelector('.panel-chart');
+                return getElement(chart.id.slice(1)).chart.getOption().series[0].data.length;
+            }""",
+            title,
+        )
+    )
 
 
 def stat_value(page: Page) -> str:

@@ -14,6 +14,7 @@ from alpaca_dash.web.panels.histogram import build_histogram_option, compute_his
 from alpaca_dash.web.panels.image import build_image_option
 from alpaca_dash.web.panels.kinds import chart_types_for, kind_for_chart
 from alpaca_dash.web.panels.line import build_line_option, build_scatter_option
+from alpaca_dash.web.panels.packed import series_data
 from alpaca_dash.web.panels.stat import build_stat_option, format_value, threshold_color
 from alpaca_dash.web.panels.table import build_table_rows, short_names
 
@@ -47,7 +48,7 @@ def test_line_option_has_compact_points_and_axis_names() -> None:
     option = build_line_option(
         np.array([0.0, 1.0, 2.0]), np.array([0.1234567891, np.nan, 3.0]), x_name="t [s]", y_name="V [V]"
     )
-    assert option["series"][0]["data"] == [[0.0, 0.1234568], [1.0, None], [2.0, 3.0]]
+    assert series_data(option["series"][0]) == [[0.0, 0.1234568], [1.0, None], [2.0, 3.0]]
     assert option["xAxis"]["name"] == "t [s]" and option["yAxis"]["name"] == "V [V]"
     assert option["series"][0]["showSymbol"] is False and option["animation"] is False
     json.dumps(option)  # plain JSON, nothing numpy left
@@ -55,7 +56,7 @@ def test_line_option_has_compact_points_and_axis_names() -> None:
 
 def test_scatter_option_draws_points() -> None:
     option = build_scatter_option([3, 1, 2], [1, 2, 3])
-    assert option["series"][0]["type"] == "scatter" and len(option["series"][0]["data"]) == 3
+    assert option["series"][0]["type"] == "scatter" and len(series_data(option["series"][0])) == 3
 
 
 def test_histogram_by_bins_or_width_and_log_scale() -> None:
@@ -65,7 +66,7 @@ def test_histogram_by_bins_or_width_and_log_scale() -> None:
     edges, counts = compute_histogram(values, bin_width=0.25)
     assert len(counts) == 4 and counts.sum() == 5
     option = build_histogram_option(np.array([0.0, 1.0, 2.0]), np.array([0, 4]), x_name="V", log_y=True)
-    assert option["yAxis"]["type"] == "log" and option["series"][0]["data"] == [None, 4.0]
+    assert option["yAxis"]["type"] == "log" and series_data(option["series"][0]) == [None, 4.0]
     assert compute_histogram(np.array([np.nan]))[1].sum() == 0
     assert len(compute_histogram(np.arange(10.0), bin_width=1e-9)[1]) == 1000
 

@@ -14,11 +14,11 @@ from alpaca_dash.web.panels.trend import build_trend_option
 
 def test_csv_of_lines_trends_histograms_and_tables() -> None:
     line = build_panel_csv(build_line_option([0, 1], [2.5, 3.5]))
-    assert line == "series,x,y\n,0.0,2.5\n,1.0,3.5\n"
+    assert line == "series,x,y\n,0,2.5\n,1,3.5\n"
     trend = build_panel_csv(build_trend_option(np.array([7, 8]), np.array([1.0, 2.0]), np.array([True, False])))
-    assert trend.splitlines() == ["series,x,y,run", "good runs,7,1.0,7", "bad runs,8,2.0,8"]
+    assert trend.splitlines() == ["series,x,y,run", "good runs,7,1,7", "bad runs,8,2,8"]
     hist = build_panel_csv(build_histogram_option(np.array([0.0, 1.0, 2.0]), np.array([3, 4])))
-    assert hist.splitlines() == ["series,x,y", ",0.5,3.0", ",1.5,4.0"]
+    assert hist.splitlines() == ["series,x,y", ",0.5,3", ",1.5,4"]
     rows = [{"name": "H", "full_name": "ELENA*H", "value": "1.5", "unit": "mm"}]
     assert build_panel_csv(None, rows) == "observable,value,unit\nELENA*H,1.5,mm\n"
 

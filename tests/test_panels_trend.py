@@ -10,6 +10,7 @@ from alpaca_dash.queries.dashboard_spec import PanelSpec
 from alpaca_dash.run_range import RunRangeError
 from alpaca_dash.web.dashboard.range_picker import check_runs_text
 from alpaca_dash.web.dashboard.trend_data import resolve_runs
+from alpaca_dash.web.panels.packed import series_data
 from alpaca_dash.web.panels.trend import BAD_COLOR, build_correlation_option, build_trend_option
 
 
@@ -19,8 +20,10 @@ def test_trend_marks_or_hides_bad_runs() -> None:
     good = np.array([True, True, False])
     option = build_trend_option(runs, values, good, y_name="H [mm]")
     assert option["xAxis"]["name"] == "run" and option["yAxis"]["name"] == "H [mm]"
-    assert option["series"][0]["data"] == [[10, 1.0, 10], [11, None, 11]]
-    assert option["series"][1]["data"] == [[12, 3.0, 12]] and option["series"][1]["itemStyle"]["color"] == BAD_COLOR
+    assert series_data(option["series"][0]) == [[10, 1.0, 10], [11, None, 11]]
+    assert (
+        series_data(option["series"][1]) == [[12, 3.0, 12]] and option["series"][1]["itemStyle"]["color"] == BAD_COLOR
+    )
     hidden = build_trend_option(runs, values, good, hide_bad=True)
     assert len(hidden["series"]) == 1
 
@@ -29,14 +32,14 @@ def test_trend_against_start_time() -> None:
     times = np.array(["2026-01-01T00:00:00", "NaT"], dtype="datetime64[us]")
     option = build_trend_option(np.array([1, 2]), np.array([5.0, 6.0]), np.array([True, True]), times=times)
     assert option["xAxis"]["type"] == "time"
-    assert option["series"][0]["data"] == [[1767225600000, 5.0, 1], [None, 6.0, 2]]
+    assert series_data(option["series"][0]) == [[1767225600000, 5.0, 1], [None, 6.0, 2]]
 
 
 def test_correlation_keeps_the_run_for_the_tooltip() -> None:
     option = build_correlation_option(
         np.array([7, 8]), np.array([0.5, 1.5]), np.array([2.0, 4.0]), np.array([True, False]), x_name="a", y_name="b"
     )
-    assert option["series"][0]["data"] == [[0.5, 2.0, 7]] and option["series"][1]["data"] == [[1.5, 4.0, 8]]
+    assert series_data(option["series"][0]) == [[0.5, 2.0, 7]] and series_data(option["series"][1]) == [[1.5, 4.0, 8]]
     assert "run" in option["tooltip"][":formatter"]
 
 

@@ -13,6 +13,7 @@ from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
 from alpaca_dash.sources.simulated import CCD, ELENA, SSPALS
+from alpaca_dash.web.panels.packed import series_data
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
@@ -98,7 +99,7 @@ async def test_every_chart_type_draws_for_a_run(
     assert states == {"stat": "ready", "wave": "ready", "hist": "ready", "ccd": "ready", "table": "ready"}
     charts = [e for e in web_user.client.elements.values() if isinstance(e, ui.echart)] if web_user.client else []
     line = next(c for c in charts if (c.options.get("series") or [{}])[0].get("type") == "line")
-    assert 16 <= len(line.options["series"][0]["data"]) <= 2000
+    assert 16 <= len(series_data(line.options["series"][0])) <= 2000
     image = next(c for c in charts if (c.options.get("series") or [{}])[0].get("type") == "custom")
     url = image.options["series"][0][":renderItem"].split('"')[1]
     response = await web_user.http_client.get(url)

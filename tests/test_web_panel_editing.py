@@ -17,6 +17,7 @@ from alpaca_dash.queries.runs import update_run_meta
 from alpaca_dash.queries.values import load_value
 from alpaca_dash.sources.simulated import ELENA, SSPALS
 from alpaca_dash.web.grid import PanelGrid
+from alpaca_dash.web.panels.packed import series_data
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
@@ -190,7 +191,7 @@ async def test_trend_axis_and_bad_runs_through_the_dialog(
     await web_user.open(f"/dashboard/{made.id}?runs=390000-390003")
     await eventually(lambda: panel_chart(web_user, "t")[0] == "ready")
     series = panel_chart(web_user, "t")[1]["series"]
-    assert isinstance(series, list) and [p[0] for p in series[1]["data"]] == [390001]  # the bad run, marked
+    assert isinstance(series, list) and [p[0] for p in series_data(series[1])] == [390001]  # the bad run, marked
 
     web_user.find(marker="edit-t").click()
     await web_user.should_see("Edit panel", retries=SLOW)
@@ -210,7 +211,7 @@ async def test_trend_axis_and_bad_runs_through_the_dialog(
     await eventually(redrawn)
     series = panel_chart(web_user, "t")[1]["series"]
     assert isinstance(series, list) and len(series) == 1  # the bad run is hidden
-    assert [p[2] for p in series[0]["data"]] == [390000, 390002, 390003]
+    assert [p[2] for p in series_data(series[0])] == [390000, 390002, 390003]
 
 
 async def test_layout_changes_are_saved_and_versions_restore(

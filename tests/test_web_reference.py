@@ -14,6 +14,7 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.sources.simulated import SSPALS
 from alpaca_dash.web.dashboard.reference import add_reference, edges_from_centres, reference_series
+from alpaca_dash.web.panels.packed import series_data
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
@@ -63,7 +64,7 @@ async def test_reference_overlay_appears_and_can_be_pinned(
         if isinstance(e, ui.echart) and e.options["series"][0]["type"] == "bar"
     )
     bars, reference = hist.options["series"]
-    assert len(reference["data"]) == len(bars["data"]) and reference["step"] == "middle"
+    assert len(series_data(reference)) == len(series_data(bars)) and reference["step"] == "middle"
 
     web_user.find(marker="pin-reference").click()
     await wait_for_names(web_user, {"wave": [""], "hist": [""]})  # the reference is the shown run itself

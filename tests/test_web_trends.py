@@ -14,6 +14,7 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
 from alpaca_dash.queries.runs import update_run_meta
 from alpaca_dash.sources.simulated import ELENA, SSPALS
+from alpaca_dash.web.panels.packed import series_data
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
@@ -75,13 +76,13 @@ async def test_trends_over_a_run_range_draw_and_mark_bad_runs(
     assert {k: p["state"] for k, p in panels.items()} == {"trend": "ready", "wavemax": "ready", "corr": "ready"}
 
     trend = panels["trend"]["option"]["series"]
-    assert [point[0] for point in trend[0]["data"]] == [390000, 390002, 390003]
-    assert [point[0] for point in trend[1]["data"]] == [390001]  # the bad run, in red
+    assert [point[0] for point in series_data(trend[0])] == [390000, 390002, 390003]
+    assert [point[0] for point in series_data(trend[1])] == [390001]  # the bad run, in red
     wave = panels["wavemax"]["option"]
-    assert len(wave["series"]) == 1 and [p[0] for p in wave["series"][0]["data"]] == [390000, 390002, 390003]
+    assert len(wave["series"]) == 1 and [p[0] for p in series_data(wave["series"][0])] == [390000, 390002, 390003]
     assert "(max)" in wave["yAxis"]["name"]
     corr = panels["corr"]["option"]["series"]
-    assert sorted(p[2] for s in corr for p in s["data"]) == [390000, 390001, 390002, 390003]
+    assert sorted(p[2] for s in corr for p in series_data(s)) == [390000, 390001, 390002, 390003]
 
 
 async def test_a_bad_range_in_the_url_falls_back_to_the_default(
@@ -92,7 +93,7 @@ async def test_a_bad_range_in_the_url_falls_back_to_the_default(
     await web_user.open(f"/dashboard/{made.id}?runs=390003-390000")
     await web_user.should_see("reversed run range", retries=SLOW)
     panels = await wait_ready(web_user, 3)
-    assert len(panels["trend"]["option"]["series"][0]["data"]) == 4  # last 200 runs up to the newest
+    assert len(series_data(panels["trend"]["option"]["series"][0])) == 4  # last 200 runs up to the newest
 
 
 async def test_trend_and_correlation_panels_through_the_dialog(
@@ -111,7 +112,7 @@ async def test_trend_and_correlation_panels_through_the_dialog(
     x_field.set_value(f"{ELENA}*V_offset_mm")
     web_user.find(marker="panel-save").click()
     panels = await wait_ready(web_user, 1)
-    assert len([p for s in next(iter(panels.values()))["option"]["series"] for p in s["data"]]) == 4
+    assert len([p for s in next(iter(panels.values()))["option"]["series"] for p in series_data(s)]) == 4
 
     web_user.find("Add panel").click()
     next(iter(web_user.find(marker="panel-observable").elements)).set_value(f"{SSPALS}*V")

@@ -10,6 +10,7 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import PanelOptions, PanelSpec
 from alpaca_dash.queries.observables import find_observables
 from alpaca_dash.queries.values import load_value
+from alpaca_dash.web.panels.packed import series_data
 
 Level = Literal["ok", "warn", "alarm"]
 #: panel types whose bounds are checked
@@ -39,7 +40,7 @@ def classify_level(value: float | None, options: PanelOptions) -> Level | None:
 def trend_value(option: Mapping[str, Any], run: int) -> float | None:
     """The shown run's value in a trend option (points are ``[x, y, run]``)."""
     for series in option.get("series", []):
-        for point in series.get("data", []):
+        for point in series_data(series):
             if len(point) == 3 and point[2] == run:
                 return None if point[1] is None else float(point[1])
     return None

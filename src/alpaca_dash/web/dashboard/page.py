@@ -15,6 +15,7 @@ from alpaca_dash.queries.dashboard_spec import render_export
 from alpaca_dash.queries.observables import list_observables
 from alpaca_dash.web.auth import require_user
 from alpaca_dash.web.dashboard.panel_card import PANEL_CSS
+from alpaca_dash.web.panels.packed import PACKED_JS
 from alpaca_dash.web.dashboard.panel_dialog import PanelDialog
 from alpaca_dash.web.dashboard.range_picker import RangePicker, check_runs_text
 from alpaca_dash.web.dashboard.run_bar import RunBar, parse_run
@@ -75,6 +76,7 @@ def register(access: DataAccess, images: ImageCache, values: ValueCache, live_ru
         observables = await in_thread(list_observables, access)
         ui.add_head_html(gridstack_head_html())
         ui.add_css(PANEL_CSS)
+        ui.add_head_html(f"<script>{PACKED_JS}</script>")
         view = DashboardView(access, user, found, images, values)
         view.live, view.kiosk = is_on(live), is_on(kiosk)
         view.runs_text, runs_message = check_runs_text(runs, max_runs=access.settings.max_range)

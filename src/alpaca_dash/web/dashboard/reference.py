@@ -13,7 +13,8 @@ from alpaca_dash.queries.dashboard_spec import PanelSpec
 from alpaca_dash.queries.downsample import downsample_line, points_for_width
 from alpaca_dash.queries.observables import find_observables
 from alpaca_dash.queries.values import load_value
-from alpaca_dash.web.panels.common import Option, compact
+from alpaca_dash.web.panels.common import Option
+from alpaca_dash.web.panels.packed import PACKED_KEY, pack_rows, pack_values
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +33,12 @@ def edges_from_centres(centres: list[float]) -> Array:
     return np.concatenate([middle - width / 2, [middle[-1] + width / 2]])
 
 
-def reference_series(kind: str, run: int, data: list[Any]) -> Option:
+def reference_series(kind: str, run: int, data: str) -> Option:
     """The reference run's series: grey and dashed, a step line over histogram bars."""
     series: Option = {
         "type": "line",
         "name": f"reference run {run}",
-        "data": data,
+        PACKED_KEY: data,
         "showSymbol": False,
         "lineStyle": {"width": 1, "type": "dashed", "color": REFERENCE_COLOR},
         "itemStyle": {"color": REFERENCE_COLOR},
@@ -56,15 +57,17 @@ def add_reference(option: Option, series: Option) -> Option:
     return merged
 
 
-def build_reference_data(spec: PanelSpec, option: Option, y: Array, x: Array | None, width: int) -> list[Any]:
-    """The reference run's points for a panel already drawn with ``option`` (so histograms share its bins)."""
+def build_reference_data(spec: PanelSpec, option: Option, y: Array, x: Array | None, width: int) -> str:
+    """The reference run's packed points for a panel already drawn with ``option`` (so histograms share its bins)."""
     if spec.type == "histogram":
         edges = edges_from_centres(option["xAxis"]["data"])
         finite = y[np.isfinite(y)] if y.dtype.kind == "f" else y
-        counts, _ = np.histogram(finite, bins=edges)
-        return [float(c) if c > 0 or not spec.options.log_y else None for c in counts.tolist()]
+        counts = np.histogram(finite, bins=edges)[0].astype(np.float64)
+        if spec.options.log_y:
+            counts[counts <= 0] = np.nan
+        return pack_values(counts)
     xs, ys = downsample_line(y, points_for_width(width), x)
-    return [list(pair) for pair in zip(compact(xs), compact(ys), strict=True)]
+    return pack_rows(xs, ys)
 
 
 def load_reference(access: DataAccess, spec: PanelSpec, run: int, option: Option, width: int) -> Option:

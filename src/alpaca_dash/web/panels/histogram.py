@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from alpaca_dash.web.panels.common import Option, base_option, compact
+from alpaca_dash.web.panels.packed import PACKED_KEY, pack_values
 
 MAX_BINS = 1000
 
@@ -36,7 +37,9 @@ def build_histogram_option(
 ) -> Option:
     """Bars between the bin edges; empty bins are left out on a log scale."""
     centres = compact((edges[:-1] + edges[1:]) / 2, digits=5)
-    heights: list[float | None] = [float(c) if (c > 0 or not log_y) else None for c in counts.tolist()]
+    heights = counts.astype(np.float64)
+    if log_y:
+        heights[heights <= 0] = np.nan  # no bar: log(0) is not drawable
     option = base_option()
     option["tooltip"] = {"trigger": "axis", "confine": True, "axisPointer": {"type": "shadow"}}
     option["xAxis"] = {
@@ -47,5 +50,5 @@ def build_histogram_option(
         "nameGap": 24,
     }
     option["yAxis"] = {"type": "log" if log_y else "value", "name": "count", "minorTick": {"show": log_y}}
-    option["series"] = [{"type": "bar", "data": heights, "barCategoryGap": "0%", "large": True}]
+    option["series"] = [{"type": "bar", PACKED_KEY: pack_values(heights), "barCategoryGap": "0%", "large": True}]
     return option

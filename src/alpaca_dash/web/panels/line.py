@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from alpaca_dash.web.panels.common import ArrayLike, Option, base_option, compact, number_axis
-
-
-def _pairs(x: ArrayLike, y: ArrayLike) -> list[list[float | None]]:
-    return [list(pair) for pair in zip(compact(x), compact(y), strict=True)]
+from alpaca_dash.web.panels.common import ArrayLike, Option, base_option, number_axis
+from alpaca_dash.web.panels.packed import PACKED_KEY, pack_rows
 
 
 def _axes(x_name: str, y_name: str) -> Option:
@@ -24,7 +21,7 @@ def build_line_option(x: ArrayLike, y: ArrayLike, *, x_name: str = "index", y_na
     option["series"] = [
         {
             "type": "line",
-            "data": _pairs(x, y),
+            PACKED_KEY: pack_rows(x, y),
             "showSymbol": False,
             "lineStyle": {"width": 1},
             "sampling": "none",
@@ -39,5 +36,5 @@ def build_scatter_option(x: ArrayLike, y: ArrayLike, *, x_name: str = "index", y
     option = base_option()
     option.update(_axes(x_name, y_name))
     option["tooltip"] = {"trigger": "item", "confine": True}
-    option["series"] = [{"type": "scatter", "data": _pairs(x, y), "symbolSize": 3, "large": True}]
+    option["series"] = [{"type": "scatter", PACKED_KEY: pack_rows(x, y), "symbolSize": 3, "large": True}]
     return option

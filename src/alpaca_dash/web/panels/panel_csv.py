@@ -8,9 +8,16 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from alpaca_dash.web.panels.packed import series_data
+
 
 class NoCsv(ValueError):
     """The panel shows nothing that is a table of numbers (an image, a stat, or no data)."""
+
+
+def _cell(value: Any) -> Any:
+    """Whole numbers without a trailing ``.0`` (run numbers, counts, indices)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _series_rows(option: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]:
@@ -20,12 +27,13 @@ def _series_rows(option: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]
     with_run = False
     for series in option.get("series", []):
         name = series.get("name", "")
-        for index, point in enumerate(series.get("data") or []):
+        for index, point in enumerate(series_data(series)):
             if isinstance(point, Sequence) and not isinstance(point, str):
-                with_run = with_run or len(point) >= 3
-                rows.append([name, *list(point)[:3]])
+                cells = [_cell(value) for value in list(point)[:3]]
+                with_run = with_run or len(cells) >= 3
+                rows.append([name, *cells])
             elif categories is not None and index < len(categories):
-                rows.append([name, categories[index], point])
+                rows.append([name, categories[index], _cell(point)])
     if not rows:
         raise NoCsv("this panel has no points to export")
     header = ["series", "x", "y", *(["run"] if with_run else [])]

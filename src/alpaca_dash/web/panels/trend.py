@@ -6,18 +6,19 @@ from typing import Any
 
 import numpy as np
 
-from alpaca_dash.web.panels.common import ArrayLike, Option, base_option, compact, number_axis
+from alpaca_dash.web.panels.common import ArrayLike, Option, base_option, number_axis
+from alpaca_dash.web.panels.packed import PACKED_KEY, pack_rows
 
 BAD_COLOR = "#d32f2f"
 Array = np.ndarray[Any, Any]
 
 
-def _x_values(runs: Array, times: Array | None) -> list[Any]:
+def _x_values(runs: Array, times: Array | None) -> Array:
+    """Run numbers, or start times in milliseconds since 1970 (NaN where unknown)."""
     if times is None:
-        return [int(run) for run in np.asarray(runs).tolist()]
-    millis = np.asarray(times, dtype="datetime64[ms]").astype(np.int64)
-    valid = ~np.isnat(np.asarray(times, dtype="datetime64[ms]"))
-    return [int(m) if ok else None for m, ok in zip(millis.tolist(), valid.tolist(), strict=True)]
+        return runs.astype(np.float64)
+    stamps = np.asarray(times, dtype="datetime64[ms]")
+    return np.where(np.isnat(stamps), np.nan, stamps.astype(np.int64).astype(np.float64))
 
 
 def build_trend_option(
@@ -34,12 +35,11 @@ def build_trend_option(
     :param times: the runs' start times (datetime64) for a time x axis; None puts the run number on x.
     """
     run_array = np.asarray(runs)
-    good_array = np.asarray(good, dtype=bool)
+    ok = np.asarray(good, dtype=bool)
     time_array = None if times is None else np.asarray(times)
-    y = compact(values)
+    y = np.asarray(values, dtype=np.float64)
     xs = _x_values(run_array, time_array)
-    kept = [[x, v, int(r)] for x, v, r, ok in zip(xs, y, run_array.tolist(), good_array.tolist(), strict=True) if ok]
-    bad = [[x, v, int(r)] for x, v, r, ok in zip(xs, y, run_array.tolist(), good_array.tolist(), strict=True) if not ok]
+    kept = int(ok.sum())
     option = base_option()
     x_axis = (
         {"type": "time", "name": "run start", "nameLocation": "middle", "nameGap": 24}
@@ -52,17 +52,24 @@ def build_trend_option(
         {
             "type": "line",
             "name": "good runs",
-            "data": kept,
-            "showSymbol": len(kept) <= 200,
+            PACKED_KEY: pack_rows(xs[ok], y[ok], run_array[ok]),
+            "showSymbol": kept <= 200,
             "symbolSize": 4,
             "lineStyle": {"width": 1},
             "sampling": "none",
             "connectNulls": False,
         }
     ]
-    if bad and not hide_bad:
+    if kept < ok.size and not hide_bad:
+        bad = ~ok
         option["series"].append(
-            {"type": "scatter", "name": "bad runs", "data": bad, "symbolSize": 6, "itemStyle": {"color": BAD_COLOR}}
+            {
+                "type": "scatter",
+                "name": "bad runs",
+                PACKED_KEY: pack_rows(xs[bad], y[bad], run_array[bad]),
+                "symbolSize": 6,
+                "itemStyle": {"color": BAD_COLOR},
+            }
         )
     return option
 
@@ -75,9 +82,8 @@ def build_correlation_option(
     runs: ArrayLike, x: ArrayLike, y: ArrayLike, good: ArrayLike, *, x_name: str = "", y_name: str = ""
 ) -> Option:
     """One point per run, y against x; hovering shows the run number. Bad runs are drawn in red."""
-    run_list = [int(r) for r in np.asarray(runs).tolist()]
-    good_list = np.asarray(good, dtype=bool).tolist()
-    points = list(zip(compact(x), compact(y), run_list, good_list, strict=True))
+    run_array, x_array, y_array = np.asarray(runs), np.asarray(x), np.asarray(y)
+    ok = np.asarray(good, dtype=bool)
     option = base_option()
     option.update(
         {
@@ -87,13 +93,18 @@ def build_correlation_option(
         }
     )
     option["series"] = [
-        {"type": "scatter", "name": "good runs", "symbolSize": 5, "data": [[a, b, r] for a, b, r, ok in points if ok]},
+        {
+            "type": "scatter",
+            "name": "good runs",
+            "symbolSize": 5,
+            PACKED_KEY: pack_rows(x_array[ok], y_array[ok], run_array[ok]),
+        },
         {
             "type": "scatter",
             "name": "bad runs",
             "symbolSize": 5,
             "itemStyle": {"color": BAD_COLOR},
-            "data": [[a, b, r] for a, b, r, ok in points if not ok],
+            PACKED_KEY: pack_rows(x_array[~ok], y_array[~ok], run_array[~ok]),
         },
     ]
     return option
