@@ -70,7 +70,7 @@ def live_site(url: str, runs: int) -> Iterator[tuple[str, int, DataAccess, Simul
 
 
 def wait_painted(page: Page, since: float) -> float:
-    handle = page.wait_for_function(PAINTED_AFTER_JS, arg=[since, 2], timeout=TIMEOUT_MS, polling=10)
+    handle = page.wait_for_function(PAINTED_AFTER_JS, arg=[since, 2], timeout=TIMEOUT_MS, polling=25)
     return float(handle.json_value())
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_range, ingest_run
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.runs import RunEditError, RunFilter, get_run, list_runs, update_run_meta
+from alpaca_dash.queries.runs import RunEditError, RunFilter, get_run, list_runs, neighbour_run, update_run_meta
 from alpaca_dash.sources.simulated import SimulatedSource
 from alpaca_dash.timescale.database import Database
+from alpaca_dash.timescale.schema import runs
 
 
 @pytest.fixture
@@ -47,3 +49,17 @@ def test_bad_edits_are_refused_and_change_nothing(access: DataAccess) -> None:
         update_run_meta(access, 390002, tags=[f"t{i}" for i in range(50)])
     run = get_run(access, 390002)
     assert run is not None and run.comment == "" and run.tags == () and run.good
+
+
+def test_stepping_to_the_neighbouring_ingested_run(access: DataAccess) -> None:
+    def step(run: int | None, forward: bool) -> int | None:
+        found = neighbour_run(access, run, forward=forward)
+        return None if found is None else found.run
+
+    with access.db.begin() as conn:
+        conn.execute(update(runs).where(runs.c.run == 390002).values(status="failed"))
+    assert step(390001, True) == 390003 and step(390003, False) == 390001  # the failed run is skipped
+    assert step(390005, True) is None and step(390000, False) is None
+    assert step(None, True) == 390005  # the newest
+    found = neighbour_run(access, 390004, forward=True)
+    assert found is not None and found.ingested_at is not None

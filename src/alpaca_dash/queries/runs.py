@@ -80,13 +80,18 @@ def latest_run(access: DataAccess) -> int | None:
     return None if value is None else int(value)
 
 
-def adjacent_runs(access: DataAccess, run: int) -> tuple[int | None, int | None]:
-    """The ingested runs just before and just after ``run``."""
-    ingested = runs.c.status == "ingested"
+def neighbour_run(access: DataAccess, run: int | None, *, forward: bool) -> Run | None:
+    """The ingested run just after (``forward``) or just before ``run``; with ``run`` None, the newest."""
+    query = select(runs).where(runs.c.status == "ingested").limit(1)
+    if run is None or forward is False:
+        query = query.order_by(runs.c.run.desc())
+    else:
+        query = query.order_by(runs.c.run)
+    if run is not None:
+        query = query.where(runs.c.run > run if forward else runs.c.run < run)
     with access.db.begin() as conn:
-        before = conn.execute(select(func.max(runs.c.run)).where(ingested, runs.c.run < run)).scalar()
-        after = conn.execute(select(func.min(runs.c.run)).where(ingested, runs.c.run > run)).scalar()
-    return before, after
+        row = conn.execute(query).first()
+    return None if row is None else _to_run(row)
 
 
 def list_run_numbers(access: DataAccess, first: int, last: int) -> list[int]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from nicegui import ui
 
+from alpaca_dash.domain import Run
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.web.threads import in_thread
@@ -68,11 +69,15 @@ class RunBar:
             self.field.set_value(self.run)
             self.message.set_text(f"Run {run} does not exist." if found is None else f"Run {run} has no data.")
             return False
+        await self._go_to_found(found, by_hand=by_hand)
+        return True
+
+    async def _go_to_found(self, found: Run, *, by_hand: bool) -> None:
+        run = found.run
         if by_hand and self.live.value:
             self.live.set_value(False)  # its handler tells the page, which drops live=1 from the URL
         self._show(run)
         await self.on_run(run, found.ingested_at)
-        return True
 
     async def _live_changed(self, event: Any) -> None:
         if event.value:
@@ -92,22 +97,21 @@ class RunBar:
         await self.go_to(int(value), by_hand=True)
 
     async def latest(self) -> None:
-        newest = await in_thread(run_queries.latest_run, self.access)
+        newest = await in_thread(run_queries.neighbour_run, self.access, None, forward=True)
         if newest is None:
             self.message.set_text("No runs have been ingested yet.")
             return
-        await self.go_to(newest)
+        await self._go_to_found(newest, by_hand=False)
 
     async def _step(self, forward: bool) -> None:
         if self.run is None:
             await self.latest()
             return
-        before, after = await in_thread(run_queries.adjacent_runs, self.access, self.run)
-        target = after if forward else before
+        target = await in_thread(run_queries.neighbour_run, self.access, self.run, forward=forward)
         if target is None:
             self.message.set_text("This is the newest run." if forward else "This is the oldest run.")
             return
-        await self.go_to(target, by_hand=True)
+        await self._go_to_found(target, by_hand=True)
 
     async def previous(self) -> None:
         await self._step(False)

@@ -34,6 +34,10 @@ READ_ONLY = "Viewers cannot change dashboards."
 RESIZE_TOLERANCE = 0.15
 #: how long the first load waits for the browser to report the panel sizes
 SIZES_TIMEOUT = 1.0
+#: seconds a panel's load may take before it shows a spinner
+SPINNER_DELAY = 0.3
+#: how long a run switch waits to show every panel at once before showing each as it arrives
+BATCH_SECONDS = 0.25
 #: a grid column's width in pixels before the browser has told (a 1400-pixel wide window)
 DEFAULT_COLUMN_PX = 112
 
@@ -145,7 +149,7 @@ class DashboardView:
         self.runs_text = text
         ui.navigate.history.replace(self.url())
         across = [card for card in self.cards.values() if card.spec.type in ACROSS_RUNS]
-        await asyncio.gather(*(self.refresh(card) for card in across))
+        await self.refresh(*across)
 
     async def set_reference(self, run: int | None) -> None:
         """Pin ``run`` (None: unpin) as the dashboard's reference run and redraw the panels that show it."""
@@ -153,7 +157,7 @@ class DashboardView:
             return
         ui.notify(f"Reference run: {run}." if run is not None else "No reference run.")
         shown = [card for card in self.cards.values() if card.spec.type in WITH_REFERENCE]
-        await asyncio.gather(*(self.refresh(card) for card in shown))
+        await self.refresh(*shown)
 
     async def _load(self, card: PanelCard, run: int) -> PanelContent:
         if card.spec.type in ACROSS_RUNS:
@@ -199,20 +203,42 @@ class DashboardView:
             found = await in_thread(run_queries.get_run, self.access, self.run)
             self.run_version = None if found is None else found.ingested_at
             self.version_run = self.run
-        await asyncio.gather(*(self.refresh(card) for card in list(self.cards.values())))
+        await self.refresh(*self.cards.values())
 
-    async def refresh(self, card: PanelCard) -> None:
+    async def refresh(self, *cards: PanelCard) -> None:
+        """Load the cards' content for the shown run and show it.
+
+        What is ready within ``BATCH_SECONDS`` is shown together, in one update to the browser (each update makes
+        the page render again); slower panels follow one by one as they arrive.
+        """
         if self.run is None:
-            card.show(PanelContent("nodata", message="No run selected"))
+            for card in cards:
+                card.show(PanelContent("nodata", message="No run selected"))
             return
-        card.generation += 1
-        generation = card.generation
-        card.show_loading()
+        loads: dict[asyncio.Future[PanelContent], tuple[PanelCard, int]] = {}
+        for card in cards:
+            card.generation += 1
+            loads[asyncio.ensure_future(self._content(card, self.run))] = (card, card.generation)
+        done, pending = await asyncio.wait(loads, timeout=BATCH_SECONDS)
+        while True:
+            for future in done:
+                await self._present(*loads[future], future.result())
+            if not pending:
+                return
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+
+    async def _content(self, card: PanelCard, run: int) -> PanelContent:
+        # the spinner only for a slow load: shown and hidden again at once, it costs the browser a repaint per panel
+        spinner = asyncio.get_running_loop().call_later(SPINNER_DELAY, card.show_loading)
         prefetched, card.prefetched = card.prefetched, None
-        if prefetched is not None and prefetched.run == self.run and similar(prefetched.size, card.size):
-            content = await prefetched.task
-        else:
-            content = await self._load(card, self.run)
+        try:
+            if prefetched is not None and prefetched.run == run and similar(prefetched.size, card.size):
+                return await prefetched.task
+            return await self._load(card, run)
+        finally:
+            spinner.cancel()
+
+    async def _present(self, card: PanelCard, generation: int, content: PanelContent) -> None:
         if generation != card.generation or self.cards.get(card.id) is not card:
             return  # a newer run or edit took over, or the panel is gone
         if self.budget is not None:
@@ -237,7 +263,7 @@ class DashboardView:
             self.sizes_seen.set()
             remember_column_width(self.cards.values())
         if self.started and changed:
-            await asyncio.gather(*(self.refresh(card) for card in changed))
+            await self.refresh(*changed)
 
     @property
     def can_edit(self) -> bool:
