@@ -126,6 +126,7 @@ def test_build_arrange_reload_switch_runs_and_privacy(browser_site: BrowserSite,
     arranged = wait_until_saved(page, site, dashboard_id)
     assert arranged["My CCD"][2:] != dragged["My CCD"][2:]
     wait_for_panels(page, 3)
+    expect_square_pixels(page, "My CCD")
 
     page.reload()
     wait_for_panels(page, 3)
@@ -162,6 +163,21 @@ def test_build_arrange_reload_switch_runs_and_privacy(browser_site: BrowserSite,
     other.goto(site.url + f"/dashboard/{dashboard_id}")
     expect(other.get_by_text("belongs to someone else")).to_be_visible(timeout=TIMEOUT)
     assert not [text for text in errors if "convert" in text or "alpaca" in text], errors
+
+
+def expect_square_pixels(page: Page, title: str) -> None:
+    """The image of the panel titled ``title`` fills its chart along one side, with square pixels."""
+    fit = """(title) => {
+        const card = [...document.querySelectorAll('[data-panel]')]
+            .find(c => c.querySelector('.panel-title').innerText === title);
+        const chart = getElement(card.querySelector('.panel-chart').id.slice(1)).chart;
+        const option = chart.getOption(), grid = option.grid[0];
+        const across = grid.width / option.xAxis[0].max, down = grid.height / option.yAxis[0].max;
+        const fills = grid.left + grid.width <= chart.getWidth() && grid.top + grid.height <= chart.getHeight()
+            && (chart.getWidth() - grid.width < 130 || chart.getHeight() - grid.height < 50);
+        return Math.abs(across - down) <= 0.02 * across && fills;
+    }"""
+    page.wait_for_function(fit, arg=title, timeout=TIMEOUT, polling=100)
 
 
 def points_drawn(page: Page, title: str) -> int:

@@ -11,7 +11,7 @@ from alpaca_dash.domain import ObservableKind
 from alpaca_dash.queries.dashboard_spec import Threshold
 from alpaca_dash.web.panels.common import axis_name, compact
 from alpaca_dash.web.panels.histogram import build_histogram_option, compute_histogram
-from alpaca_dash.web.panels.image import build_image_option
+from alpaca_dash.web.panels.image import build_image_option, image_grid
 from alpaca_dash.web.panels.kinds import chart_types_for, kind_for_chart
 from alpaca_dash.web.panels.line import build_line_option, build_scatter_option
 from alpaca_dash.web.panels.packed import series_data
@@ -78,6 +78,19 @@ def test_image_option_places_the_png_over_pixel_axes() -> None:
     assert option["visualMap"]["min"] == -1.0 and option["visualMap"]["max"] == 5.0
     assert option["visualMap"]["inRange"]["color"][0] == "#440154"
     assert "visualMap" not in build_image_option("/x.png", columns=2, rows=2, zmin=0, zmax=1, colorbar=False)
+
+
+def test_image_pixels_stay_square_in_any_panel() -> None:
+    wide = image_grid((800, 400), columns=1024, rows=1024)  # limited by the height
+    assert wide["width"] == wide["height"] == 400 - 12 - 28
+    assert wide["left"] == 48 + (800 - 48 - 72 - 360) // 2 and wide["top"] == 12
+    tall = image_grid((300, 900), columns=200, rows=100, colorbar=False)  # limited by the width
+    assert (tall["width"], tall["height"]) == (236, 118) and tall["left"] == 48
+    assert tall["top"] == 12 + (900 - 40 - 118) // 2
+    tiny = image_grid((10, 10), columns=5120, rows=16)
+    assert tiny["width"] >= 1 and tiny["height"] >= 1
+    option = build_image_option("/x.png", columns=1024, rows=1024, zmin=0, zmax=1, grid=wide)
+    assert option["grid"] == wide
 
 
 def test_table_rows_show_missing_values_as_a_dash() -> None:

@@ -15,7 +15,6 @@ from alpaca_dash.queries.dashboard_spec import render_export
 from alpaca_dash.queries.observables import list_observables
 from alpaca_dash.web.auth import require_user
 from alpaca_dash.web.dashboard.panel_card import PANEL_CSS
-from alpaca_dash.web.panels.packed import PACKED_JS
 from alpaca_dash.web.dashboard.panel_dialog import PanelDialog
 from alpaca_dash.web.dashboard.range_picker import RangePicker, check_runs_text
 from alpaca_dash.web.dashboard.run_bar import RunBar, parse_run
@@ -29,6 +28,7 @@ from alpaca_dash.web.grid import PanelGrid
 from alpaca_dash.web.image_cache import ImageCache
 from alpaca_dash.web.live import LiveRuns
 from alpaca_dash.web.pages.dashboards_page import export_filename
+from alpaca_dash.web.panels.packed import PACKED_JS
 from alpaca_dash.web.theme import frame
 from alpaca_dash.web.threads import in_thread
 from alpaca_dash.web.vendor import gridstack_head_html

@@ -20,7 +20,7 @@ from alpaca_dash.queries.values import load_scalars, load_value
 from alpaca_dash.web.dashboard.value_cache import ValueCache
 from alpaca_dash.web.panels.common import axis_name
 from alpaca_dash.web.panels.histogram import build_histogram_option, compute_histogram
-from alpaca_dash.web.panels.image import build_image_option
+from alpaca_dash.web.panels.image import build_image_option, image_grid
 from alpaca_dash.web.panels.kinds import kind_for_chart
 from alpaca_dash.web.panels.line import build_line_option, build_scatter_option
 from alpaca_dash.web.panels.stat import build_stat_option
@@ -149,13 +149,14 @@ def _image(
 ) -> dict[str, Any]:
     o = spec.options
     zrange = ZRange(o.z_mode, o.z_low, o.z_high, o.percentile_low, o.percentile_high, o.log_z)
-    width, height = size
-    rendered = render_png(value, width=width, height=height, colormap=o.colormap, zrange=zrange)
     rows, columns = value.shape
+    grid = image_grid(size, columns=columns, rows=rows, colorbar=o.colorbar)
+    rendered = render_png(value, width=grid["width"], height=grid["height"], colormap=o.colormap, zrange=zrange)
     return build_image_option(
         publish_image(rendered.png),
         columns=columns,
         rows=rows,
+        grid=grid,
         zmin=rendered.zmin,
         zmax=rendered.zmax,
         colormap=o.colormap,

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import statistics
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from nicegui import Client, app, background_tasks, ui
@@ -24,6 +25,7 @@ from alpaca_dash.web.dashboard.trend_data import load_across_runs, resolve_runs
 from alpaca_dash.web.dashboard.value_cache import ValueCache
 from alpaca_dash.web.grid import PanelGrid
 from alpaca_dash.web.image_cache import ImageCache
+from alpaca_dash.web.panels.image import fit_image_option
 from alpaca_dash.web.routes import image_url
 from alpaca_dash.web.theme import THEME_KEY
 from alpaca_dash.web.threads import in_thread
@@ -66,6 +68,13 @@ def remember_column_width(cards: Iterable[PanelCard]) -> None:
     widths = [(card.size[0] + 8) / card.spec.layout.w for card in cards if card.sized]
     if widths:
         app.storage.user[COLUMN_KEY] = round(statistics.median(widths))
+
+
+def fitted(card: PanelCard, content: PanelContent) -> PanelContent:
+    """The content placed for the card's current size: an image keeps square pixels."""
+    if card.spec.type != "image" or content.option is None or content.state != "ready":
+        return content
+    return replace(content, option=fit_image_option(content.option, card.size))
 
 
 def bottom_of(spec: DashboardSpec) -> int:
@@ -243,7 +252,7 @@ class DashboardView:
             return  # a newer run or edit took over, or the panel is gone
         if self.budget is not None:
             await self.budget.reserve(estimate_bytes(content.option or content.rows))
-        card.show(content)
+        card.show(fitted(card, content))
         await self.alarms.show(card, content, self.run, self.cards)
 
     def _publish(self, png: bytes) -> str:
@@ -258,6 +267,9 @@ class DashboardView:
             new = (int(size[0]), int(size[1]))
             if not similar(new, card.size):
                 changed.append(card)
+            elif new != card.size and card.spec.type == "image" and card.content is not None:
+                card.size = new
+                card.show(fitted(card, card.content))  # the same PNG, placed for square pixels again
             card.size, card.sized = new, True
         if any(card.sized for card in self.cards.values()):
             self.sizes_seen.set()

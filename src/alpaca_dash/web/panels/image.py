@@ -18,6 +18,31 @@ RENDER_IMAGE_JS = (
 
 #: the last pixel's label would collide with the last round tick
 EDGE_LABELS = {"showMaxLabel": False}
+#: room around the image for the axis labels (left, top, bottom) and the colour bar (right)
+MARGIN_LEFT, MARGIN_TOP, MARGIN_BOTTOM = 48, 12, 28
+MARGIN_RIGHT, MARGIN_RIGHT_COLORBAR = 16, 72
+
+
+def image_grid(size: tuple[int, int], *, columns: int, rows: int, colorbar: bool = True) -> dict[str, int]:
+    """The ECharts grid (pixels) in which an image of ``columns`` x ``rows`` has square pixels in a panel body of
+    ``size``: as large as fits inside the margins, centred."""
+    right = MARGIN_RIGHT_COLORBAR if colorbar else MARGIN_RIGHT
+    free_width = max(1, size[0] - MARGIN_LEFT - right)
+    free_height = max(1, size[1] - MARGIN_TOP - MARGIN_BOTTOM)
+    scale = min(free_width / max(columns, 1), free_height / max(rows, 1))
+    width, height = max(1, round(columns * scale)), max(1, round(rows * scale))
+    return {
+        "left": MARGIN_LEFT + (free_width - width) // 2,
+        "top": MARGIN_TOP + (free_height - height) // 2,
+        "width": width,
+        "height": height,
+    }
+
+
+def fit_image_option(option: Option, size: tuple[int, int]) -> Option:
+    """An image option placed again for a panel body of ``size`` (the PNG is scaled by the browser)."""
+    grid = image_grid(size, columns=option["xAxis"]["max"], rows=option["yAxis"]["max"], colorbar="visualMap" in option)
+    return {**option, "grid": grid}
 
 
 def build_image_option(
@@ -25,6 +50,7 @@ def build_image_option(
     *,
     columns: int,
     rows: int,
+    grid: dict[str, int] | None = None,
     zmin: float,
     zmax: float,
     colormap: str = "viridis",
@@ -35,11 +61,19 @@ def build_image_option(
     """An option showing the PNG at ``url`` over pixel axes (row 0 at the top) and, optionally, a colour bar.
 
     ``zmin``/``zmax`` are the values of the colour bar's ends, as the server computed them for the PNG.
+
+    :param grid: where the image goes (``image_grid``); None stretches it over the whole panel.
     """
     render = RENDER_IMAGE_JS.replace("__URL__", json.dumps(url))
     option: Option = {
         "animation": False,
-        "grid": {"left": 48, "right": 72 if colorbar else 16, "top": 12, "bottom": 28},
+        "grid": grid
+        or {
+            "left": MARGIN_LEFT,
+            "right": MARGIN_RIGHT_COLORBAR if colorbar else MARGIN_RIGHT,
+            "top": MARGIN_TOP,
+            "bottom": MARGIN_BOTTOM,
+        },
         "tooltip": {"show": False},
         "xAxis": {"type": "value", "min": 0, "max": columns, "splitLine": {"show": False}, "axisLabel": EDGE_LABELS},
         "yAxis": {
