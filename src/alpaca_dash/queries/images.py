@@ -117,6 +117,7 @@ def render_png(
     image = Image.frombytes("P", (out_width, out_height), indices.tobytes())
     image.putpalette(table.tobytes())
     buffer = io.BytesIO()
-    # run-length strategy: about half the time of default deflate on noisy detector images, and smaller
-    image.save(buffer, format="PNG", compress_level=1, compress_type=zlib.Z_RLE)
+    # Huffman coding alone: detector noise leaves deflate's string matching nothing to find, so it only costs time
+    # (1024x1024 here: 7.8 ms and 609 kB, against 9.9 ms run-length, 15 ms default, 0.8 ms and 1,051 kB stored)
+    image.save(buffer, format="PNG", compress_level=1, compress_type=zlib.Z_HUFFMAN_ONLY)
     return RenderedImage(buffer.getvalue(), out_width, out_height, low, high)
