@@ -38,6 +38,9 @@ RESIZE_TOLERANCE = 0.15
 SIZES_TIMEOUT = 1.0
 #: seconds a panel's load may take before it shows a spinner
 SPINNER_DELAY = 0.3
+#: an image is placed again when its panel's size changes by more than this (pixels); a few pixels of an estimated
+#: size are not worth a repaint
+REGRID_PIXELS = 4
 #: how long a run switch waits to show every panel at once before showing each as it arrives
 BATCH_SECONDS = 0.25
 #: a grid column's width in pixels before the browser has told (a 1400-pixel wide window)
@@ -68,6 +71,10 @@ def remember_column_width(cards: Iterable[PanelCard]) -> None:
     widths = [(card.size[0] + 8) / card.spec.layout.w for card in cards if card.sized]
     if widths:
         app.storage.user[COLUMN_KEY] = round(statistics.median(widths))
+
+
+def moved_by(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(abs(x - y) for x, y in zip(a, b, strict=True))
 
 
 def fitted(card: PanelCard, content: PanelContent) -> PanelContent:
@@ -192,9 +199,10 @@ class DashboardView:
         )
 
     async def start(self, run: int | None) -> None:
-        """First load, once the browser is connected and (briefly) after it reported the panel sizes."""
+        """First load, once the browser is connected: at once when this browser's grid column width is known from
+        an earlier visit (the panel sizes estimated from it are right), else (briefly) after it reported the sizes."""
         self.run = run
-        if self.cards:
+        if self.cards and COLUMN_KEY not in app.storage.user:
             try:
                 await asyncio.wait_for(self.sizes_seen.wait(), SIZES_TIMEOUT)
             except TimeoutError:
@@ -267,7 +275,7 @@ class DashboardView:
             new = (int(size[0]), int(size[1]))
             if not similar(new, card.size):
                 changed.append(card)
-            elif new != card.size and card.spec.type == "image" and card.content is not None:
+            elif card.spec.type == "image" and card.content is not None and moved_by(new, card.size) > REGRID_PIXELS:
                 card.size = new
                 card.show(fitted(card, card.content))  # the same PNG, placed for square pixels again
             card.size, card.sized = new, True

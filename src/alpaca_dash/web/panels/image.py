@@ -7,12 +7,15 @@ import json
 from alpaca_dash.queries.colormaps import color_stops
 from alpaca_dash.web.panels.common import Option
 
-#: draws the PNG over the data rectangle [0, columns] x [0, rows]; re-run by ECharts on every zoom or resize
+#: draws the PNG over the data rectangle [0, columns] x [0, rows]; re-run by ECharts on every zoom or resize. The
+#: expression runs when the option reaches the page, before ECharts draws: it starts fetching the PNG at once, and
+#: ECharts' own request for the same URL is then served from the browser's memory cache
 RENDER_IMAGE_JS = (
-    "(params, api) => { const a = api.coord([0, 0]); const b = api.coord([api.value(0), api.value(1)]); "
-    "return {type: 'image', style: {image: __URL__, "
+    "(() => { const url = __URL__; new Image().src = url; "
+    "return (params, api) => { const a = api.coord([0, 0]); const b = api.coord([api.value(0), api.value(1)]); "
+    "return {type: 'image', style: {image: url, "
     "x: Math.min(a[0], b[0]), y: Math.min(a[1], b[1]), width: Math.abs(b[0] - a[0]), "
-    "height: Math.abs(b[1] - a[1])}}; }"
+    "height: Math.abs(b[1] - a[1])}}; }; })()"
 )
 
 
