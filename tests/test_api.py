@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alpaca_dash.api import connect
+from alpaca_dash.api import connect, read_arrays
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_range
 from alpaca_dash.queries.observables import UnknownObservable
@@ -34,5 +34,12 @@ def test_values_trends_and_tables_for_a_notebook(
         assert np.allclose(values, expected, equal_nan=True)
         table = dash.table([ELENA, CCD], "390000-390005")
         assert table.num_rows == 6 and table.column("run").to_pylist()[0] == 390000
+        assert read_arrays(table, CCD)[3] is not None
+        runs, images = dash.arrays(CCD, "390002-390004")
+        assert runs.tolist() == [390002, 390003, 390004]
+        for run, image in zip(runs.tolist(), images, strict=True):
+            expected = simulated.read_run(run).values[CCD]
+            assert image is not None and image.dtype == expected.dtype and image.shape == expected.shape == (64, 64)
+            assert image.tobytes() == expected.tobytes()
         with pytest.raises(UnknownObservable):
             dash.value("No*such", 390000)

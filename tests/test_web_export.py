@@ -10,12 +10,13 @@ import numpy as np
 import pyarrow.parquet as pq
 from nicegui.testing.user import User
 
+from alpaca_dash.export import read_arrays
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.queries.observables import get_observables
 from alpaca_dash.queries.values import load_value
-from alpaca_dash.sources.simulated import ELENA, SSPALS
+from alpaca_dash.sources.simulated import CCD, ELENA, SSPALS
 from alpaca_dash.web.export_route import export_url
 
 pytest_plugins = ["web_fixtures"]
@@ -28,7 +29,7 @@ SLOW = 100
 async def test_export_reads_back_the_stored_values(
     web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
 ) -> None:
-    url = export_url([SCALAR, WAVE], "390001-390003")
+    url = export_url([SCALAR, WAVE, CCD], "390001-390003")
     assert (await web_user.http_client.get(url)).status_code == 401
     await log_in(web_user, "victor")
     response = await web_user.http_client.get(url)
@@ -36,14 +37,19 @@ async def test_export_reads_back_the_stored_values(
     assert "alpaca-runs-390001-390003.parquet" in response.headers["content-disposition"]
     table = pq.read_table(io.BytesIO(response.content))
     assert table.column("run").to_pylist() == [390001, 390002, 390003]
-    scalar, wave = get_observables(seeded_access, [SCALAR, WAVE])
+    scalar, wave, ccd = get_observables(seeded_access, [SCALAR, WAVE, CCD])
+    images = read_arrays(table, CCD)
     for row, run in enumerate([390001, 390002, 390003]):
         expected_scalar = load_value(seeded_access, scalar, run)
         expected_wave = load_value(seeded_access, wave, run)
-        assert expected_scalar is not None and expected_wave is not None
+        expected_image = load_value(seeded_access, ccd, run)
+        assert expected_scalar is not None and expected_wave is not None and expected_image is not None
         assert table.column(SCALAR)[row].as_py() == expected_scalar.item()
         got = np.asarray(table.column(WAVE)[row].as_py(), dtype=expected_wave.dtype)
         np.testing.assert_array_equal(got, expected_wave)
+        image = images[row]
+        assert image is not None and image.dtype == expected_image.dtype and image.shape == expected_image.shape
+        assert image.tobytes() == expected_image.tobytes()
     assert not list(seeded_access.settings.data_dir.glob("alpaca-export-*"))  # the temporary file is gone
 
 

@@ -4,7 +4,10 @@
 >>> dash = connect()                                   # the same settings as the CLI (ALPACA_DASH_*)
 >>> runs, values = dash.trend("ELENA_Parameters*H_offset_mm", "390100-390180")
 >>> image = dash.value("5TCCD*acq_2*background_corrected*img_with_roi", 390123)
+>>> runs, images = dash.arrays("5TCCD*acq_2*background_corrected*img_with_roi", "390120-390125")
 >>> table = dash.table(["ELENA_Parameters*H_offset_mm", "captorius3*acq_0*Channel_2_SSPALS*Y_[V]*V"], "390100-390180")
+
+A file written by ``alpaca-dash export`` reads the same way: ``read_arrays(pq.read_table(path), name)``.
 """
 
 from __future__ import annotations
@@ -18,13 +21,15 @@ import pyarrow.parquet as pq
 
 from alpaca_dash.config import Settings
 from alpaca_dash.domain import Observable, Run
-from alpaca_dash.export import export_parquet
+from alpaca_dash.export import export_parquet, read_arrays
 from alpaca_dash.queries import observables as observable_queries
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.trends import Statistic, load_trend
 from alpaca_dash.queries.values import load_value
 from alpaca_dash.run_range import RunRange, parse_run_range
+
+__all__ = ["AlpacaDash", "connect", "read_arrays"]
 
 Array = np.ndarray[Any, Any]
 
@@ -65,8 +70,15 @@ class AlpacaDash:
         trend = load_trend(self._access, item, run_range.first, run_range.last, statistic=statistic)
         return trend.runs, trend.values
 
+    def arrays(self, name: str, runs: str | RunRange) -> tuple[Array, list[Array | None]]:
+        """``(run numbers, one array per run)`` of a 1D or 2D observable over a run range, each with its original
+        dtype and shape; None for a run without it."""
+        table = self.table([name], runs)
+        return table.column("run").to_numpy(), read_arrays(table, name)
+
     def table(self, names: list[str], runs: str | RunRange) -> pa.Table:
-        """The observables over a run range as one pyarrow table (the same layout as ``alpaca-dash export``)."""
+        """The observables over a run range as one pyarrow table, in the layout of ``alpaca-dash export``: 2D arrays
+        are raw bytes with a ``#shape`` column, which ``read_arrays`` turns into numpy arrays."""
         run_range = self._range(runs)
         items = observable_queries.get_observables(self._access, names)
         buffer = io.BytesIO()

@@ -1,13 +1,19 @@
 """Parquet export of observables over a run range, streamed in row groups so memory stays bounded.
 
-One row per run. Scalars are typed columns, 1D arrays list columns, 2D arrays list columns of the flattened values
-with a ``<name>#shape`` column beside them; every field carries its kind, dtype and unit as metadata.
+One row per run, its number in ``run``. A scalar is a typed column, a 1D array a ``large_list`` column of its values,
+and a 2D array a ``large_binary`` column of the image's raw bytes (little-endian, C order) with its shape in a
+``<name>#shape`` column beside it. Every field carries its kind, dtype and unit as metadata; a run without the value
+is null. ``read_arrays`` turns an array column back into numpy arrays.
+
+Images are bytes, not lists, because pyarrow's Parquet writer needs about 20 bytes per value of the largest list
+value it writes (levels and pages): over 500 MB for one 5120² camera image, which no chunking can split. A binary value
+costs it about twice its size (docs/performance.md, P8).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -24,9 +30,16 @@ Array = np.ndarray[Any, Any]
 
 DEFAULT_BATCH_BYTES = 16 * 1024 * 1024
 MAX_BATCH_RUNS = 1000
-#: array bytes per Arrow chunk of a list column. The Parquet writer takes a chunk at a time and needs about 10-20 bytes
-#: a value for it (levels, pages), so this, not the row group, bounds its memory; a larger array is a chunk of its own
+#: array bytes per Arrow chunk of an array column. The Parquet writer takes a chunk at a time and needs about 20 bytes
+#: a value for a list chunk and twice the bytes for a binary one, so this bounds its memory; a larger array is a chunk
+#: of its own
 CHUNK_BYTES = 4 * 1024 * 1024
+SHAPE_SUFFIX = "#shape"
+#: how a 2D field's bytes are laid out, in its metadata beside kind, dtype and unit
+IMAGE_ENCODING = b"raw bytes, little-endian, C order; shape in the #shape column"
+#: version 2 data pages: the writer compresses the values alone instead of a copy of levels and values, which saves a
+#: copy of every image it writes (about 50 MB of peak memory for a 5120² uint16 image)
+WRITE_OPTIONS: dict[str, Any] = {"compression": "zstd", "data_page_version": "2.0"}
 
 
 @dataclass(frozen=True)
@@ -45,12 +58,12 @@ def export_schema(observables: list[Observable], dtypes: Mapping[int, str] | Non
         value_type = pa.from_numpy_dtype(np.dtype(dtype))
         if item.kind is ObservableKind.SCALAR:
             fields.append(pa.field(item.name, value_type, metadata=meta))
-            continue
-        fields.append(pa.field(item.name, pa.large_list(value_type), metadata=meta))
-        if item.kind is ObservableKind.ARRAY2D:
-            fields.append(
-                pa.field(item.name + "#shape", pa.list_(pa.int64()), metadata={b"shape_of": item.name.encode()})
-            )
+        elif item.kind is ObservableKind.ARRAY1D:
+            fields.append(pa.field(item.name, pa.large_list(value_type), metadata=meta))
+        else:
+            fields.append(pa.field(item.name, pa.large_binary(), metadata={**meta, b"encoding": IMAGE_ENCODING}))
+            shape_meta = {b"shape_of": item.name.encode()}
+            fields.append(pa.field(item.name + SHAPE_SUFFIX, pa.list_(pa.int64()), metadata=shape_meta))
     return pa.schema(fields)
 
 
@@ -71,15 +84,45 @@ def export_parquet(
     """
     schema = export_schema(observables, _common_dtypes(access, observables, first, last))
     run_numbers = list_run_numbers(access, first, last)
-    # dictionary encoding for run and scalars only: on array columns it holds a chunk's pages back and rarely pays
+    # dictionary encoding for run and scalars only: on array columns it holds a chunk's pages back and rarely pays;
+    # no statistics for images: the writer would keep copies of the smallest and largest image's bytes
     dictionary = ["run", *(item.name for item in observables if item.kind is ObservableKind.SCALAR)]
-    with pq.ParquetWriter(out, schema, compression="zstd", use_dictionary=dictionary) as parquet:
-        for batch in _read_batches(access, observables, run_numbers, batch_bytes):
-            parquet.write_table(_build_table(access, schema, observables, batch), row_group_size=len(batch.runs))
+    statistics = [f.name for f in schema if f.type != pa.large_binary()]
+    options = {**WRITE_OPTIONS, "use_dictionary": dictionary, "write_statistics": statistics}
+    with pq.ParquetWriter(out, schema, **options) as parquet:
+        for runs in _plan_batches(access, observables, run_numbers, batch_bytes):
+            parquet.write_table(_build_table(access, schema, observables, runs), row_group_size=len(runs))
+            # Arrow's allocator keeps what the writer freed; the next row group's reads would come on top of it
+            pa.default_memory_pool().release_unused()
             if on_runs is not None:
-                on_runs(len(batch.runs))
+                on_runs(len(runs))
     size = out.stat().st_size if isinstance(out, Path) else 0
     return ExportSummary(len(run_numbers), len(schema), size)
+
+
+def read_arrays(table: pa.Table, name: str) -> list[Array | None]:
+    """A 1D or 2D column of an export as one numpy array per row, with its dtype and shape; None where it is null.
+
+    2D arrays are read-only views of the table's memory (``.copy()`` one to change it).
+
+    :raises ValueError: when ``name`` is not an array column of an export.
+    :raises KeyError: when the table has no column ``name``.
+    """
+    meta = table.schema.field(name).metadata or {}
+    kind = meta.get(b"kind", b"").decode()
+    dtype = np.dtype(meta.get(b"dtype", b"float64").decode()).newbyteorder("<")
+    column = table.column(name)
+    if kind == ObservableKind.ARRAY1D.value:
+        return [
+            c.values.to_numpy(zero_copy_only=False).astype(dtype, copy=False) if c.is_valid else None for c in column
+        ]
+    if kind == ObservableKind.ARRAY2D.value:
+        shapes = table.column(name + SHAPE_SUFFIX).to_pylist()
+        return [
+            None if shape is None else np.frombuffer(cell.as_buffer(), dtype=dtype).reshape(shape)
+            for cell, shape in zip(column, shapes, strict=True)
+        ]
+    raise ValueError(f"{name!r} is not a 1D or 2D array column of an export (kind {kind!r})")
 
 
 def _common_dtypes(access: DataAccess, observables: list[Observable], first: int, last: int) -> dict[int, str]:
@@ -92,59 +135,51 @@ def _common_dtypes(access: DataAccess, observables: list[Observable], first: int
     return common
 
 
-@dataclass
-class _Batch:
-    """The runs of one row group with their arrays: position in the observables to one value (or None) per run."""
-
-    runs: list[int] = field(default_factory=list)
-    arrays: dict[int, list[Array | None]] = field(default_factory=dict)
-    nbytes: int = 0
-
-
-def _read_batches(
+def _plan_batches(
     access: DataAccess, observables: list[Observable], run_numbers: list[int], batch_bytes: int
-) -> Iterator[_Batch]:
-    """The runs in row groups of at most ``batch_bytes`` of values (8 per scalar) and ``MAX_BATCH_RUNS`` runs.
+) -> Iterator[list[int]]:
+    """The runs in row groups of at most ``batch_bytes`` of values as stored (8 per scalar) and ``MAX_BATCH_RUNS``
+    runs, at least one run each.
 
-    Sizes are the loaded arrays', not the registry's last shape, which may differ from the range's.
+    Sizes come from the database, so a row group's arrays are loaded only when it is built: never two at a time.
     """
-    positions = [i for i, item in enumerate(observables) if item.kind is not ObservableKind.SCALAR]
-    scalar_bytes = 8 * (len(observables) - len(positions))
-    batch = _Batch()
+    if not run_numbers:
+        return
+    arrays = [item for item in observables if item.kind is not ObservableKind.SCALAR]
+    sizes = [values.stored_sizes(access, item, run_numbers[0], run_numbers[-1]) for item in arrays]
+    scalar_bytes = 8 * (len(observables) - len(arrays))
+    batch: list[int] = []
+    total = 0
     for run in run_numbers:
-        found = {i: values.load_value(access, observables[i], run) for i in positions}
-        nbytes = scalar_bytes + sum(a.nbytes for a in found.values() if a is not None)
-        if batch.runs and (batch.nbytes + nbytes > batch_bytes or len(batch.runs) >= MAX_BATCH_RUNS):
+        nbytes = scalar_bytes + sum(by_run.get(run, 0) for by_run in sizes)
+        if batch and (total + nbytes > batch_bytes or len(batch) >= MAX_BATCH_RUNS):
             yield batch
-            batch = _Batch()
-        batch.runs.append(run)
-        batch.nbytes += nbytes
-        for i, array in found.items():
-            batch.arrays.setdefault(i, []).append(array)
-    if batch.runs:
-        yield batch
+            batch, total = [], 0
+        batch.append(run)
+        total += nbytes
+    yield batch
 
 
-def _build_table(access: DataAccess, schema: pa.Schema, observables: list[Observable], batch: _Batch) -> pa.Table:
+def _build_table(access: DataAccess, schema: pa.Schema, observables: list[Observable], runs: list[int]) -> pa.Table:
     """One row group: the runs' values, array columns in chunks of about ``CHUNK_BYTES``."""
-    run_numbers = batch.runs
-    columns: list[pa.Array | pa.ChunkedArray] = [pa.array(run_numbers, type=pa.int32())]
+    columns: list[pa.Array | pa.ChunkedArray] = [pa.array(runs, type=pa.int32())]
     scalar_items = [item for item in observables if item.kind is ObservableKind.SCALAR]
-    scalar_values = values.load_scalar_series(access, scalar_items, run_numbers[0], run_numbers[-1])
-    for i, item in enumerate(observables):
-        field_type = schema.field(item.name).type
-        value_type = field_type if item.kind is ObservableKind.SCALAR else field_type.value_type
+    scalar_values = values.load_scalar_series(access, scalar_items, runs[0], runs[-1])
+    for item in observables:
+        field = schema.field(item.name)
         if item.kind is ObservableKind.SCALAR:
             by_run = scalar_values.get(item.id, {})
-            cells = [by_run.get(run) for run in run_numbers]
-            columns.append(pa.array([None if c is None else c.item() for c in cells], type=value_type))
+            cells = [by_run.get(run) for run in runs]
+            columns.append(pa.array([None if c is None else c.item() for c in cells], type=field.type))
             continue
-        arrays = batch.arrays[i]
-        chunks = [_list_column(group, value_type) for group in _chunk_groups(arrays)]
-        columns.append(pa.chunked_array(chunks, type=pa.large_list(value_type)))
-        if item.kind is ObservableKind.ARRAY2D:
-            shapes = [None if a is None else list(a.shape) for a in arrays]
-            columns.append(pa.array(shapes, type=pa.list_(pa.int64())))
+        dtype = np.dtype(field.metadata[b"dtype"].decode()).newbyteorder("<")
+        arrays = [values.load_value(access, item, run) for run in runs]
+        groups = _chunk_groups(arrays)
+        if item.kind is ObservableKind.ARRAY1D:
+            columns.append(pa.chunked_array([_list_column(g, dtype, field.type) for g in groups], type=field.type))
+            continue
+        columns.append(pa.chunked_array([_bytes_column(g, dtype) for g in groups], type=field.type))
+        columns.append(pa.array([None if a is None else a.shape for a in arrays], type=pa.list_(pa.int64())))
     return pa.Table.from_arrays(columns, schema=schema)
 
 
@@ -162,14 +197,29 @@ def _chunk_groups(arrays: list[Array | None]) -> list[list[Array | None]]:
     return groups
 
 
-def _list_column(arrays: list[Array | None], value_type: pa.DataType) -> pa.Array:
-    """A large_list column of flattened arrays; a run without the observable is null. One array is not copied."""
-    lengths = np.array([0 if a is None else a.size for a in arrays], dtype=np.int64)
-    offsets = np.concatenate([[0], np.cumsum(lengths)])
-    present = [a.ravel().astype(value_type.to_pandas_dtype(), copy=False) for a in arrays if a is not None]
+def _list_column(arrays: list[Array | None], dtype: np.dtype[Any], list_type: pa.DataType) -> pa.Array:
+    """A large_list chunk of the arrays' values."""
+    flat, offsets, validity = _flatten(arrays, dtype)
+    children = [pa.array(flat, type=list_type.value_type)]
+    return pa.Array.from_buffers(list_type, len(arrays), [validity, pa.py_buffer(offsets)], children=children)
+
+
+def _bytes_column(arrays: list[Array | None], dtype: np.dtype[Any]) -> pa.Array:
+    """A large_binary chunk of the arrays' raw bytes."""
+    flat, offsets, validity = _flatten(arrays, dtype)
+    buffers = [validity, pa.py_buffer(offsets * dtype.itemsize), pa.py_buffer(flat.view(np.uint8))]
+    return pa.Array.from_buffers(pa.large_binary(), len(arrays), buffers)
+
+
+def _flatten(arrays: list[Array | None], dtype: np.dtype[Any]) -> tuple[Array, Array, pa.Buffer]:
+    """The arrays' values end to end in ``dtype`` (one array is not copied), each run's offset into them in values,
+    and the validity bitmap: a run without the value is null."""
+    present = [np.ascontiguousarray(a, dtype=dtype).reshape(-1) for a in arrays if a is not None]
     if len(present) == 1:
         flat = present[0]
     else:
-        flat = np.concatenate(present) if present else np.array([], dtype=value_type.to_pandas_dtype())
-    mask = pa.array([a is None for a in arrays])
-    return pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), pa.array(flat, type=value_type), mask=mask)
+        flat = np.concatenate(present) if present else np.empty(0, dtype=dtype)
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    np.cumsum([0 if a is None else a.size for a in arrays], out=offsets[1:])
+    valid = np.array([a is not None for a in arrays], dtype=bool)
+    return flat, offsets, pa.py_buffer(np.packbits(valid, bitorder="little"))

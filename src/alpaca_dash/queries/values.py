@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from alpaca_dash.domain import SUPPORTED_DTYPES, ArrayStats, Observable, ObservableKind
 from alpaca_dash.parquet_cache.store import StoredArray
@@ -113,3 +113,17 @@ def stored_dtypes(access: DataAccess, observable: Observable, first: int, last: 
     query = select(table.c.dtype).where(table.c.observable_id == observable.id, table.c.run.between(first, last))
     with access.db.begin() as conn:
         return set(conn.execute(query.distinct()).scalars())
+
+
+def stored_sizes(access: DataAccess, observable: Observable, first: int, last: int) -> dict[int, int]:
+    """Run to bytes of an array observable's values over a run range, as stored, without reading the arrays."""
+    if observable.kind is ObservableKind.ARRAY2D:
+        query = select(arrays2d.c.run, arrays2d.c.nbytes).where(
+            arrays2d.c.observable_id == observable.id, arrays2d.c.run.between(first, last)
+        )
+    else:  # octet_length of a TOASTed bytea reads its header, not the value
+        query = select(arrays1d.c.run, func.octet_length(arrays1d.c.data)).where(
+            arrays1d.c.observable_id == observable.id, arrays1d.c.run.between(first, last)
+        )
+    with access.db.begin() as conn:
+        return {run: int(size) for run, size in conn.execute(query)}
