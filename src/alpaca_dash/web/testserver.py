@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +30,12 @@ class RunningServer:
 
 
 @contextmanager
-def run_server(database_url: str, data_dir: Path, *, timeout: float = 60.0) -> Iterator[RunningServer]:
+def run_server(
+    database_url: str, data_dir: Path, *, timeout: float = 60.0, settings: Mapping[str, str] | None = None
+) -> Iterator[RunningServer]:
     """Serve ``python -m alpaca_dash.web`` against ``database_url`` until the block ends.
+
+    :param settings: more ``ALPACA_DASH_*`` variables for the server (``{"ALPACA_DASH_MAX_RANGE": "100000"}``).
 
     :raises RuntimeError: when the server exits or does not answer ``/healthz`` within ``timeout`` seconds,
         with the end of its log.
@@ -50,6 +54,7 @@ def run_server(database_url: str, data_dir: Path, *, timeout: float = 60.0) -> I
         "ALPACA_DASH_STORAGE_SECRET": "browser-test-secret",
         "ALPACA_DASH_LOG_LEVEL": "WARNING",
         "NICEGUI_STORAGE_PATH": str(data_dir / "nicegui"),
+        **(settings or {}),
     }
     log = data_dir / "server.log"
     with log.open("wb") as out:
