@@ -1,15 +1,15 @@
-"""P3: the trend of one scalar over 100,000 runs: the SQL alone, ``load_trend``, and what a trend panel would get.
+"""P3: the trend of one scalar over 100,000 runs: the SQL alone, ``load_trend``, and the trend panel painted.
 
-A throwaway schema gets 100,000 runs (about 1 % marked bad) and 50 float64 scalar observables per run (5,000,000
-rows in ``scalars``, 1 % NaN), written run after run as run-by-run ingest leaves them. The trend reads one observable
-over the whole range, on three layouts of the same data: the schema as migrated; the same after ``CLUSTER`` on the
-primary key; and the schema plus two indexes that are not in the migrations yet (a covering index for the trend and
-a partial index of the bad runs), created before the seeding so they grow as they would in production.
+A throwaway schema, as the migrations make it, gets 100,000 runs (about 1 % marked bad) and 50 float64 scalar
+observables per run (5,000,000 rows in ``scalars``, 1 % NaN), written run after run as run-by-run ingest leaves them.
+The trend reads one observable over the whole range: its SQL on the server, ``load_trend`` from Python, then a trend
+panel in headless Chromium against the real server (``bench.p3_painted``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -29,13 +29,17 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.downsample import downsample_line
 from alpaca_dash.queries.observables import get_observables
 from alpaca_dash.queries.trends import SCALAR_TREND_SQL, load_trend
+from alpaca_dash.run_range import RunRange
 from alpaca_dash.timescale import writer
 from alpaca_dash.timescale.binary_copy import HEADER, TRAILER, encode_rows
 from alpaca_dash.timescale.database import Database
 from alpaca_dash.timescale.reader import HEADER_SIZE, aggregate_query, copy_columns
-from alpaca_dash.web.panels.line import build_line_option
+from alpaca_dash.web.dashboard.trend_data import load_across_runs
+from alpaca_dash.web.panels.packed import PACKED_KEY
 
 from bench.common import Options, Section, Target, format_table, migrated_database
+from bench.p3_painted import Painted, build_painted_table, describe_painted, measure_painted, trend_dashboard
+from bench.p4_dashboard import describe_load
 
 FIRST_RUN = 400_000
 RUNS = 100_000
@@ -53,15 +57,6 @@ BAD_RUNS_SQL = "SELECT run FROM runs WHERE run BETWEEN %s AND %s AND NOT good"
 SENT_SQL = aggregate_query(SCALAR_TREND_SQL, 2)
 COPY_SCALARS_SQL = "COPY scalars (run, observable_id, value, dtype, exact) FROM STDIN (FORMAT BINARY)"
 COPY_RUNS_SQL = "COPY runs (run, start_time, end_time, status, ingested_at, source, good) FROM STDIN (FORMAT BINARY)"
-#: name to definition of the indexes proposed for the migrations
-PROPOSED_INDEXES = {
-    "scalars_trend": "CREATE INDEX scalars_trend ON scalars (observable_id, run) INCLUDE (value)",
-    "runs_bad": "CREATE INDEX runs_bad ON runs (run) WHERE NOT good",
-}
-AS_INGESTED = "as ingested"
-CLUSTERED = "after CLUSTER"
-PROPOSED = "as ingested + proposed indexes"
-LAYOUTS = (AS_INGESTED, CLUSTERED, PROPOSED)
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
@@ -77,16 +72,16 @@ class Explained:
 
 
 @dataclass
-class LayoutResult:
-    """Every figure of one target and one table layout; seconds by measurement."""
+class SqlResult:
+    """The figures of one target short of the browser; seconds by measurement."""
 
     sent_sql: list[Explained]
     select_sql: list[Explained]
     bad_runs_sql: list[Explained]
     seconds: dict[str, list[float]]
-    points: int
-    payload_bytes: int
     option_bytes: int
+    packed_bytes: int
+    packed_widths: str
     visible: float = 1.0
 
 
@@ -150,12 +145,6 @@ def copy_scalars_by_run(cur: psycopg.Cursor[Any], ids: np.ndarray[Any, Any], *, 
             ]
             copy.write(encode_rows(values.size, columns))
         copy.write(TRAILER)
-
-
-def run_statements(db: Database, statements: list[str]) -> None:
-    with psycopg.connect(db.url, autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement)
 
 
 def vacuum_until_visible(db: Database, tables: list[str]) -> float:
@@ -222,7 +211,7 @@ def time_repeated(action: Callable[[], object], reps: int) -> list[float]:
     return found
 
 
-def measure_layout(access: DataAccess, observable: Observable, reps: int) -> LayoutResult:
+def measure_sql(access: DataAccess, observable: Observable, reps: int) -> SqlResult:
     """SQL by EXPLAIN ANALYZE, then from Python: the COPY alone, load_trend, load_trend plus downsampling."""
     params = (observable.id, FIRST_RUN, LAST_RUN)
     with psycopg.connect(access.db.url, autocommit=True) as conn:
@@ -248,8 +237,8 @@ def measure_layout(access: DataAccess, observable: Observable, reps: int) -> Lay
         "downsampled": time_repeated(load_and_downsample, reps),
         "downsample": time_repeated(lambda: downsample_line(trend.values, POINTS, trend.runs), reps),
     }
-    x, y = downsample_line(trend.values, POINTS, trend.runs)
-    return LayoutResult(sent_sql, select_sql, bad_runs_sql, seconds, int(x.size), payload_size(x, y), option_size(x, y))
+    option = panel_option(access, observable)
+    return SqlResult(sent_sql, select_sql, bad_runs_sql, seconds, *option_sizes(option))
 
 
 def copy_row_by_row(conn: Connection, query: str, params: tuple[Any, ...]) -> list[np.ndarray[Any, Any]]:
@@ -265,60 +254,61 @@ def copy_row_by_row(conn: Connection, query: str, params: tuple[Any, ...]) -> li
     return [rows["run"].astype(np.int32), rows["value"].astype(np.float64)]
 
 
-def payload_size(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> int:
-    """Bytes of ``json.dumps`` of the x and y lists (NaN as null), a proxy for the websocket message."""
-    ys = [None if np.isnan(v) else v for v in y.tolist()]
-    return len(json.dumps({"x": x.tolist(), "y": ys}).encode())
+def panel_option(access: DataAccess, observable: Observable) -> dict[str, Any]:
+    """The trend panel's ECharts option as the server builds it for a panel ``POINTS / 2`` pixels wide."""
+    spec = trend_dashboard(observable.name).panels[0]
+    content = load_across_runs(access, spec, RunRange(FIRST_RUN, LAST_RUN), (POINTS // 2, 400))
+    if content.option is None:
+        raise RuntimeError(f"the trend panel did not load: {content.state} {content.message}")
+    return content.option
 
 
-def option_size(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> int:
-    """Bytes of the ECharts option the existing line panel builds from the same points (7 significant digits)."""
-    return len(json.dumps(build_line_option(x, y, x_name="run", y_name="kV")).encode())
+def option_sizes(option: dict[str, Any]) -> tuple[int, int, str]:
+    """Bytes of the option as JSON and of its packed series (``alpacaRows('<base64>','<widths>')`` under the ``:data``
+    key), and the byte widths of the good runs' columns."""
+    packed = [series[PACKED_KEY] for series in option["series"]]
+    return len(json.dumps(option).encode()), sum(len(text) for text in packed), packed[0].split("'")[3]
 
 
-def measure_target(target: Target, reps: int) -> dict[str, LayoutResult]:
-    """Seed one schema with the proposed indexes, measure; drop them, measure; CLUSTER, measure."""
-    results = {}
+def measure_target(target: Target, reps: int) -> tuple[SqlResult, Painted]:
+    """Seed one migrated schema, vacuum it, measure the SQL and Python side, then the panel in the browser."""
     with migrated_database(target.url, "p3") as db, tempfile.TemporaryDirectory(prefix="p3_") as root:
-        run_statements(db, list(PROPOSED_INDEXES.values()))
         print(f"  seeding {RUNS:,} runs x {OBSERVABLES} scalars", flush=True)
         seed_database(db)
+        visible = vacuum_until_visible(db, ["runs", "scalars"])
         access = make_access(db, Path(root))
         observable = get_observables(access, [observable_name(TRENDED)])[0]
-        steps: list[tuple[str, list[str]]] = [
-            (PROPOSED, []),
-            (AS_INGESTED, [f"DROP INDEX {name}" for name in PROPOSED_INDEXES]),
-            (CLUSTERED, ["CLUSTER scalars USING scalars_pkey"]),
-        ]
-        for layout, statements in steps:
-            run_statements(db, statements)
-            visible = vacuum_until_visible(db, ["runs", "scalars"])
-            results[layout] = found = measure_layout(access, observable, reps)
-            found.visible = visible
-            print(
-                f"  {target.name}, {layout}: SQL {_median(e.execution_ms for e in found.sent_sql):.1f} ms, "
-                f"load_trend {_median(s * 1e3 for s in found.seconds['load']):.1f} ms",
-                flush=True,
-            )
-    return {layout: results[layout] for layout in LAYOUTS}
+        sql = measure_sql(access, observable, reps)
+        sql.visible = visible
+        print(
+            f"  {target.name}: SQL {_median(e.execution_ms for e in sql.sent_sql):.1f} ms, "
+            f"load_trend {_median(s * 1e3 for s in sql.seconds['load']):.1f} ms; painting in Chromium",
+            flush=True,
+        )
+        painted = measure_painted(access, observable.name, RunRange(FIRST_RUN, LAST_RUN), reps)
+        print(f"  {target.name}: painted {_median(painted.total):.0f} ms", flush=True)
+    return sql, painted
 
 
 def run(options: Options) -> Section:
-    """Measure the three layouts on every target and lay the figures out as one table."""
-    results: dict[str, LayoutResult] = {}
+    """Measure every target and lay the figures out as three tables."""
+    sql: dict[str, SqlResult] = {}
+    painted: dict[str, Painted] = {}
+    load_before = os.getloadavg()[0]
     for target in options.targets:
         print(f"P3 on {target.description} ({target.name}), {options.reps} repetitions", flush=True)
-        for layout, found in measure_target(target, options.reps).items():
-            results[f"{target.description}, {layout}"] = found
-    table = build_table(results)
-    print(table)
-    return Section("P3", "trend of one scalar over 100k runs", _explain(table, next(iter(results.values()))))
+        sql[target.description], painted[target.description] = measure_target(target, options.reps)
+    load = describe_load(load_before, os.getloadavg()[0])
+    tables = build_table(sql) + "\n\n" + build_painted_table(painted)
+    print(tables)
+    body = _explain(next(iter(sql.values()))) + "\n" + describe_painted(next(iter(painted.values())), load)
+    return Section("P3", "trend of one scalar over 100k runs", f"{body}\n{tables}\n")
 
 
-def build_table(results: dict[str, LayoutResult]) -> str:
-    """Two tables, one row per server and layout: the server's side (a), then what Python sees (b, c), in ms."""
+def build_table(results: dict[str, SqlResult]) -> str:
+    """Two tables, one row per server: the server's side (a), then what Python sees (b, c), in ms."""
     server_headers = [
-        "server, layout (all-visible pages)",
+        "server (all-visible pages)",
         f"**(a) SQL as sent** (target < {SQL_TARGET_MS:.0f} ms)",
         "bare SELECT",
         "planning",
@@ -337,7 +327,7 @@ def build_table(results: dict[str, LayoutResult]) -> str:
         for label, r in results.items()
     ]
     client_headers = [
-        "server, layout",
+        "server",
         "COPY row by row (before)",
         "COPY of arrays + decode",
         "**(b) load_trend**",
@@ -370,23 +360,18 @@ def _sql_cell(values: list[float]) -> str:
     return f"{_ms_cell(values, bold=True)} {verdict}"
 
 
-def _explain(table: str, sample: LayoutResult) -> str:
+def _explain(sample: SqlResult) -> str:
     downsample_ms = _median(s * 1e3 for s in sample.seconds["downsample"])
-    indexes = "\n".join(f"  - `{statement}`" for statement in PROPOSED_INDEXES.values())
     return f"""\
 {RUNS:,} runs (about 1 % marked bad) and {OBSERVABLES} float64 scalar observables per run:
 {RUNS * OBSERVABLES:,} rows in `scalars` (1 % NaN), written run after run as run-by-run ingest leaves them, so one
 observable's values lie one every {OBSERVABLES} rows all over the heap. The trend reads one observable over all
-{RUNS:,} runs. Three layouts of the same data:
-
-- **{AS_INGESTED}**: the schema as the migrations make it (primary key `(observable_id, run)`, BRIN on `run` on plain
-  PostgreSQL; 1,000-run chunks under TimescaleDB, whose Apache edition here has no compression).
-- **{CLUSTERED}**: the same after `CLUSTER scalars USING scalars_pkey`, which puts one observable's runs next to
-  each other: what one big `copy_scalars` call would give, and what no database that ingests run by run looks like.
-- **{PROPOSED}**: the migrated schema plus two indexes that are **not in the migrations yet**, created
-  before the seeding so that they grew as they would in production. With them the trend is an index-only scan of
-  a few hundred pages, already in run order, and the bad runs a scan of a tiny index:
-{indexes}
+{RUNS:,} runs, in the schema as the migrations make it. Since migration 4 the primary key
+`scalars (observable_id, run) INCLUDE (value)` covers the trend and the partial index `runs_bad` holds the bad runs,
+so the trend is an index-only scan of a few hundred pages, already in run order, and the bad runs a scan of a tiny
+index. The heap's order no longer matters: `CLUSTER scalars USING scalars_pkey` gives the same plan over the same
+pages, so it is not measured any more. Plain PostgreSQL also has BRIN on `run`; TimescaleDB chunks the table by
+1,000 runs (its Apache edition here has no compression).
 
 All after `VACUUM ANALYZE` (index-only scans need the visibility map, which autovacuum keeps for insert-only tables;
 runs ingested since its last pass cost one heap fetch each), with warm caches ({WARMUPS} untimed calls first).
@@ -403,10 +388,17 @@ Times in ms, median (range).
   row" is how `copy_columns` read the same rows before: 100,000 COPY messages, one per row.
 - (c) adds `queries.downsample.downsample_line` (MinMaxLTTB, NaN-aware) to {POINTS:,} points, what a panel about
   1,000 px wide is sent. Downsampling alone takes {downsample_ms:.1f} ms.
-- Payload, a proxy for the websocket message: the {sample.points:,} points are {sample.payload_bytes / 1024:.1f} kB as
-  `json.dumps` of the x/y lists and {sample.option_bytes / 1024:.1f} kB as the existing line panel's ECharts option
-  (numbers rounded to 7 significant digits).
-- **Painted < 150 ms is not measured**: it needs the browser trend panel, which does not exist yet.
-
-{table}
+- Payload: the trend panel's ECharts option for those {POINTS:,} points, as `build_trend_option` makes it (through
+  `load_across_runs`), is {sample.option_bytes / 1024:.1f} kB of JSON, of which {sample.packed_bytes / 1024:.1f} kB
+  are the packed series: base64 of the x, y and run columns as little-endian floats (float32 unless that is off by
+  more than a millionth of the column's span, then float64; here {_widths(sample.packed_widths)}) under the series'
+  `:data` key, unpacked in the page.
 """
+
+
+def _widths(widths: str) -> str:
+    """``all three float32`` or ``float32, float64 and float32``: the columns' types from their byte widths."""
+    names = [f"float{8 * int(width)}" for width in widths]
+    if len(set(names)) == 1:
+        return f"all {len(names)} {names[0]}" if len(names) != 3 else f"all three {names[0]}"
+    return ", ".join(names[:-1]) + f" and {names[-1]}"
