@@ -11,7 +11,14 @@ from alpaca_dash.domain import ObservableKind
 from alpaca_dash.queries.dashboard_spec import Threshold
 from alpaca_dash.web.panels.common import axis_name, compact
 from alpaca_dash.web.panels.histogram import build_histogram_option, compute_histogram
-from alpaca_dash.web.panels.image import build_image_option, image_grid
+from alpaca_dash.web.panels.image import (
+    SIDE_GAP,
+    PlacedImage,
+    build_image_option,
+    fit_image_option,
+    image_grid,
+    image_grids,
+)
 from alpaca_dash.web.panels.kinds import chart_types_for, kind_for_chart
 from alpaca_dash.web.panels.line import build_line_option, build_scatter_option
 from alpaca_dash.web.panels.packed import series_data
@@ -72,12 +79,40 @@ def test_histogram_by_bins_or_width_and_log_scale() -> None:
 
 
 def test_image_option_places_the_png_over_pixel_axes() -> None:
-    option = build_image_option("/api/images/abc.png", columns=1024, rows=512, zmin=-1.0, zmax=5.0, unit="counts")
+    option = build_image_option(
+        [PlacedImage("/api/images/abc.png")], columns=1024, rows=512, zmin=-1.0, zmax=5.0, unit="counts"
+    )
     assert option["xAxis"]["max"] == 1024 and option["yAxis"]["max"] == 512 and option["yAxis"]["inverse"]
-    assert '"/api/images/abc.png"' in option["series"][0][":renderItem"]
+    image = option["series"][0]
+    assert image[":renderItem"].split('"')[1] == "/api/images/abc.png" and "name" not in image
+    assert image["data"] == [[1024, 512]] and "xAxisIndex" not in image
     assert option["visualMap"]["min"] == -1.0 and option["visualMap"]["max"] == 5.0
+    assert option["visualMap"]["seriesIndex"] == 1 and option["series"][1]["type"] == "scatter"
     assert option["visualMap"]["inRange"]["color"][0] == "#440154"
-    assert "visualMap" not in build_image_option("/x.png", columns=2, rows=2, zmin=0, zmax=1, colorbar=False)
+    assert "visualMap" not in build_image_option(
+        [PlacedImage("/x.png")], columns=2, rows=2, zmin=0, zmax=1, colorbar=False
+    )
+
+
+def test_images_side_by_side_share_one_colour_scale_and_the_zoom() -> None:
+    grids = image_grids((900, 400), columns=64, rows=32, count=2)
+    images = [PlacedImage("/a.png", "run 7"), PlacedImage("/b.png", "reference 3")]
+    option = build_image_option(images, columns=64, rows=32, grids=grids, zmin=0, zmax=9, colormap="gray")
+    first, second, colours = option["series"]
+    assert (first["name"], second["name"]) == ("run 7", "reference 3")
+    assert first[":renderItem"].split('"')[1:4:2] == ["/a.png", "run 7"]
+    assert second[":renderItem"].split('"')[1:4:2] == ["/b.png", "reference 3"]
+    assert (second["xAxisIndex"], second["yAxisIndex"]) == (1, 1) and "xAxisIndex" not in first
+    assert [axis["gridIndex"] for axis in option["xAxis"]] == [0, 1] and option["grid"] == grids
+    assert [axis["max"] for axis in option["xAxis"]] == [64, 64] and [a["max"] for a in option["yAxis"]] == [32, 32]
+    assert option["yAxis"][1]["axisLabel"] == {"show": False}  # the reference's rows are the run's
+    assert option["dataZoom"] == [{"type": "inside", "xAxisIndex": [0, 1]}, {"type": "inside", "yAxisIndex": [0, 1]}]
+    assert colours["type"] == "scatter" and option["visualMap"]["seriesIndex"] == 2
+    assert (option["visualMap"]["min"], option["visualMap"]["max"]) == (0, 9)
+    assert option["visualMap"]["inRange"]["color"][-1] == "#ffffff"
+    assert fit_image_option(option, (900, 400))["grid"] == grids
+    refitted = fit_image_option(option, (500, 600))["grid"]
+    assert len(refitted) == 2 and refitted == image_grids((500, 600), columns=64, rows=32, count=2)
 
 
 def test_image_pixels_stay_square_in_any_panel() -> None:
@@ -89,8 +124,14 @@ def test_image_pixels_stay_square_in_any_panel() -> None:
     assert tall["top"] == 12 + (900 - 40 - 118) // 2
     tiny = image_grid((10, 10), columns=5120, rows=16)
     assert tiny["width"] >= 1 and tiny["height"] >= 1
-    option = build_image_option("/x.png", columns=1024, rows=1024, zmin=0, zmax=1, grid=wide)
-    assert option["grid"] == wide
+    option = build_image_option([PlacedImage("/x.png")], columns=1024, rows=1024, zmin=0, zmax=1, grids=[wide])
+    assert option["grid"] == wide and fit_image_option(option, (800, 400))["grid"] == wide
+    assert image_grids((800, 400), columns=1024, rows=1024) == [wide]
+    # two images side by side: both square-pixelled, the same size, a gap apart, centred together
+    left, right = image_grids((800, 400), columns=200, rows=100, count=2)
+    assert (left["width"], left["height"]) == (right["width"], right["height"]) == (334, 167)
+    assert right["left"] == left["left"] + 334 + SIDE_GAP and left["top"] == right["top"]
+    assert left["left"] == 48 and right["left"] + 334 == 800 - 72
 
 
 def test_table_rows_show_missing_values_as_a_dash() -> None:

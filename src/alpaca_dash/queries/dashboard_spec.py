@@ -25,6 +25,8 @@ TrendStatistic = Literal["sum", "mean", "max", "min", "std", "count", "nan_count
 TrendAxis = Literal["run", "time"]
 Colormap = Literal["viridis", "inferno", "magma", "gray", "coolwarm"]
 ZMode = Literal["auto", "percentile", "manual"]
+#: how an image panel shows the reference run: beside the shown run's image, or subtracted from it
+ReferenceView = Literal["side", "difference"]
 Color = Annotated[str, Field(pattern=r"^(#[0-9a-fA-F]{3,8}|[a-z]{3,20})$")]
 ObservableName = Annotated[str, Field(min_length=1, max_length=500)]
 
@@ -57,6 +59,7 @@ class PanelOptions(_Strict):
     percentile_high: Annotated[float, Field(ge=0, le=100)] = 99.0
     log_z: bool = False
     colorbar: bool = True
+    reference_view: ReferenceView = "side"
     statistic: TrendStatistic | None = None
     trend_x: TrendAxis = "run"
     hide_bad: bool = False
@@ -144,7 +147,7 @@ class DashboardSpec(_Strict):
     """The saved content of a dashboard."""
 
     panels: Annotated[list[PanelSpec], Field(max_length=MAX_PANELS)] = []
-    #: a run pinned for comparison, drawn over line and histogram panels
+    #: a run pinned for comparison, drawn over line and histogram panels and beside or subtracted from images
     reference_run: Annotated[int, Field(ge=0, lt=2**31)] | None = None
 
     @model_validator(mode="after")

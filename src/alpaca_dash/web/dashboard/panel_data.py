@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -14,13 +13,13 @@ from alpaca_dash.domain import Observable
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import PanelSpec
 from alpaca_dash.queries.downsample import downsample_line, points_for_width, thin_points
-from alpaca_dash.queries.images import ZRange, render_png
 from alpaca_dash.queries.observables import UnknownObservable, find_observables
+from alpaca_dash.queries.runs import get_run
 from alpaca_dash.queries.values import load_scalars, load_value
+from alpaca_dash.web.dashboard.image_data import PublishImage, compared_image_option, image_option
 from alpaca_dash.web.dashboard.value_cache import ValueCache
 from alpaca_dash.web.panels.common import axis_name
 from alpaca_dash.web.panels.histogram import build_histogram_option, compute_histogram
-from alpaca_dash.web.panels.image import build_image_option, image_grid
 from alpaca_dash.web.panels.kinds import kind_for_chart
 from alpaca_dash.web.panels.line import build_line_option, build_scatter_option
 from alpaca_dash.web.panels.stat import build_stat_option
@@ -29,8 +28,6 @@ from alpaca_dash.web.panels.table import build_table_rows
 log = logging.getLogger(__name__)
 
 State = Literal["ready", "nodata", "error"]
-#: stores a PNG for the viewer and returns the URL the browser fetches it from
-PublishImage = Callable[[bytes], str]
 
 
 @dataclass(frozen=True)
@@ -66,6 +63,17 @@ class Loader:
             raise _NoData("No data for this run")
         return value
 
+    def other_run_value(self, observable: Observable, run: int) -> np.ndarray[Any, Any] | None:
+        """A value of another run than the shown one (the reference), cached under that run's own ingest time;
+        None when the run or its value is missing."""
+        found = get_run(self.access, run)
+        if found is None:
+            return None
+        try:
+            return Loader(self.access, self.cache, found.ingested_at).value(observable, run)
+        except _NoData:
+            return None
+
 
 def load_panel_content(
     access: DataAccess,
@@ -76,6 +84,7 @@ def load_panel_content(
     *,
     cache: ValueCache | None = None,
     version: object = None,
+    reference: int | None = None,
 ) -> PanelContent:
     """Load and shape one panel's data for ``run`` at ``size`` (the panel body's pixels).
 
@@ -83,6 +92,8 @@ def load_panel_content(
     gives ``error`` with a message, so one bad panel never breaks the page.
 
     :param cache: values shared between panels and pages, keyed with ``version`` (the run's ingest time).
+    :param reference: the dashboard's reference run, shown by image panels beside or subtracted from the run's
+        image (line and histogram panels get it drawn over them afterwards, by ``reference.load_reference``).
     """
     loader = Loader(access, cache, version)
     try:
@@ -92,7 +103,7 @@ def load_panel_content(
         if spec.type == "table":
             return _table(access, spec, observables, run)
         value = loader.value(observables[spec.observables[0]], run)
-        return PanelContent("ready", _build(loader, spec, observables, value, run, size, publish_image))
+        return PanelContent("ready", _build(loader, spec, observables, value, run, size, publish_image, reference))
     except _NoData as exc:
         return PanelContent("nodata", message=str(exc) or "No data for this run")
     except UnknownObservable as exc:
@@ -117,6 +128,7 @@ def _build(
     run: int,
     size: tuple[int, int],
     publish_image: PublishImage,
+    reference: int | None,
 ) -> dict[str, Any]:
     y_obs = observables[spec.observables[0]]
     unit = spec.options.unit or y_obs.unit or ""
@@ -130,8 +142,19 @@ def _build(
     if spec.type == "histogram":
         edges, counts = compute_histogram(value, bins=spec.options.bins, bin_width=spec.options.bin_width)
         return build_histogram_option(edges, counts, x_name=axis_name(y_obs.name, unit), log_y=spec.options.log_y)
+    if spec.type == "image" and reference not in (None, run):
+        return compared_image_option(
+            spec,
+            value,
+            unit,
+            size,
+            publish_image,
+            run=run,
+            reference=reference,
+            load_reference=lambda: loader.other_run_value(y_obs, reference),
+        )
     if spec.type == "image":
-        return _image(spec, value, unit, size, publish_image)
+        return image_option(spec, [(value, "")], unit, size, publish_image)
     x_values = loader.value(observables[spec.x], run) if spec.x else None
     x_name = axis_name(spec.x, observables[spec.x].unit) if spec.x else "index"
     y_name = axis_name(y_obs.name, unit)
@@ -142,28 +165,6 @@ def _build(
         return build_scatter_option(xs, ys, x_name=x_name, y_name=y_name)
     xs, ys = downsample_line(value, points_for_width(width), x_values)
     return build_line_option(xs, ys, x_name=x_name, y_name=y_name)
-
-
-def _image(
-    spec: PanelSpec, value: np.ndarray[Any, Any], unit: str, size: tuple[int, int], publish_image: PublishImage
-) -> dict[str, Any]:
-    o = spec.options
-    zrange = ZRange(o.z_mode, o.z_low, o.z_high, o.percentile_low, o.percentile_high, o.log_z)
-    rows, columns = value.shape
-    grid = image_grid(size, columns=columns, rows=rows, colorbar=o.colorbar)
-    rendered = render_png(value, width=grid["width"], height=grid["height"], colormap=o.colormap, zrange=zrange)
-    return build_image_option(
-        publish_image(rendered.png),
-        columns=columns,
-        rows=rows,
-        grid=grid,
-        zmin=rendered.zmin,
-        zmax=rendered.zmax,
-        colormap=o.colormap,
-        log_z=o.log_z,
-        colorbar=o.colorbar,
-        unit=unit,
-    )
 
 
 def _table(access: DataAccess, spec: PanelSpec, observables: dict[str, Observable], run: int) -> PanelContent:

@@ -29,6 +29,8 @@ DEFAULT_SIZES = {
 BOUND_LABELS = {"warn_low": "Warn low", "warn_high": "Warn high", "alarm_low": "Alarm low", "alarm_high": "Alarm high"}
 TREND_AXES = {"run": "run number", "time": "run start time"}
 BAD_RUNS = {"mark": "marked in red", "hide": "hidden"}
+#: how an image panel shows the dashboard's reference run
+REFERENCE_VIEWS = {"side": "side by side", "difference": "difference"}
 
 
 def parse_thresholds(text: str) -> list[Threshold]:
@@ -133,6 +135,8 @@ class PanelDialog:
                                             value="auto", label="z range").classes("w-32")  # fmt: skip
                     self.log_z = ui.checkbox("log z")
                     self.colorbar = ui.checkbox("colour bar", value=True)
+                    self.reference_view = ui.select(REFERENCE_VIEWS, value="side", label="Reference run")
+                    self.reference_view.classes("w-36").mark("panel-reference-view")
                 with ui.row().classes("items-end gap-2"):
                     self.z_low = (
                         ui.number("z low").classes("w-24").bind_visibility_from(self.z_mode, "value", value="manual")
@@ -197,6 +201,7 @@ class PanelDialog:
         self.p_high.set_value(o.percentile_high)
         self.log_z.set_value(o.log_z)
         self.colorbar.set_value(o.colorbar)
+        self.reference_view.set_value(o.reference_view)
         self.error.set_text("")
 
     def _kind_changed(self, *_: Any) -> None:
@@ -253,6 +258,7 @@ class PanelDialog:
             percentile_high=self.p_high.value if self.p_high.value is not None else 99.0,
             log_z=bool(self.log_z.value),
             colorbar=bool(self.colorbar.value),
+            reference_view=self.reference_view.value if chart == "image" else "side",
             statistic=self.statistic.value if chart == "trend" and not self._is_scalar() else None,
             trend_x=self.trend_x.value if chart == "trend" else "run",
             hide_bad=chart == "trend" and self.bad_runs.value == "hide",

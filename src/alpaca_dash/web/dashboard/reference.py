@@ -1,4 +1,7 @@
-"""The dashboard's reference run drawn over line and histogram panels, as a second, dashed series."""
+"""The dashboard's reference run drawn over line and histogram panels, as a second, dashed series.
+
+Image panels show it too, beside or subtracted from the run's image (``image_data``).
+"""
 
 from __future__ import annotations
 
@@ -19,8 +22,10 @@ from alpaca_dash.web.panels.packed import PACKED_KEY, pack_rows, pack_values
 log = logging.getLogger(__name__)
 
 REFERENCE_COLOR = "#9e9e9e"
-#: panel types that can show a reference run
-WITH_REFERENCE = ("line", "histogram")
+#: panel types drawn with the reference run as a second series over their own
+WITH_OVERLAY = ("line", "histogram")
+#: panel types that can show a reference run (drawn again when it is pinned)
+WITH_REFERENCE = (*WITH_OVERLAY, "image")
 Array = np.ndarray[Any, Any]
 
 

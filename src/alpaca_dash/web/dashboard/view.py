@@ -20,7 +20,7 @@ from alpaca_dash.web.dashboard.alarm_badges import AlarmBadges
 from alpaca_dash.web.dashboard.budget import MessageBudget, estimate_bytes
 from alpaca_dash.web.dashboard.panel_card import COLUMN_KEY, PanelCard, Prefetched
 from alpaca_dash.web.dashboard.panel_data import PanelContent, load_panel_content
-from alpaca_dash.web.dashboard.reference import WITH_REFERENCE, load_reference
+from alpaca_dash.web.dashboard.reference import WITH_OVERLAY, WITH_REFERENCE, load_reference
 from alpaca_dash.web.dashboard.trend_data import load_across_runs, resolve_runs
 from alpaca_dash.web.dashboard.value_cache import ValueCache
 from alpaca_dash.web.grid import PanelGrid
@@ -179,9 +179,21 @@ class DashboardView:
         if card.spec.type in ACROSS_RUNS:
             runs = resolve_runs(self.runs_text, run, max_runs=self.access.settings.max_range)
             return await in_thread(load_across_runs, self.access, card.spec, runs, card.size)
-        content = await self._load_run(card, run)
         reference = self.spec.reference_run
-        if card.spec.type in WITH_REFERENCE and reference not in (None, run) and content.option is not None:
+        if card.spec.type == "image" and reference not in (None, run):  # drawn with the run's image, on its scale
+            return await in_thread(
+                load_panel_content,
+                self.access,
+                card.spec,
+                run,
+                card.size,
+                self._publish,
+                cache=self.values,
+                version=self.run_version,
+                reference=reference,
+            )
+        content = await self._load_run(card, run)
+        if card.spec.type in WITH_OVERLAY and reference not in (None, run) and content.option is not None:
             option = await in_thread(load_reference, self.access, card.spec, reference, content.option, card.size[0])
             return PanelContent(content.state, option, content.rows, content.message)
         return content

@@ -1,59 +1,140 @@
-"""The image panel: a server-drawn PNG placed on pixel axes, with a colour bar for the value range."""
+"""The image panel: server-drawn PNGs placed on pixel axes, with a colour bar for the value range.
+
+One image, or several of the same shape side by side (a run and its reference), each in its own grid with its own
+axes; zooming one zooms them all, so the same pixels stay side by side.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from alpaca_dash.queries.colormaps import color_stops
 from alpaca_dash.web.panels.common import Option
 
-#: draws the PNG over the data rectangle [0, columns] x [0, rows]; re-run by ECharts on every zoom or resize. The
-#: expression runs when the option reaches the page, before ECharts draws: it starts fetching the PNG at once, and
-#: ECharts' own request for the same URL is then served from the browser's memory cache
+#: draws the PNG over the data rectangle [0, columns] x [0, rows], with the label (if any) in the visible top-left
+#: corner, wrapped when longer than the image is wide (about 6 pixels a character at 11 px); re-run by ECharts on
+#: every zoom or resize. The expression runs when the option reaches the page, before
+#: ECharts draws: it starts fetching the PNG at once, and ECharts' own request for the same URL is then served from
+#: the browser's memory cache
 RENDER_IMAGE_JS = (
-    "(() => { const url = __URL__; new Image().src = url; "
+    "(() => { const url = __URL__, label = __LABEL__; new Image().src = url; "
     "return (params, api) => { const a = api.coord([0, 0]); const b = api.coord([api.value(0), api.value(1)]); "
-    "return {type: 'image', style: {image: url, "
-    "x: Math.min(a[0], b[0]), y: Math.min(a[1], b[1]), width: Math.abs(b[0] - a[0]), "
-    "height: Math.abs(b[1] - a[1])}}; }; })()"
+    "const x = Math.min(a[0], b[0]), y = Math.min(a[1], b[1]); "
+    "const image = {type: 'image', style: {image: url, x: x, y: y, width: Math.abs(b[0] - a[0]), "
+    "height: Math.abs(b[1] - a[1])}}; "
+    "if (!label) return image; const box = params.coordSys; "
+    "return {type: 'group', children: [image, {type: 'text', x: Math.max(x, box.x) + 4, y: Math.max(y, box.y) + 4, "
+    "style: {text: label, width: Math.max(Math.min(box.width - 16, 6 * label.length), 8), overflow: 'break', "
+    "fontSize: 11, lineHeight: 14, fill: '#fff', "
+    "backgroundColor: 'rgba(0,0,0,0.55)', padding: [2, 4]}}]}; }; })()"
 )
 
 
 #: the last pixel's label would collide with the last round tick
 EDGE_LABELS = {"showMaxLabel": False}
+#: an image right of another: its first column's label would collide with the other's last
+NEXT_LABELS = {"showMaxLabel": False, "showMinLabel": False}
 #: room around the image for the axis labels (left, top, bottom) and the colour bar (right)
 MARGIN_LEFT, MARGIN_TOP, MARGIN_BOTTOM = 48, 12, 28
 MARGIN_RIGHT, MARGIN_RIGHT_COLORBAR = 16, 72
+#: pixels between images side by side (the images after the first have no row labels)
+SIDE_GAP = 12
+
+
+@dataclass(frozen=True)
+class PlacedImage:
+    """A PNG to show at ``url``, with a label drawn over its corner ("" for none)."""
+
+    url: str
+    label: str = ""
+
+
+def image_grids(
+    size: tuple[int, int], *, columns: int, rows: int, count: int = 1, colorbar: bool = True
+) -> list[dict[str, int]]:
+    """The ECharts grids (pixels) in which ``count`` images of ``columns`` x ``rows`` side by side have square pixels
+    in a panel body of ``size``: as large as fit inside the margins, centred."""
+    right = MARGIN_RIGHT_COLORBAR if colorbar else MARGIN_RIGHT
+    free_width = max(1, size[0] - MARGIN_LEFT - right - SIDE_GAP * (count - 1))
+    free_height = max(1, size[1] - MARGIN_TOP - MARGIN_BOTTOM)
+    scale = min(free_width / (count * max(columns, 1)), free_height / max(rows, 1))
+    width, height = max(1, round(columns * scale)), max(1, round(rows * scale))
+    left = MARGIN_LEFT + (free_width - count * width) // 2
+    top = MARGIN_TOP + (free_height - height) // 2
+    return [{"left": left + i * (width + SIDE_GAP), "top": top, "width": width, "height": height} for i in range(count)]
 
 
 def image_grid(size: tuple[int, int], *, columns: int, rows: int, colorbar: bool = True) -> dict[str, int]:
-    """The ECharts grid (pixels) in which an image of ``columns`` x ``rows`` has square pixels in a panel body of
-    ``size``: as large as fits inside the margins, centred."""
-    right = MARGIN_RIGHT_COLORBAR if colorbar else MARGIN_RIGHT
-    free_width = max(1, size[0] - MARGIN_LEFT - right)
-    free_height = max(1, size[1] - MARGIN_TOP - MARGIN_BOTTOM)
-    scale = min(free_width / max(columns, 1), free_height / max(rows, 1))
-    width, height = max(1, round(columns * scale)), max(1, round(rows * scale))
-    return {
-        "left": MARGIN_LEFT + (free_width - width) // 2,
-        "top": MARGIN_TOP + (free_height - height) // 2,
-        "width": width,
-        "height": height,
-    }
+    """The ECharts grid (pixels) in which one image of ``columns`` x ``rows`` has square pixels (``image_grids``)."""
+    return image_grids(size, columns=columns, rows=rows, colorbar=colorbar)[0]
+
+
+def _one_or_all(items: list[Any]) -> Any:
+    """A single image's option keeps ECharts' one-component form (a dict, not a list of one)."""
+    return items[0] if len(items) == 1 else items
+
+
+def _all(item: Any) -> list[Any]:
+    return item if isinstance(item, list) else [item]
 
 
 def fit_image_option(option: Option, size: tuple[int, int]) -> Option:
-    """An image option placed again for a panel body of ``size`` (the PNG is scaled by the browser)."""
-    grid = image_grid(size, columns=option["xAxis"]["max"], rows=option["yAxis"]["max"], colorbar="visualMap" in option)
-    return {**option, "grid": grid}
+    """An image option placed again for a panel body of ``size`` (the PNGs are scaled by the browser)."""
+    x_axes, y_axes = _all(option["xAxis"]), _all(option["yAxis"])
+    grids = image_grids(
+        size, columns=x_axes[0]["max"], rows=y_axes[0]["max"], count=len(x_axes), colorbar="visualMap" in option
+    )
+    return {**option, "grid": _one_or_all(grids)}
+
+
+def _image_series(image: PlacedImage, index: int, columns: int, rows: int) -> Option:
+    render = RENDER_IMAGE_JS.replace("__URL__", json.dumps(image.url)).replace("__LABEL__", json.dumps(image.label))
+    series: Option = {"type": "custom", "data": [[columns, rows]], ":renderItem": render, "clip": True, "silent": True}
+    if image.label:
+        series["name"] = image.label
+    if index:
+        series |= {"xAxisIndex": index, "yAxisIndex": index}
+    return series
+
+
+def _axes(count: int, columns: int, rows: int) -> tuple[list[Option], list[Option]]:
+    x_axes: list[Option] = []
+    y_axes: list[Option] = []
+    for index in range(count):
+        place = {"gridIndex": index} if count > 1 else {}
+        x_axes.append(
+            {
+                "type": "value",
+                "min": 0,
+                "max": columns,
+                "splitLine": {"show": False},
+                "axisLabel": EDGE_LABELS if index == 0 else NEXT_LABELS,
+                **place,
+            }
+        )
+        y_axes.append(
+            {
+                "type": "value",
+                "min": 0,
+                "max": rows,
+                "inverse": True,
+                "splitLine": {"show": False},
+                "axisLabel": EDGE_LABELS if index == 0 else {"show": False},
+                **place,
+            }
+        )
+    return x_axes, y_axes
 
 
 def build_image_option(
-    url: str,
+    images: Sequence[PlacedImage],
     *,
     columns: int,
     rows: int,
-    grid: dict[str, int] | None = None,
+    grids: list[dict[str, int]] | None = None,
     zmin: float,
     zmax: float,
     colormap: str = "viridis",
@@ -61,41 +142,33 @@ def build_image_option(
     colorbar: bool = True,
     unit: str = "",
 ) -> Option:
-    """An option showing the PNG at ``url`` over pixel axes (row 0 at the top) and, optionally, a colour bar.
+    """An option showing PNGs of ``columns`` x ``rows`` pixels side by side (row 0 at the top), each on its own
+    pixel axes, and optionally a colour bar; zoom and pan apply to all of them.
 
-    ``zmin``/``zmax`` are the values of the colour bar's ends, as the server computed them for the PNG.
+    ``zmin``/``zmax`` are the values of the colour bar's ends, as the server computed them for the PNGs (one colour
+    scale for all).
 
-    :param grid: where the image goes (``image_grid``); None stretches it over the whole panel.
+    :param grids: one per image (``image_grids``); None stretches a single image over the whole panel.
     """
-    render = RENDER_IMAGE_JS.replace("__URL__", json.dumps(url))
+    count = len(images)
+    indices = _one_or_all(list(range(count)))
+    x_axes, y_axes = _axes(count, columns, rows)
     option: Option = {
         "animation": False,
-        "grid": grid
-        or {
+        "grid": _one_or_all(grids)
+        if grids
+        else {
             "left": MARGIN_LEFT,
             "right": MARGIN_RIGHT_COLORBAR if colorbar else MARGIN_RIGHT,
             "top": MARGIN_TOP,
             "bottom": MARGIN_BOTTOM,
         },
         "tooltip": {"show": False},
-        "xAxis": {"type": "value", "min": 0, "max": columns, "splitLine": {"show": False}, "axisLabel": EDGE_LABELS},
-        "yAxis": {
-            "type": "value",
-            "min": 0,
-            "max": rows,
-            "inverse": True,
-            "splitLine": {"show": False},
-            "axisLabel": EDGE_LABELS,
-        },
-        "dataZoom": [{"type": "inside", "xAxisIndex": 0}, {"type": "inside", "yAxisIndex": 0}],
+        "xAxis": _one_or_all(x_axes),
+        "yAxis": _one_or_all(y_axes),
+        "dataZoom": [{"type": "inside", "xAxisIndex": indices}, {"type": "inside", "yAxisIndex": indices}],
         "series": [
-            {
-                "type": "custom",
-                "data": [[columns, rows]],
-                ":renderItem": render,
-                "clip": True,
-                "silent": True,
-            },
+            *(_image_series(image, index, columns, rows) for index, image in enumerate(images)),
             {"type": "scatter", "data": []},
         ],
     }
@@ -104,7 +177,7 @@ def build_image_option(
             "type": "continuous",
             "min": zmin,
             "max": zmax,
-            "seriesIndex": 1,
+            "seriesIndex": count,
             "calculable": False,
             "right": 4,
             "top": "middle",

@@ -1,0 +1,174 @@
+"""Image panels' content: the run's image, alone, beside the reference run's on one colour scale, or minus it.
+
+Everything here runs in a worker thread. A reference image that cannot be compared (another shape, no value, a
+read failure) never costs the panel its own image: the run's image is shown alone, its label saying why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from alpaca_dash.queries.dashboard_spec import PanelOptions, PanelSpec
+from alpaca_dash.queries.images import PERCENTILE_SAMPLE, ZRange, render_png, resolve_zrange
+from alpaca_dash.web.panels.common import Option
+from alpaca_dash.web.panels.image import PlacedImage, build_image_option, image_grids
+
+log = logging.getLogger(__name__)
+
+Array = np.ndarray[Any, Any]
+#: stores a PNG for the viewer and returns the URL the browser fetches it from
+PublishImage = Callable[[bytes], str]
+#: reads the reference run's image; None when that run has none
+LoadReference = Callable[[], Array | None]
+#: a diverging map: zero difference is neutral grey, the run brighter is red, dimmer is blue
+DIFFERENCE_COLORMAP = "coolwarm"
+TIMES, MINUS = "\N{MULTIPLICATION SIGN}", "\N{MINUS SIGN}"
+
+
+def panel_zrange(options: PanelOptions) -> ZRange:
+    return ZRange(
+        options.z_mode, options.z_low, options.z_high, options.percentile_low, options.percentile_high, options.log_z
+    )
+
+
+def _flat(array: Array) -> Array:
+    return (array.view(np.uint8) if array.dtype == np.bool_ else array).ravel()
+
+
+def pooled_values(arrays: Sequence[Array], zrange: ZRange) -> Array:
+    """A few values whose colour range (``resolve_zrange``) is that of all ``arrays`` together: each array's
+    extremes, or for percentiles an even sample of each array's pixels."""
+    parts = []
+    for array in arrays:
+        values = _flat(array)
+        if zrange.mode == "percentile":
+            step = max(1, values.size * len(arrays) // PERCENTILE_SAMPLE)
+            parts.append(values[::step].astype(np.float64))
+            continue
+        if values.dtype.kind == "f":
+            values = values[np.isfinite(values)]
+        if zrange.log:
+            values = values[values > 0]
+        if values.size:
+            parts.append(np.array([values.min(), values.max()], dtype=np.float64))
+    return np.concatenate(parts) if parts else np.empty(0)
+
+
+def shared_zrange(arrays: Sequence[Array], zrange: ZRange) -> tuple[float, float]:
+    """The (low, high) of the one colour scale that ``arrays`` are drawn on, with the panel's z settings."""
+    return resolve_zrange(pooled_values(arrays, zrange), zrange)
+
+
+def image_difference(value: Array, reference: Array) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """``value - reference`` as float32 (unsigned images can go negative), and 0 where it is not a number (a pixel
+    missing in either image): drawn neutral, not as the most negative colour."""
+    difference = np.subtract(_flat(value), _flat(reference), dtype=np.float32).reshape(value.shape)
+    difference[np.isnan(difference)] = 0.0
+    return difference
+
+
+def symmetric_limit(difference: Array, zrange: ZRange) -> float:
+    """``m`` for a colour scale from ``-m`` to ``m``: the largest absolute difference, or its ``percentile_high``-th
+    percentile when the panel's z range is by percentiles (manual bounds and log scale concern the images' values,
+    not their difference); 1 when the images are equal."""
+    magnitude = np.abs(difference[np.isfinite(difference)])
+    if magnitude.size == 0:
+        return 1.0
+    if zrange.mode == "percentile":
+        step = max(1, magnitude.size // PERCENTILE_SAMPLE)
+        limit = float(np.percentile(magnitude[::step], zrange.percentile_high))
+    else:
+        limit = float(magnitude.max())
+    return limit if limit > 0 else 1.0
+
+
+def shape_text(array: Array) -> str:
+    """``columns`` times ``rows``, as an image's size is usually read."""
+    return TIMES.join(str(n) for n in reversed(array.shape))
+
+
+def image_option(
+    spec: PanelSpec,
+    images: Sequence[tuple[Array, str]],
+    unit: str,
+    size: tuple[int, int],
+    publish: PublishImage,
+    *,
+    colormap: str | None = None,
+    zrange: ZRange | None = None,
+) -> Option:
+    """``images`` (arrays of one shape, with their labels) side by side, drawn to PNGs on one colour scale.
+
+    :param colormap: instead of the panel's; :param zrange: instead of the panel's z settings.
+    """
+    o = spec.options
+    colormap = colormap or o.colormap
+    zrange = zrange or panel_zrange(o)
+    low, high = shared_zrange([array for array, _ in images], zrange) if len(images) > 1 else (None, None)
+    fixed = zrange if low is None else ZRange("manual", low, high, log=zrange.log)
+    rows, columns = images[0][0].shape
+    grids = image_grids(size, columns=columns, rows=rows, count=len(images), colorbar=o.colorbar)
+    width, height = grids[0]["width"], grids[0]["height"]
+    placed = []
+    for array, label in images:
+        rendered = render_png(array, width=width, height=height, colormap=colormap, zrange=fixed)
+        placed.append(PlacedImage(publish(rendered.png), label))
+    return build_image_option(
+        placed,
+        columns=columns,
+        rows=rows,
+        grids=grids,
+        zmin=rendered.zmin,
+        zmax=rendered.zmax,
+        colormap=colormap,
+        log_z=zrange.log,
+        colorbar=o.colorbar,
+        unit=unit,
+    )
+
+
+def compared_image_option(
+    spec: PanelSpec,
+    value: Array,
+    unit: str,
+    size: tuple[int, int],
+    publish: PublishImage,
+    *,
+    run: int,
+    reference: int,
+    load_reference: LoadReference,
+) -> Option:
+    """The run's image with the reference run's, as the panel's ``reference_view`` asks: side by side or their
+    difference; the run's image alone, its label saying why, when the reference cannot be compared."""
+    other: Array | None = None
+    try:
+        other = load_reference()
+    except Exception as exc:  # the panel's own image is fine; only the comparison is missing
+        log.warning("reference run %d of panel %s failed: %s", reference, spec.id, exc)
+        note = f"unreadable ({type(exc).__name__})"
+    else:
+        note = comparison_problem(value, other)
+    if note or other is None:
+        return image_option(spec, [(value, f"run {run} · reference {reference} {note}")], unit, size, publish)
+    if spec.options.reference_view == "side":
+        return image_option(spec, [(value, f"run {run}"), (other, f"reference {reference}")], unit, size, publish)
+    difference = image_difference(value, other)
+    limit = symmetric_limit(difference, panel_zrange(spec.options))
+    label = f"run {run} {MINUS} reference {reference}"
+    symmetric = ZRange("manual", -limit, limit)
+    return image_option(
+        spec, [(difference, label)], unit, size, publish, colormap=DIFFERENCE_COLORMAP, zrange=symmetric
+    )
+
+
+def comparison_problem(value: Array, reference: Array | None) -> str:
+    """Why the reference image cannot be compared with the run's, or "" when it can."""
+    if reference is None:
+        return "has no image"
+    if reference.shape != value.shape:
+        return f"is {shape_text(reference)}, not {shape_text(value)}: not compared"
+    return ""
