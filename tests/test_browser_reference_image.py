@@ -1,0 +1,96 @@
+"""In a real Chromium: an image panel draws the reference run's image beside the run's, or their difference, with
+labels, as ECharts paints them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pytest
+from playwright.sync_api import Browser, Page
+from test_browser_journey import CCD, TIMEOUT, log_in, wait_for_panels
+
+from alpaca_dash.domain import RunRecord
+from alpaca_dash.pipeline.ingest import ingest_range
+from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
+
+from memory_source import MemorySource
+
+if TYPE_CHECKING:
+    from web_fixtures import BrowserSite
+
+pytest_plugins = ["web_fixtures"]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+#: what ECharts drew for a panel: its images (by URL), its texts, and each grid's pixels per image pixel
+DRAWN_JS = """(panel) => {
+    const card = document.querySelector(`[data-panel="${panel}"]`);
+    const chart = getElement(card.querySelector('.panel-chart').id.slice(1)).chart;
+    const drawn = chart.getZr().storage.getDisplayList();
+    const option = chart.getOption();
+    return {
+        images: drawn.filter(e => e.type === 'image' && String(e.style.image).includes('/api/images/'))
+            .map(e => [e.style.width, e.style.height]),
+        texts: drawn.filter(e => e.type === 'tspan').map(e => e.style.text),
+        scales: option.grid.map((g, i) => [g.width / option.xAxis[i].max, g.height / option.yAxis[i].max]),
+    };
+}"""
+
+
+def drawn(page: Page, panel: str) -> dict[str, Any]:
+    result: dict[str, Any] = page.evaluate(DRAWN_JS, panel)
+    return result
+
+
+def test_reference_beside_and_subtracted_as_painted(browser_site: BrowserSite, chromium: Browser) -> None:
+    site = browser_site
+    spec = DashboardSpec(
+        panels=[
+            PanelSpec(id="side", type="image", observables=[CCD], layout=GridPosition(w=8, h=5)),
+            PanelSpec(
+                id="diff",
+                type="image",
+                observables=[CCD],
+                options=PanelOptions(reference_view="difference"),
+                layout=GridPosition(x=8, w=4, h=5),
+            ),
+        ],
+        reference_run=390000,
+    )
+    made = store.create_dashboard(site.access, site.users["alice"], "Reference", spec)
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    log_in(page, site, "alice")
+    page.goto(f"{site.url}/dashboard/{made.id}?run=390002")
+    wait_for_panels(page, 2)
+    page.wait_for_function(
+        "(p) => { const c = document.querySelector(`[data-panel='${p}'] .panel-chart`);"
+        " return getElement(c.id.slice(1)).chart.getZr().storage.getDisplayList()"
+        ".filter(e => e.type === 'image').length === 2; }",
+        arg="side",
+        timeout=TIMEOUT,
+        polling=100,
+    )
+    side = drawn(page, "side")
+    assert len(side["images"]) == 2 and side["images"][0] == side["images"][1]
+    assert {"run 390002", "reference 390000"} <= set(side["texts"])
+    for across, down in side["scales"]:
+        assert abs(across - down) <= 0.02 * across  # square pixels in both
+    difference = drawn(page, "diff")
+    assert len(difference["images"]) == 1 and "run 390002 \N{MINUS SIGN} reference 390000" in difference["texts"]
+
+    # run 390004's image has another shape: the run's own image, with a note that wraps inside it
+    record = RunRecord(390004, None, None, {CCD: np.zeros((40, 120), dtype=np.float32)})
+    ingest_range(site.access.db, site.access.store, MemorySource({390004: record}), 390004, 390004)
+    page.goto(f"{site.url}/dashboard/{made.id}?run=390004")
+    wait_for_panels(page, 2)
+    side = drawn(page, "side")
+    assert len(side["images"]) == 1 and len(side["scales"]) == 1
+    size, times = "256\N{MULTIPLICATION SIGN}256", "\N{MULTIPLICATION SIGN}"
+    note = f"run 390004 · reference 390000 is {size}, not 120{times}40: not compared"
+    assert note in side["texts"]  # on one line in the wide panel
+    wrapped = drawn(page, "diff")["texts"]
+    assert note not in wrapped and note.replace(" ", "") in "".join(wrapped).replace(" ", "")  # over lines
+    assert not errors, errors
