@@ -125,7 +125,7 @@ PAGE_STATE_JS = """(since) => ({url: location.href, now: performance.now(), sinc
 
 def _wait_painted(page: Page, since: float) -> float:
     try:
-        handle = page.wait_for_function(PAINTED_AFTER_JS, arg=[since, 0], timeout=TIMEOUT_MS, polling=10)
+        handle = page.wait_for_function(PAINTED_AFTER_JS, arg=since, timeout=TIMEOUT_MS, polling=10)
     except PlaywrightTimeout:
         state = page.evaluate(PAGE_STATE_JS, since)
         raise RuntimeError(f"a page did not paint within {TIMEOUT_MS} ms: {state}") from None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 import numpy as np
+import pytest
 from nicegui import ui
 from nicegui.testing.user import User
 
@@ -70,6 +72,25 @@ async def test_reference_overlay_appears_and_can_be_pinned(
     await wait_for_names(web_user, {"wave": [""], "hist": [""]})  # the reference is the shown run itself
     found = store.get_dashboard(seeded_access, made.id, accounts["alice"])
     assert found is not None and found.spec.reference_run == 390002
+
+
+async def test_pinning_a_reference_where_no_panel_can_show_it(
+    web_user: User,
+    seeded_access: DataAccess,
+    accounts: dict[str, int],
+    log_in: LogIn,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stats = DashboardSpec(panels=[PanelSpec(id="h", type="stat", observables=["ELENA_Parameters*H_offset_mm"])])
+    made = store.create_dashboard(seeded_access, accounts["alice"], "Stats", stats)
+    await log_in(web_user, "alice")
+    await web_user.open(f"/dashboard/{made.id}?run=390002")
+    web_user.find(marker="pin-reference").click()
+    await web_user.should_see("Reference run: 390002.")
+    await asyncio.sleep(0.3)  # the redraw of panels that show it (none) runs after the notification
+    found = store.get_dashboard(seeded_access, made.id, accounts["alice"])
+    assert found is not None and found.spec.reference_run == 390002
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 def test_reference_helpers() -> None:

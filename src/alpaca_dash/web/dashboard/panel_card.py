@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,25 @@ from alpaca_dash.web.panels.table import TABLE_COLUMNS
 PanelAction = Callable[[str], Awaitable[None] | None]
 #: where the browser's grid column width is kept between visits
 COLUMN_KEY = "grid_column_px"
+#: contents kept per panel: the shown run's and the one before, for users comparing two runs
+RECENT_CONTENTS = 2
+
+
+class RecentContents:
+    """A panel's last few contents by what they were drawn from, so that flipping between runs redraws nothing."""
+
+    def __init__(self, size: int = RECENT_CONTENTS) -> None:
+        self.size = size
+        self._contents: OrderedDict[Hashable, PanelContent] = OrderedDict()
+
+    def get(self, key: Hashable) -> PanelContent | None:
+        return self._contents.get(key)
+
+    def put(self, key: Hashable, content: PanelContent) -> None:
+        self._contents[key] = content
+        self._contents.move_to_end(key)
+        while len(self._contents) > self.size:
+            self._contents.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -58,6 +78,7 @@ class PanelCard:
         self.size = (max(40, round(spec.layout.w * column_px) - 16), max(40, spec.layout.h * grid.cell_height - 40))
         self.sized = False
         self.prefetched: Prefetched | None = None
+        self.recent = RecentContents()
         self.content: PanelContent | None = None
         self.generation = 0
         self.chart: ui.echart | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import statistics
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -181,24 +181,14 @@ class DashboardView:
             return await in_thread(load_across_runs, self.access, card.spec, runs, card.size)
         reference = self.spec.reference_run
         if card.spec.type == "image" and reference not in (None, run):  # drawn with the run's image, on its scale
-            return await in_thread(
-                load_panel_content,
-                self.access,
-                card.spec,
-                run,
-                card.size,
-                self._publish,
-                cache=self.values,
-                version=self.run_version,
-                reference=reference,
-            )
+            return await self._load_run(card, run, reference=reference)
         content = await self._load_run(card, run)
         if card.spec.type in WITH_OVERLAY and reference not in (None, run) and content.option is not None:
             option = await in_thread(load_reference, self.access, card.spec, reference, content.option, card.size[0])
             return PanelContent(content.state, option, content.rows, content.message)
         return content
 
-    async def _load_run(self, card: PanelCard, run: int) -> PanelContent:
+    async def _load_run(self, card: PanelCard, run: int, *, reference: int | None = None) -> PanelContent:
         return await in_thread(
             load_panel_content,
             self.access,
@@ -208,6 +198,7 @@ class DashboardView:
             self._publish,
             cache=self.values,
             version=self.run_version,
+            reference=reference,
         )
 
     async def start(self, run: int | None) -> None:
@@ -240,7 +231,7 @@ class DashboardView:
         What is ready within ``BATCH_SECONDS`` is shown together, in one update to the browser (each update makes
         the page render again); slower panels follow one by one as they arrive.
         """
-        if self.run is None:
+        if self.run is None or not cards:
             for card in cards:
                 card.show(PanelContent("nodata", message="No run selected"))
             return
@@ -257,15 +248,28 @@ class DashboardView:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
 
     async def _content(self, card: PanelCard, run: int) -> PanelContent:
+        key = self._recent_key(card, run)
+        recent = card.recent.get(key)
+        if recent is not None:
+            return recent  # flipping back to a run just shown: the same content (and PNG, from the browser's cache)
         # the spinner only for a slow load: shown and hidden again at once, it costs the browser a repaint per panel
         spinner = asyncio.get_running_loop().call_later(SPINNER_DELAY, card.show_loading)
         prefetched, card.prefetched = card.prefetched, None
         try:
             if prefetched is not None and prefetched.run == run and similar(prefetched.size, card.size):
-                return await prefetched.task
-            return await self._load(card, run)
+                content = await prefetched.task
+            else:
+                content = await self._load(card, run)
         finally:
             spinner.cancel()
+        if content.state != "error":
+            card.recent.put(key, content)
+        return content
+
+    def _recent_key(self, card: PanelCard, run: int) -> Hashable:
+        """What a panel's content depends on besides the stored data of ``run`` (whose version is in the key)."""
+        version = self.run_version if run == self.version_run else None
+        return (run, version, card.size, card.spec.model_dump_json(), self.spec.reference_run, self.runs_text)
 
     async def _present(self, card: PanelCard, generation: int, content: PanelContent) -> None:
         if generation != card.generation or self.cards.get(card.id) is not card:
