@@ -12,6 +12,7 @@ from typing import Any
 from nicegui import ui
 
 from alpaca_dash.queries.dashboard_spec import PanelSpec
+from alpaca_dash.web.dashboard.chart_updates import ChartUpdates
 from alpaca_dash.web.dashboard.panel_data import PanelContent
 from alpaca_dash.web.grid import PanelGrid
 from alpaca_dash.web.panels.panel_csv import PNG_JS, NoCsv, build_panel_csv, panel_filename
@@ -20,8 +21,8 @@ from alpaca_dash.web.panels.table import TABLE_COLUMNS
 PanelAction = Callable[[str], Awaitable[None] | None]
 #: where the browser's grid column width is kept between visits
 COLUMN_KEY = "grid_column_px"
-#: contents kept per panel: the shown run's and the one before, for users comparing two runs
-RECENT_CONTENTS = 2
+#: contents kept per panel: the shown run's, the one before (users compare two runs) and the one read ahead
+RECENT_CONTENTS = 3
 
 
 class RecentContents:
@@ -69,11 +70,13 @@ class PanelCard:
         *,
         editable: bool,
         column_px: float,
+        charts: ChartUpdates,
         on_edit: PanelAction,
         on_duplicate: PanelAction,
         on_remove: PanelAction,
     ) -> None:
         self.spec = spec
+        self.charts = charts
         #: the panel body's pixels: estimated until the browser reports them
         self.size = (max(40, round(spec.layout.w * column_px) - 16), max(40, spec.layout.h * grid.cell_height - 40))
         self.sized = False
@@ -82,6 +85,8 @@ class PanelCard:
         self.content: PanelContent | None = None
         self.generation = 0
         self.chart: ui.echart | None = None
+        #: whether the chart has drawn data (and so has been initialised in the browser)
+        self.drawn = False
         self.table: ui.table | None = None
         content = grid.add_item(spec.id, spec.layout)
         self.root = content.classes("panel-card").props(f"data-panel={spec.id} data-state=loading")
@@ -119,7 +124,8 @@ class PanelCard:
         """Show the content; a chart or table is kept between runs and only its data replaced."""
         self.content = content
         self.spinner.set_visibility(False)
-        self.root.props(f"data-state={content.state}")
+        if self.root.props.get("data-state") != content.state:
+            self.root.props(f"data-state={content.state}")
         self.badge.set_visibility(content.state == "error")
         self.badge_tip.set_text(content.message if content.state == "error" else "")
         ready = content.state == "ready"
@@ -144,10 +150,17 @@ class PanelCard:
         if self.chart is None:
             self._create_chart(option)
             return
+        if self.drawn and self.chart.visible:
+            # new data for a chart on screen: straight to ECharts. An element update would make Vue render the
+            # whole page again; the element's options are still kept, for any later update of the element
+            dict.__setitem__(self.chart.props, "options", option)
+            self.charts.add(self.chart.id, option)
+            return
         self.chart.options.clear()
         self.chart.options.update(option)
         self.chart.set_visibility(True)
         self.chart.update()
+        self.drawn = True
 
     def _show_table(self, rows: list[dict[str, str]]) -> None:
         if self.table is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import statistics
 from collections.abc import Hashable, Iterable
@@ -18,6 +19,7 @@ from alpaca_dash.queries.dashboard_spec import ACROSS_RUNS, DashboardSpec, GridP
 from alpaca_dash.queries.users import User
 from alpaca_dash.web.dashboard.alarm_badges import AlarmBadges
 from alpaca_dash.web.dashboard.budget import MessageBudget, estimate_bytes
+from alpaca_dash.web.dashboard.chart_updates import ChartUpdates
 from alpaca_dash.web.dashboard.panel_card import COLUMN_KEY, PanelCard, Prefetched
 from alpaca_dash.web.dashboard.panel_data import PanelContent, load_panel_content
 from alpaca_dash.web.dashboard.reference import WITH_OVERLAY, WITH_REFERENCE, load_reference
@@ -41,6 +43,10 @@ SPINNER_DELAY = 0.3
 #: an image is placed again when its panel's size changes by more than this (pixels); a few pixels of an estimated
 #: size are not worth a repaint
 REGRID_PIXELS = 4
+#: seconds after a run switch before the next run in the same direction is prepared
+READ_AHEAD_DELAY = 0.1
+#: in the browser: fetch PNGs into its cache
+PRELOAD_JS = "{urls}.forEach((url) => {{ new Image().src = url; }})"
 #: how long a run switch waits to show every panel at once before showing each as it arrives
 BATCH_SECONDS = 0.25
 #: a grid column's width in pixels before the browser has told (a 1400-pixel wide window)
@@ -114,6 +120,8 @@ class DashboardView:
         self.kiosk = False
         self.runs_text: str | None = None  # the run range of trend panels: None (the default), lastN or a-b
         self.alarms = AlarmBadges(access)
+        self.ahead: asyncio.Task[None] | None = None
+        self.client: Client | None = None
 
     @property
     def spec(self) -> DashboardSpec:
@@ -121,6 +129,8 @@ class DashboardView:
 
     def attach(self, grid: PanelGrid, client: Client) -> None:
         self.grid = grid
+        self.client = client
+        self.charts = ChartUpdates(client)
         self.budget = MessageBudget(client)
         for panel in self.spec.panels:
             self._add_card(panel)
@@ -132,6 +142,7 @@ class DashboardView:
             panel,
             column_px=app.storage.user.get(COLUMN_KEY, DEFAULT_COLUMN_PX),
             editable=self.can_edit,
+            charts=self.charts,
             on_edit=self.open_edit,
             on_duplicate=self.duplicate_panel,
             on_remove=self.remove_panel,
@@ -157,7 +168,7 @@ class DashboardView:
         if run is None:
             return
         for card in self.cards.values():
-            task = background_tasks.create(self._load(card, run), name=f"prefetch panel {card.id}")
+            task = background_tasks.create(self._load(card, run, version), name=f"prefetch panel {card.id}")
             card.prefetched = Prefetched(run, card.size, task)
 
     async def set_runs(self, text: str | None) -> None:
@@ -175,20 +186,22 @@ class DashboardView:
         shown = [card for card in self.cards.values() if card.spec.type in WITH_REFERENCE]
         await self.refresh(*shown)
 
-    async def _load(self, card: PanelCard, run: int) -> PanelContent:
+    async def _load(self, card: PanelCard, run: int, version: object) -> PanelContent:
         if card.spec.type in ACROSS_RUNS:
             runs = resolve_runs(self.runs_text, run, max_runs=self.access.settings.max_range)
             return await in_thread(load_across_runs, self.access, card.spec, runs, card.size)
         reference = self.spec.reference_run
         if card.spec.type == "image" and reference not in (None, run):  # drawn with the run's image, on its scale
-            return await self._load_run(card, run, reference=reference)
-        content = await self._load_run(card, run)
+            return await self._load_run(card, run, version, reference=reference)
+        content = await self._load_run(card, run, version)
         if card.spec.type in WITH_OVERLAY and reference not in (None, run) and content.option is not None:
             option = await in_thread(load_reference, self.access, card.spec, reference, content.option, card.size[0])
             return PanelContent(content.state, option, content.rows, content.message)
         return content
 
-    async def _load_run(self, card: PanelCard, run: int, *, reference: int | None = None) -> PanelContent:
+    async def _load_run(
+        self, card: PanelCard, run: int, version: object, *, reference: int | None = None
+    ) -> PanelContent:
         return await in_thread(
             load_panel_content,
             self.access,
@@ -197,7 +210,7 @@ class DashboardView:
             card.size,
             self._publish,
             cache=self.values,
-            version=self.run_version,
+            version=version,
             reference=reference,
         )
 
@@ -214,9 +227,34 @@ class DashboardView:
         await self.refresh_all()
 
     async def set_run(self, run: int, version: object) -> None:
+        previous = self.run
         self.run, self.run_version, self.version_run = run, version, run
         ui.navigate.history.replace(self.url())
         await self.refresh_all()
+        if previous not in (None, run) and not self.live:
+            self._read_ahead(run, forward=run > (previous or 0))
+
+    def _read_ahead(self, run: int, *, forward: bool) -> None:
+        """Prepare the panels of the run after ``run`` in the direction the user is stepping, in the background."""
+        if self.ahead is not None:
+            self.ahead.cancel()
+        self.ahead = background_tasks.create(self._prepare_next(run, forward), name=f"read ahead of run {run}")
+
+    async def _prepare_next(self, run: int, forward: bool) -> None:
+        await asyncio.sleep(READ_AHEAD_DELAY)  # after the browser has drawn this run
+        found = await in_thread(run_queries.neighbour_run, self.access, run, forward=forward)
+        images: list[str] = []
+        for card in list(self.cards.values()):
+            if found is None or self.run != run:
+                return  # no further run, or the user moved on
+            key = self._recent_key(card, found.run, found.ingested_at)
+            if card.spec.type not in ACROSS_RUNS and card.recent.get(key) is None:
+                content = await self._load(card, found.run, found.ingested_at)
+                if content.state != "error":
+                    card.recent.put(key, content)
+                    images += (content.option or {}).get("alpacaImages", [])
+        if images and self.client is not None and self.client.has_socket_connection:
+            self.client.run_javascript(PRELOAD_JS.format(urls=json.dumps(images)))  # into the browser's cache
 
     async def refresh_all(self) -> None:
         if self.run is not None and self.version_run != self.run:
@@ -248,7 +286,8 @@ class DashboardView:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
 
     async def _content(self, card: PanelCard, run: int) -> PanelContent:
-        key = self._recent_key(card, run)
+        version = self.run_version if run == self.version_run else None
+        key = self._recent_key(card, run, version)
         recent = card.recent.get(key)
         if recent is not None:
             return recent  # flipping back to a run just shown: the same content (and PNG, from the browser's cache)
@@ -259,16 +298,15 @@ class DashboardView:
             if prefetched is not None and prefetched.run == run and similar(prefetched.size, card.size):
                 content = await prefetched.task
             else:
-                content = await self._load(card, run)
+                content = await self._load(card, run, version)
         finally:
             spinner.cancel()
         if content.state != "error":
             card.recent.put(key, content)
         return content
 
-    def _recent_key(self, card: PanelCard, run: int) -> Hashable:
+    def _recent_key(self, card: PanelCard, run: int, version: object) -> Hashable:
         """What a panel's content depends on besides the stored data of ``run`` (whose version is in the key)."""
-        version = self.run_version if run == self.version_run else None
         return (run, version, card.size, card.spec.model_dump_json(), self.spec.reference_run, self.runs_text)
 
     async def _present(self, card: PanelCard, generation: int, content: PanelContent) -> None:

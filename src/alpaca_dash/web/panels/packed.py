@@ -48,6 +48,27 @@ window.alpacaRows = (b64, widths) => {
   return window.alpacaRaw(columns[0].map((_, i) => columns.map((column) => column[i])));
 };
 window.alpacaValues = (b64, widths) => window.alpacaRaw(window.alpacaColumns(b64, widths)[0]);
+// a panel's new option straight to its chart, without a Vue update: ":key" values are JavaScript expressions
+window.alpacaEvaluate = (node) => {
+  if (Array.isArray(node)) node.forEach(window.alpacaEvaluate);
+  else if (node && typeof node === "object") {
+    for (const [key, value] of Object.entries(node)) {
+      if (key.startsWith(":")) {
+        node[key.slice(1)] = new Function(`return (${value})`)();
+        delete node[key];
+      } else window.alpacaEvaluate(value);
+    }
+  }
+  return node;
+};
+window.alpacaSetOptions = (options) => {
+  for (const [id, option] of Object.entries(options)) {
+    const chart = getElement(id)?.chart;
+    if (!chart) continue;
+    const series = chart.getOption()?.series?.length;
+    chart.setOption(window.alpacaEvaluate(option), { notMerge: series !== option.series?.length });
+  }
+};
 """
 
 _EXPRESSION = re.compile(r"alpaca(Rows|Values)\('([A-Za-z0-9+/=]*)','([48]+)'\)")
