@@ -192,9 +192,10 @@ def visit(page: Page, counter: WireCounter, target: str, panels: int, images: in
 
 def describe_load(before: float, after: float) -> str:
     """The machine's load while measuring: other work on the same cores slows the browser and the server alike."""
+    busy = " (other jobs shared the machine)" if before > 1.5 else ""
     return (
         f"One-minute load average {before:.1f} before and {after:.1f} after the measurement on "
-        f"{os.cpu_count()} CPUs (other jobs shared the machine)."
+        f"{os.cpu_count()} CPUs{busy}."
     )
 
 
