@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import statistics
-from collections.abc import Hashable, Iterable
-from dataclasses import replace
+from collections.abc import Hashable
 from typing import Any
 
 from nicegui import Client, app, background_tasks, ui
@@ -15,34 +13,37 @@ from nicegui import Client, app, background_tasks, ui
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import ACROSS_RUNS, DashboardSpec, GridPosition, PanelSpec, new_panel_id
+from alpaca_dash.queries.dashboard_spec import ACROSS_RUNS, DashboardSpec, PanelSpec, new_panel_id
 from alpaca_dash.queries.users import User
 from alpaca_dash.web.dashboard.alarm_badges import AlarmBadges
 from alpaca_dash.web.dashboard.budget import MessageBudget, estimate_bytes
 from alpaca_dash.web.dashboard.chart_updates import ChartUpdates
 from alpaca_dash.web.dashboard.panel_card import COLUMN_KEY, PanelCard, Prefetched
 from alpaca_dash.web.dashboard.panel_data import PanelContent, load_panel_content
+from alpaca_dash.web.dashboard.panel_sizes import (
+    REGRID_PIXELS,
+    bottom_of,
+    fitted,
+    merge_layout,
+    moved_by,
+    remember_column_width,
+    similar,
+)
 from alpaca_dash.web.dashboard.reference import WITH_OVERLAY, WITH_REFERENCE, load_reference
 from alpaca_dash.web.dashboard.trend_data import load_across_runs, resolve_runs
 from alpaca_dash.web.dashboard.value_cache import ValueCache
 from alpaca_dash.web.grid import PanelGrid
 from alpaca_dash.web.image_cache import ImageCache
-from alpaca_dash.web.panels.image import fit_image_option
 from alpaca_dash.web.routes import image_url
 from alpaca_dash.web.theme import THEME_KEY
 from alpaca_dash.web.threads import in_thread
 
 log = logging.getLogger(__name__)
 READ_ONLY = "Viewers cannot change dashboards."
-#: a panel is drawn again when its width or height changes by more than this fraction
-RESIZE_TOLERANCE = 0.15
 #: how long the first load waits for the browser to report the panel sizes
 SIZES_TIMEOUT = 1.0
 #: seconds a panel's load may take before it shows a spinner
 SPINNER_DELAY = 0.3
-#: an image is placed again when its panel's size changes by more than this (pixels); a few pixels of an estimated
-#: size are not worth a repaint
-REGRID_PIXELS = 4
 #: seconds after a run switch before the next run in the same direction is prepared
 READ_AHEAD_DELAY = 0.1
 #: in the browser: fetch PNGs into its cache
@@ -51,47 +52,6 @@ PRELOAD_JS = "{urls}.forEach((url) => {{ new Image().src = url; }})"
 BATCH_SECONDS = 0.25
 #: a grid column's width in pixels before the browser has told (a 1400-pixel wide window)
 DEFAULT_COLUMN_PX = 112
-
-
-def merge_layout(spec: DashboardSpec, layout: list[dict[str, Any]]) -> DashboardSpec | None:
-    """The spec with the grid's positions applied, or None when nothing moved or the layout is invalid."""
-    positions: dict[str, GridPosition] = {}
-    for item in layout:
-        try:
-            positions[str(item["id"])] = GridPosition(x=item["x"], y=item["y"], w=item["w"], h=item["h"])
-        except (KeyError, TypeError, ValueError):
-            return None
-    changed = [p.model_copy(update={"layout": positions[p.id]}) if p.id in positions else p for p in spec.panels]
-    if all(a.layout == b.layout for a, b in zip(changed, spec.panels, strict=True)):
-        return None
-    return DashboardSpec(panels=changed, reference_run=spec.reference_run)
-
-
-def similar(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    """Whether two panel sizes are close enough to draw the same data."""
-    return all(abs(x - y) <= RESIZE_TOLERANCE * max(y, 1) for x, y in zip(a, b, strict=True))
-
-
-def remember_column_width(cards: Iterable[PanelCard]) -> None:
-    """Keep this browser's grid column width, so the next visit can estimate panel sizes before it connects."""
-    widths = [(card.size[0] + 8) / card.spec.layout.w for card in cards if card.sized]
-    if widths:
-        app.storage.user[COLUMN_KEY] = round(statistics.median(widths))
-
-
-def moved_by(a: tuple[int, int], b: tuple[int, int]) -> int:
-    return max(abs(x - y) for x, y in zip(a, b, strict=True))
-
-
-def fitted(card: PanelCard, content: PanelContent) -> PanelContent:
-    """The content placed for the card's current size: an image keeps square pixels."""
-    if card.spec.type != "image" or content.option is None or content.state != "ready":
-        return content
-    return replace(content, option=fit_image_option(content.option, card.size))
-
-
-def bottom_of(spec: DashboardSpec) -> int:
-    return max((p.layout.y + p.layout.h for p in spec.panels), default=0)
 
 
 class DashboardView:
