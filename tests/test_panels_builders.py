@@ -126,6 +126,10 @@ def test_image_pixels_stay_square_in_any_panel() -> None:
     assert tiny["width"] >= 1 and tiny["height"] >= 1
     option = build_image_option([PlacedImage("/x.png")], columns=1024, rows=1024, zmin=0, zmax=1, grids=[wide])
     assert option["grid"] == wide and fit_image_option(option, (800, 400))["grid"] == wide
+    # the colour bar is as tall as the image, beside it, and follows it when the panel is resized
+    assert option["visualMap"]["itemHeight"] == wide["height"] and option["visualMap"]["top"] == 0
+    resized = fit_image_option(option, (800, 600))
+    assert resized["visualMap"]["itemHeight"] == resized["grid"]["height"] == 600 - 40
     assert image_grids((800, 400), columns=1024, rows=1024) == [wide]
     # two images side by side: both square-pixelled, the same size, a gap apart, centred together
     left, right = image_grids((800, 400), columns=200, rows=100, count=2)

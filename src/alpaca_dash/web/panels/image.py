@@ -34,12 +34,14 @@ RENDER_IMAGE_JS = (
 
 
 #: the last pixel's label would collide with the last round tick
-EDGE_LABELS = {"showMaxLabel": False}
+EDGE_LABELS = {"showMaxLabel": False, "hideOverlap": True}
 #: an image right of another: its first column's label would collide with the other's last
-NEXT_LABELS = {"showMaxLabel": False, "showMinLabel": False}
+NEXT_LABELS = {"showMaxLabel": False, "showMinLabel": False, "hideOverlap": True}
 #: room around the image for the axis labels (left, top, bottom) and the colour bar (right)
 MARGIN_LEFT, MARGIN_TOP, MARGIN_BOTTOM = 48, 12, 28
 MARGIN_RIGHT, MARGIN_RIGHT_COLORBAR = 16, 72
+#: pixels the colour bar's end label takes above the bar
+COLORBAR_LABEL = 16
 #: pixels between images side by side (the images after the first have no row labels)
 SIDE_GAP = 12
 
@@ -72,6 +74,12 @@ def image_grid(size: tuple[int, int], *, columns: int, rows: int, colorbar: bool
     return image_grids(size, columns=columns, rows=rows, colorbar=colorbar)[0]
 
 
+def colorbar_place(grid: dict[str, int]) -> dict[str, int]:
+    """Where the colour bar goes beside an image placed in ``grid``: as tall as the image, its end labels above and
+    below it."""
+    return {"top": max(0, grid["top"] - COLORBAR_LABEL), "itemHeight": max(30, grid["height"])}
+
+
 def _one_or_all(items: list[Any]) -> Any:
     """A single image's option keeps ECharts' one-component form (a dict, not a list of one)."""
     return items[0] if len(items) == 1 else items
@@ -87,7 +95,10 @@ def fit_image_option(option: Option, size: tuple[int, int]) -> Option:
     grids = image_grids(
         size, columns=x_axes[0]["max"], rows=y_axes[0]["max"], count=len(x_axes), colorbar="visualMap" in option
     )
-    return {**option, "grid": _one_or_all(grids)}
+    fitted = {**option, "grid": _one_or_all(grids)}
+    if "visualMap" in option:
+        fitted["visualMap"] = {**option["visualMap"], **colorbar_place(grids[0])}
+    return fitted
 
 
 def _image_series(image: PlacedImage, index: int, columns: int, rows: int) -> Option:
@@ -182,8 +193,7 @@ def build_image_option(
             "seriesIndex": count,
             "calculable": False,
             "right": 4,
-            "top": "middle",
-            "itemHeight": 160,
+            **(colorbar_place(grids[0]) if grids else {"top": "middle", "itemHeight": 160}),
             "text": [_label(zmax, unit), _label(zmin, "")],
             "formatter": "",
             "inRange": {"color": color_stops(colormap)},
