@@ -48,3 +48,11 @@ async def test_a_large_turn_is_split_before_the_budget() -> None:
     await asyncio.sleep(0)
     assert [sorted(options_of(code)) for code in client.sent] == [["0", "1"], ["2", "3"], ["4"]]
     assert all(len(code) < 120 + 40 for code in client.sent)
+
+
+async def test_preloading_sends_the_urls_once_and_nothing_for_none() -> None:
+    client = RecordingClient()
+    updates = ChartUpdates(cast(Client, client))
+    updates.preload([])
+    updates.preload(["/api/images/a.png", "/api/images/b.png"])
+    assert len(client.sent) == 1 and json.dumps(["/api/images/a.png", "/api/images/b.png"]) in client.sent[0]

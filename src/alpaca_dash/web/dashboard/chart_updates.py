@@ -17,6 +17,8 @@ from alpaca_dash.web.dashboard.budget import MESSAGE_BUDGET
 
 #: in the browser: give each chart (by element id) its new option; see ``packed.PACKED_JS``
 SET_OPTIONS_JS = "alpacaSetOptions({options})"
+#: in the browser: fetch PNGs into its cache
+PRELOAD_JS = "{urls}.forEach((url) => {{ new Image().src = url; }})"
 
 
 class ChartUpdates:
@@ -38,6 +40,11 @@ class ChartUpdates:
         if not self.scheduled:
             self.scheduled = True
             asyncio.get_running_loop().call_soon(self.flush)
+
+    def preload(self, urls: list[str]) -> None:
+        """Have the browser fetch these PNGs now, so that a chart drawing them later finds them in its cache."""
+        if urls and self.client.has_socket_connection:
+            self.client.run_javascript(PRELOAD_JS.format(urls=json.dumps(urls)))
 
     def flush(self) -> None:
         self.scheduled = False

@@ -146,6 +146,11 @@ class PanelCard:
             self.chart.on("chart:finished", js_handler=PAINTED_JS.format(id=self.chart.id))
         self.spinner.move(self.body)  # keep the spinner above the chart
 
+    def goes_straight_to_chart(self, content: PanelContent) -> bool:
+        """Whether showing ``content`` only gives a chart on screen new data, sent apart from element updates."""
+        ready_chart = content.state == "ready" and content.option is not None
+        return ready_chart and self.drawn and self.chart is not None and self.chart.visible
+
     def _show_chart(self, option: dict[str, Any]) -> None:
         if self.chart is None:
             self._create_chart(option)

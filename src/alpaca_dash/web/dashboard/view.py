@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Hashable
 from typing import Any
@@ -46,8 +45,6 @@ SIZES_TIMEOUT = 1.0
 SPINNER_DELAY = 0.3
 #: seconds after a run switch before the next run in the same direction is prepared
 READ_AHEAD_DELAY = 0.1
-#: in the browser: fetch PNGs into its cache
-PRELOAD_JS = "{urls}.forEach((url) => {{ new Image().src = url; }})"
 #: how long a run switch waits to show every panel at once before showing each as it arrives
 BATCH_SECONDS = 0.25
 #: a grid column's width in pixels before the browser has told (a 1400-pixel wide window)
@@ -81,7 +78,7 @@ class DashboardView:
         self.runs_text: str | None = None  # the run range of trend panels: None (the default), lastN or a-b
         self.alarms = AlarmBadges(access)
         self.ahead: asyncio.Task[None] | None = None
-        self.client: Client | None = None
+        self.charts: ChartUpdates | None = None
 
     @property
     def spec(self) -> DashboardSpec:
@@ -89,14 +86,13 @@ class DashboardView:
 
     def attach(self, grid: PanelGrid, client: Client) -> None:
         self.grid = grid
-        self.client = client
         self.charts = ChartUpdates(client)
         self.budget = MessageBudget(client)
         for panel in self.spec.panels:
             self._add_card(panel)
 
     def _add_card(self, panel: PanelSpec) -> PanelCard:
-        assert self.grid is not None
+        assert self.grid is not None and self.charts is not None
         card = PanelCard(
             self.grid,
             panel,
@@ -155,7 +151,9 @@ class DashboardView:
             return await self._load_run(card, run, version, reference=reference)
         content = await self._load_run(card, run, version)
         if card.spec.type in WITH_OVERLAY and reference not in (None, run) and content.option is not None:
-            option = await in_thread(load_reference, self.access, card.spec, reference, content.option, card.size[0])
+            option = await in_thread(
+                load_reference, self.access, card.spec, reference, content.option, card.size[0], cache=self.values
+            )
             return PanelContent(content.state, option, content.rows, content.message)
         return content
 
@@ -213,8 +211,8 @@ class DashboardView:
                 if content.state != "error":
                     card.recent.put(key, content)
                     images += (content.option or {}).get("alpacaImages", [])
-        if images and self.client is not None and self.client.has_socket_connection:
-            self.client.run_javascript(PRELOAD_JS.format(urls=json.dumps(images)))  # into the browser's cache
+        if self.charts is not None:
+            self.charts.preload(images)
 
     async def refresh_all(self) -> None:
         if self.run is not None and self.version_run != self.run:
@@ -226,8 +224,8 @@ class DashboardView:
     async def refresh(self, *cards: PanelCard) -> None:
         """Load the cards' content for the shown run and show it.
 
-        What is ready within ``BATCH_SECONDS`` is shown together, in one update to the browser (each update makes
-        the page render again); slower panels follow one by one as they arrive.
+        What is ready within ``BATCH_SECONDS`` is shown together, in one message to the browser; slower panels
+        follow one by one as they arrive.
         """
         if self.run is None or not cards:
             for card in cards:
@@ -272,7 +270,7 @@ class DashboardView:
     async def _present(self, card: PanelCard, generation: int, content: PanelContent) -> None:
         if generation != card.generation or self.cards.get(card.id) is not card:
             return  # a newer run or edit took over, or the panel is gone
-        if self.budget is not None:
+        if self.budget is not None and not card.goes_straight_to_chart(content):  # element updates share a message
             await self.budget.reserve(estimate_bytes(content.option or content.rows))
         card.show(fitted(card, content))
         await self.alarms.show(card, content, self.run, self.cards)
