@@ -15,7 +15,8 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import PanelSpec
 from alpaca_dash.queries.downsample import downsample_line, points_for_width
 from alpaca_dash.queries.observables import find_observables
-from alpaca_dash.queries.values import load_value
+from alpaca_dash.web.dashboard.panel_data import Loader
+from alpaca_dash.web.dashboard.value_cache import ValueCache
 from alpaca_dash.web.panels.common import Option
 from alpaca_dash.web.panels.packed import PACKED_KEY, pack_rows, pack_values
 
@@ -75,14 +76,20 @@ def build_reference_data(spec: PanelSpec, option: Option, y: Array, x: Array | N
     return pack_rows(xs, ys)
 
 
-def load_reference(access: DataAccess, spec: PanelSpec, run: int, option: Option, width: int) -> Option:
-    """``option`` with the reference run drawn over it; unchanged when the reference run has no value."""
+def load_reference(
+    access: DataAccess, spec: PanelSpec, run: int, option: Option, width: int, *, cache: ValueCache | None = None
+) -> Option:
+    """``option`` with the reference run drawn over it; unchanged when the reference run has no value.
+
+    :param cache: the values shared by panels: the reference run's are read once, not on every run switch.
+    """
     try:
         names = [spec.observables[0], *([spec.x] if spec.x else [])]
         found = {item.name: item for item in find_observables(access, names)}
-        y = load_value(access, found[spec.observables[0]], run)
-        x = load_value(access, found[spec.x], run) if spec.x else None
-        if y is None or y.size == 0:
+        loader = Loader(access, cache)
+        y = loader.other_run_value(found[spec.observables[0]], run)
+        x = loader.other_run_value(found[spec.x], run) if spec.x else None
+        if y is None:
             return option
         return add_reference(option, reference_series(spec.type, run, build_reference_data(spec, option, y, x, width)))
     except Exception as exc:  # the panel itself is fine; only the overlay is missing
