@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from alpaca_dash.config import Settings
 from alpaca_dash.parquet_cache.store import ParquetStore
@@ -76,8 +77,20 @@ def live_site(url: str, history: int, runs: int) -> Iterator[tuple[str, int, Dat
             database.dispose()
 
 
+#: what a page shows, for the message when it does not paint in time
+PAGE_STATE_JS = """(since) => ({url: location.href, now: performance.now(), since,
+  run: document.querySelector('input[aria-label=Run]')?.value,
+  panels: [...document.querySelectorAll('[data-panel]')].map(c => [c.dataset.panel, c.dataset.state,
+    Number(c.querySelector('.panel-chart')?.dataset.painted)])})"""
+
+
 def wait_painted(page: Page, since: float) -> float:
-    handle = page.wait_for_function(PAINTED_AFTER_JS, arg=since, timeout=TIMEOUT_MS, polling=25)
+    """The page-clock ms at which every panel had painted after ``since``; what the page shows when it did not."""
+    try:
+        handle = page.wait_for_function(PAINTED_AFTER_JS, arg=since, timeout=TIMEOUT_MS, polling=25)
+    except PlaywrightTimeout:
+        state = page.evaluate(PAGE_STATE_JS, since)
+        raise RuntimeError(f"a page did not paint within {TIMEOUT_MS} ms: {state}") from None
     return float(handle.json_value())
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from alpaca_dash.config import Settings
 from alpaca_dash.parquet_cache.store import ParquetStore
@@ -30,13 +29,12 @@ from alpaca_dash.web.testserver import RunningServer, run_server
 
 from bench.common import Options, Section, format_table, temporary_schema
 from bench.p4_dashboard import PASSWORD, USER, describe_load, launch, log_in, main
-from bench.p5_live import PAINTED_AFTER_JS
+from bench.p5_live import wait_painted
 
 FIRST_RUN = 390000
 HISTORY = 3
 #: NiceGUI forgets a closed page's client after serve()'s reconnect_timeout (10 s); RSS is read after that
 CLIENT_PRUNE_SECONDS = 13.0
-TIMEOUT_MS = 30_000
 #: the server's RSS climbs over the first ~40 page visits (allocator arenas, caches, imports) and then levels off
 WARM_UP_CYCLES = 40
 ELENA = "ELENA_Parameters"
@@ -116,22 +114,6 @@ def _watch_errors(page: Page, result: SoakResult) -> None:
     page.on("console", lambda msg: result.browser_errors.append(msg.text) if msg.type == "error" else None)
 
 
-#: what a page shows, for the message when it does not paint in time
-PAGE_STATE_JS = """(since) => ({url: location.href, now: performance.now(), since,
-  run: document.querySelector('[data-testid=run-field] input, input[aria-label=Run]')?.value,
-  panels: [...document.querySelectorAll('[data-panel]')].map(c => [c.dataset.panel, c.dataset.state,
-    Number(c.querySelector('.panel-chart')?.dataset.painted)])})"""
-
-
-def _wait_painted(page: Page, since: float) -> float:
-    try:
-        handle = page.wait_for_function(PAINTED_AFTER_JS, arg=since, timeout=TIMEOUT_MS, polling=10)
-    except PlaywrightTimeout:
-        state = page.evaluate(PAGE_STATE_JS, since)
-        raise RuntimeError(f"a page did not paint within {TIMEOUT_MS} ms: {state}") from None
-    return float(handle.json_value())
-
-
 def soak(url: str, *, clients: int, runs: int, cycles: int, run_every: float = 0.0) -> SoakResult:
     """Run the soak against a database URL (an empty schema) and return what was measured.
 
@@ -148,7 +130,7 @@ def soak(url: str, *, clients: int, runs: int, cycles: int, run_every: float = 0
             page = context.new_page()
             _watch_errors(page, result)
             page.goto(target + "?live=1")
-            _wait_painted(page, 0)
+            wait_painted(page, 0)
             pages.append(page)
         # each page's clock starts at its own timeOrigin; read them before, so that no page paints while we ask
         origins = [float(page.evaluate("performance.timeOrigin")) for page in pages]
@@ -159,7 +141,7 @@ def soak(url: str, *, clients: int, runs: int, cycles: int, run_every: float = 0
             committed = time.time() * 1000
             for page, origin in zip(pages, origins, strict=True):
                 since = committed - origin
-                result.latencies_ms.append(_wait_painted(page, since) - since)
+                result.latencies_ms.append(wait_painted(page, since) - since)
             result.rss_live_mb.append((round(time.monotonic() - started), round(rss_mb(server.process.pid), 1)))
         _cycle_pages(context, target, result, cycles, server.process.pid)
         browser.close()
@@ -180,7 +162,7 @@ def _cycle_pages(context: object, target: str, result: SoakResult, cycles: int, 
         page: Page = context.new_page()  # type: ignore[attr-defined]
         _watch_errors(page, result)
         page.goto(target)
-        _wait_painted(page, 0)
+        wait_painted(page, 0)
         page.close()
     time.sleep(CLIENT_PRUNE_SECONDS)
     result.rss_after_mb = rss_mb(pid)
