@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from alpaca_dash import export
 from alpaca_dash.config import Settings
 from alpaca_dash.domain import Observable, ObservableKind, RunRecord
 from alpaca_dash.export import DEFAULT_BATCH_BYTES, export_parquet, export_schema, read_arrays
@@ -244,24 +245,31 @@ def test_an_observable_whose_dtype_changed_exports_in_a_dtype_holding_every_valu
     assert table.column("Adc*trace").to_pylist() == [[1.0, 2.0], [0.5]]
 
 
+def readme_images(path: Path, name: str) -> list[np.ndarray[Any, Any] | None]:
+    """The recipe of the README's export section, without alpaca_dash: raw little-endian bytes, dtype, shape."""
+    parts = [c for c in pq.read_schema(path).names if c == name or c.startswith(name + "#part")]
+    table = pq.read_table(path, columns=["run", *parts, name + "#shape"])
+    dtype = np.dtype(table.schema.field(name).metadata[b"dtype"].decode()).newbyteorder("<")
+    images = []
+    for row, shape in enumerate(table.column(name + "#shape").to_pylist()):
+        data = b"".join(table.column(part)[row].as_py() or b"" for part in parts)
+        images.append(None if shape is None else np.frombuffer(data, dtype).reshape(shape))
+    return images
+
+
 def test_a_2d_column_reads_back_with_pyarrow_and_numpy_alone(
     access: DataAccess, ingested: list[Observable], tmp_path: Path
 ) -> None:
-    """The recipe of the README's export section, without alpaca_dash: raw little-endian bytes, dtype, shape."""
     out = tmp_path / "images.parquet"
     export_parquet(access, get_observables(access, [IMAGE, MAP]), FIRST, FIRST + 3, out)
 
-    table = pq.read_table(out)
+    schema = pq.read_schema(out)
     for name in (IMAGE, MAP):
-        field = table.schema.field(name)
+        field = schema.field(name)
         assert field.type == pa.large_binary()
         assert b"little-endian" in field.metadata[b"encoding"]
-        dtype = np.dtype(field.metadata[b"dtype"].decode()).newbyteorder("<")
-        shapes = table.column(name + "#shape").to_pylist()
-        images = [
-            None if data is None else np.frombuffer(data, dtype).reshape(shape)
-            for data, shape in zip(table.column(name).to_pylist(), shapes, strict=True)
-        ]
+        assert field.metadata[b"parts"] == b"1"
+        images = readme_images(out, name)
         for run, image in zip(range(FIRST, FIRST + 4), images, strict=True):
             stored = make_run(run).get(name)
             if stored is None:
@@ -270,6 +278,61 @@ def test_a_2d_column_reads_back_with_pyarrow_and_numpy_alone(
             assert image is not None and image.dtype == stored.dtype and image.shape == stored.shape
             assert image.tobytes() == stored.tobytes()  # NaN, inf and -0.0 in MAP, bit for bit
     assert images[0] is not None and np.isnan(images[0][0, 0]) and np.signbit(images[0][1, 0])
+    assert not [name for name in schema.names if "#part" in name]
+
+
+@pytest.mark.parametrize("batch_bytes", [DEFAULT_BATCH_BYTES, 1], ids=["one-row-group", "a-row-group-per-run"])
+def test_images_larger_than_a_part_continue_in_part_columns(
+    db: Database, store: ParquetStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_bytes: int
+) -> None:
+    """40-byte parts: a 96-byte image takes three columns, a 32-byte one the first only, a missing one none; in one
+    row group the runs' pieces are gathered, in a row group per run each is a view."""
+    monkeypatch.setattr(export, "PART_BYTES", 40)
+    wide = np.arange(12, dtype=np.float64).reshape(3, 4) + 0.5
+    small = np.array([[np.nan, -0.0], [np.inf, 7.0]])
+    records = {
+        1: RunRecord(1, None, None, {"Cam*img": wide, "Cam*gain": np.float32(2)}),
+        2: RunRecord(2, None, None, {"Cam*img": small, "Cam*gain": np.float32(3)}),
+        3: RunRecord(3, None, None, {"Cam*gain": np.float32(4)}),
+        4: RunRecord(4, None, None, {"Cam*img": -wide.T, "Cam*gain": np.float32(5)}),
+    }
+    ingest_range(db, store, MemorySource(records), 1, 4)
+    access = DataAccess(db, store, Settings(database_url=db.url))
+    out = tmp_path / "parts.parquet"
+    export_parquet(access, get_observables(access, ["Cam*img", "Cam*gain"]), 1, 4, out, batch_bytes=batch_bytes)
+
+    table = pq.read_table(out)
+    assert table.column_names == ["run", "Cam*img", "Cam*img#part1", "Cam*img#part2", "Cam*img#shape", "Cam*gain"]
+    assert table.schema.field("Cam*img").metadata[b"parts"] == b"3"
+    assert table.schema.field("Cam*img#part2").metadata == {b"part_of": b"Cam*img", b"part": b"2"}
+    assert [len(b) if b is not None else None for b in table.column("Cam*img#part2").to_pylist()] == [16, 0, None, 16]
+    expected = [wide, small, None, -wide.T]
+    for images in (read_arrays(table, "Cam*img"), readme_images(out, "Cam*img")):
+        for want, got in zip(expected, images, strict=True):
+            if want is None:
+                assert got is None
+                continue
+            assert got is not None and got.dtype == np.float64 and got.shape == want.shape
+            assert got.tobytes() == np.ascontiguousarray(want).tobytes()
+    assert table.column("Cam*gain").to_pylist() == [2.0, 3.0, 4.0, 5.0]
+
+
+def test_a_5120_by_2048_camera_image_spans_columns_of_8_mib(db: Database, store: ParquetStore, tmp_path: Path) -> None:
+    """The real part size: 20 MiB of uint16 in three columns (8, 8 and 4 MiB), read back bit for bit."""
+    image = np.random.default_rng(8).integers(0, 65535, size=(2048, 5120), dtype=np.uint16)
+    ingest_range(db, store, MemorySource({7: RunRecord(7, None, None, {"PCO*raw": image})}), 7, 7)
+    access = DataAccess(db, store, Settings(database_url=db.url))
+    out = tmp_path / "pco.parquet"
+    export_parquet(access, get_observables(access, ["PCO*raw"]), 7, 7, out)
+
+    table = pq.read_table(out)
+    assert [len(table.column(name)[0].as_py()) for name in ("PCO*raw", "PCO*raw#part1", "PCO*raw#part2")] == [
+        export.PART_BYTES,
+        export.PART_BYTES,
+        image.nbytes - 2 * export.PART_BYTES,
+    ]
+    (got,) = read_arrays(table, "PCO*raw")
+    assert got is not None and got.dtype == np.uint16 and np.array_equal(got, image)
 
 
 def test_images_bigger_than_a_chunk_round_trip_beside_small_and_missing_ones(

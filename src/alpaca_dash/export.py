@@ -2,12 +2,14 @@
 
 One row per run, its number in ``run``. A scalar is a typed column, a 1D array a ``large_list`` column of its values,
 and a 2D array a ``large_binary`` column of the image's raw bytes (little-endian, C order) with its shape in a
-``<name>#shape`` column beside it. Every field carries its kind, dtype and unit as metadata; a run without the value
-is null. ``read_arrays`` turns an array column back into numpy arrays.
+``<name>#shape`` column beside it. Images of more than ``PART_BYTES`` continue in ``<name>#part1``, ``<name>#part2``,
+... columns: an image's bytes are those of its columns joined in order. Every field carries its kind, dtype and unit as
+metadata; a run without the value is null. ``read_arrays`` turns an array column back into numpy arrays.
 
 Images are bytes, not lists, because pyarrow's Parquet writer needs about 20 bytes per value of the largest list
-value it writes (levels and pages): over 500 MB for one 5120² camera image, which no chunking can split. A binary value
-costs it about twice its size (docs/performance.md, P8).
+value it writes (levels and pages): over 500 MB for one 5120² camera image. A binary value costs it its size plus
+twice its compressed size, all at once: a Parquet page cannot split a value, nor a row, so the only way to bound that
+is smaller values in more columns, which the writer writes one after the other (docs/performance.md, P8).
 """
 
 from __future__ import annotations
@@ -34,9 +36,13 @@ MAX_BATCH_RUNS = 1000
 #: a value for a list chunk and twice the bytes for a binary one, so this bounds its memory; a larger array is a chunk
 #: of its own
 CHUNK_BYTES = 4 * 1024 * 1024
+#: image bytes per column: a larger image continues in part columns, so the writer holds this much of it at a time
+#: (with its compressed copies) beside the image itself, instead of three times the image
+PART_BYTES = 8 * 1024 * 1024
 SHAPE_SUFFIX = "#shape"
+PART_SUFFIX = "#part"
 #: how a 2D field's bytes are laid out, in its metadata beside kind, dtype and unit
-IMAGE_ENCODING = b"raw bytes, little-endian, C order; shape in the #shape column"
+IMAGE_ENCODING = b"raw bytes, little-endian, C order, continued in the #part columns if any; shape in the #shape column"
 #: version 2 data pages: the writer compresses the values alone instead of a copy of levels and values, which saves a
 #: copy of every image it writes (about 50 MB of peak memory for a 5120² uint16 image)
 WRITE_OPTIONS: dict[str, Any] = {"compression": "zstd", "data_page_version": "2.0"}
@@ -49,8 +55,14 @@ class ExportSummary:
     bytes_written: int
 
 
-def export_schema(observables: list[Observable], dtypes: Mapping[int, str] | None = None) -> pa.Schema:
-    """The file's schema; ``dtypes`` overrides an observable's registry dtype (when it changed over the range)."""
+def export_schema(
+    observables: list[Observable], dtypes: Mapping[int, str] | None = None, parts: Mapping[int, int] | None = None
+) -> pa.Schema:
+    """The file's schema.
+
+    :param dtypes: overrides an observable's registry dtype (when it changed over the range).
+    :param parts: how many columns a 2D observable's bytes take (1 when not given).
+    """
     fields = [pa.field("run", pa.int32(), nullable=False)]
     for item in observables:
         dtype = (dtypes or {}).get(item.id, item.dtype)
@@ -61,7 +73,12 @@ def export_schema(observables: list[Observable], dtypes: Mapping[int, str] | Non
         elif item.kind is ObservableKind.ARRAY1D:
             fields.append(pa.field(item.name, pa.large_list(value_type), metadata=meta))
         else:
-            fields.append(pa.field(item.name, pa.large_binary(), metadata={**meta, b"encoding": IMAGE_ENCODING}))
+            count = (parts or {}).get(item.id, 1)
+            image_meta = {**meta, b"encoding": IMAGE_ENCODING, b"parts": str(count).encode()}
+            fields.append(pa.field(item.name, pa.large_binary(), metadata=image_meta))
+            for part in range(1, count):
+                part_meta = {b"part_of": item.name.encode(), b"part": str(part).encode()}
+                fields.append(pa.field(f"{item.name}{PART_SUFFIX}{part}", pa.large_binary(), metadata=part_meta))
             shape_meta = {b"shape_of": item.name.encode()}
             fields.append(pa.field(item.name + SHAPE_SUFFIX, pa.list_(pa.int64()), metadata=shape_meta))
     return pa.schema(fields)
@@ -82,7 +99,8 @@ def export_parquet(
     :param batch_bytes: values per row group (at least one run); only one row group's arrays are held at a time.
     :param on_runs: called with the number of runs written after each row group, for progress bars.
     """
-    schema = export_schema(observables, _common_dtypes(access, observables, first, last))
+    dtypes = _common_dtypes(access, observables, first, last)
+    schema = export_schema(observables, dtypes, _image_parts(access, observables, dtypes, first, last))
     run_numbers = list_run_numbers(access, first, last)
     # dictionary encoding for run and scalars only: on array columns it holds a chunk's pages back and rarely pays;
     # no statistics for images: the writer would keep copies of the smallest and largest image's bytes
@@ -103,10 +121,11 @@ def export_parquet(
 def read_arrays(table: pa.Table, name: str) -> list[Array | None]:
     """A 1D or 2D column of an export as one numpy array per row, with its dtype and shape; None where it is null.
 
-    2D arrays are read-only views of the table's memory (``.copy()`` one to change it).
+    2D arrays are read-only views of the table's memory (``.copy()`` one to change it), except those spread over
+    part columns, which are joined into a new array.
 
     :raises ValueError: when ``name`` is not an array column of an export.
-    :raises KeyError: when the table has no column ``name``.
+    :raises KeyError: when the table has no column ``name``, or lacks its ``#shape`` or ``#part`` columns.
     """
     meta = table.schema.field(name).metadata or {}
     kind = meta.get(b"kind", b"").decode()
@@ -118,9 +137,10 @@ def read_arrays(table: pa.Table, name: str) -> list[Array | None]:
         ]
     if kind == ObservableKind.ARRAY2D.value:
         shapes = table.column(name + SHAPE_SUFFIX).to_pylist()
+        parts = [column, *(table.column(f"{name}{PART_SUFFIX}{p}") for p in range(1, int(meta.get(b"parts", b"1"))))]
         return [
-            None if shape is None else np.frombuffer(cell.as_buffer(), dtype=dtype).reshape(shape)
-            for cell, shape in zip(column, shapes, strict=True)
+            None if shape is None else _join_bytes([part[row] for part in parts]).view(dtype).reshape(shape)
+            for row, shape in enumerate(shapes)
         ]
     raise ValueError(f"{name!r} is not a 1D or 2D array column of an export (kind {kind!r})")
 
@@ -133,6 +153,27 @@ def _common_dtypes(access: DataAccess, observables: list[Observable], first: int
         if seen:
             common[item.id] = np.result_type(*[np.dtype(d) for d in seen]).name
     return common
+
+
+def _image_parts(
+    access: DataAccess, observables: list[Observable], dtypes: Mapping[int, str], first: int, last: int
+) -> dict[int, int]:
+    """How many columns of at most ``PART_BYTES`` each 2D observable's largest array takes in its export dtype."""
+    parts = {}
+    for item in observables:
+        if item.kind is ObservableKind.ARRAY2D:
+            nbytes = (
+                values.largest_array_elements(access, item, first, last)
+                * np.dtype(dtypes.get(item.id, item.dtype)).itemsize
+            )
+            parts[item.id] = max(1, -(-nbytes // PART_BYTES))
+    return parts
+
+
+def _join_bytes(cells: list[pa.Scalar]) -> Array:
+    """The bytes of an image's cells, one per column, end to end: a view of the first when it is the only one."""
+    buffers = [np.frombuffer(cell.as_buffer(), dtype=np.uint8) for cell in cells]
+    return buffers[0] if len(buffers) == 1 else np.concatenate(buffers)
 
 
 def _plan_batches(
@@ -178,7 +219,11 @@ def _build_table(access: DataAccess, schema: pa.Schema, observables: list[Observ
         if item.kind is ObservableKind.ARRAY1D:
             columns.append(pa.chunked_array([_list_column(g, dtype, field.type) for g in groups], type=field.type))
             continue
-        columns.append(pa.chunked_array([_bytes_column(g, dtype) for g in groups], type=field.type))
+        flattened = [_flatten(group, dtype) for group in groups]  # once: a dtype change copies
+        columns.extend(
+            pa.chunked_array([_bytes_column(*f, dtype.itemsize, part) for f in flattened], type=field.type)
+            for part in range(int(field.metadata[b"parts"]))
+        )
         columns.append(pa.array([None if a is None else a.shape for a in arrays], type=pa.list_(pa.int64())))
     return pa.Table.from_arrays(columns, schema=schema)
 
@@ -204,11 +249,21 @@ def _list_column(arrays: list[Array | None], dtype: np.dtype[Any], list_type: pa
     return pa.Array.from_buffers(list_type, len(arrays), [validity, pa.py_buffer(offsets)], children=children)
 
 
-def _bytes_column(arrays: list[Array | None], dtype: np.dtype[Any]) -> pa.Array:
-    """A large_binary chunk of the arrays' raw bytes."""
-    flat, offsets, validity = _flatten(arrays, dtype)
-    buffers = [validity, pa.py_buffer(offsets * dtype.itemsize), pa.py_buffer(flat.view(np.uint8))]
-    return pa.Array.from_buffers(pa.large_binary(), len(arrays), buffers)
+def _bytes_column(flat: Array, offsets: Array, validity: pa.Buffer, itemsize: int, part: int) -> pa.Array:
+    """A large_binary chunk of flattened arrays' raw bytes from ``part * PART_BYTES`` on, at most ``PART_BYTES`` of
+    each array (empty for an array that ends before): a view of ``flat`` unless the pieces have to be gathered."""
+    data = flat.view(np.uint8)
+    ends = offsets * itemsize
+    start = np.minimum(ends[:-1] + part * PART_BYTES, ends[1:])
+    stop = np.minimum(start + PART_BYTES, ends[1:])
+    value_offsets = np.zeros(len(offsets), dtype=np.int64)
+    np.cumsum(stop - start, out=value_offsets[1:])
+    if np.array_equal(start[1:], stop[:-1]):  # the pieces follow each other: one slice holds them all
+        body = data[start[0] : stop[-1]]
+    else:
+        body = np.concatenate([data[a:b] for a, b in zip(start, stop, strict=True)])
+    buffers = [validity, pa.py_buffer(value_offsets), pa.py_buffer(body)]
+    return pa.Array.from_buffers(pa.large_binary(), len(offsets) - 1, buffers)
 
 
 def _flatten(arrays: list[Array | None], dtype: np.dtype[Any]) -> tuple[Array, Array, pa.Buffer]:

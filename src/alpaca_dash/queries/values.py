@@ -115,6 +115,17 @@ def stored_dtypes(access: DataAccess, observable: Observable, first: int, last: 
         return set(conn.execute(query.distinct()).scalars())
 
 
+def largest_array_elements(access: DataAccess, observable: Observable, first: int, last: int) -> int:
+    """The most values one stored 2D array of ``observable`` has over a run range (0 when it has none there)."""
+    query = (
+        select(arrays2d.c.dtype, func.max(arrays2d.c.nbytes))
+        .where(arrays2d.c.observable_id == observable.id, arrays2d.c.run.between(first, last))
+        .group_by(arrays2d.c.dtype)
+    )
+    with access.db.begin() as conn:
+        return max((int(nbytes) // np.dtype(dtype).itemsize for dtype, nbytes in conn.execute(query)), default=0)
+
+
 def stored_sizes(access: DataAccess, observable: Observable, first: int, last: int) -> dict[int, int]:
     """Run to bytes of an array observable's values over a run range, as stored, without reading the arrays."""
     if observable.kind is ObservableKind.ARRAY2D:
