@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import mmap
 import os
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from alpaca_dash.domain import RunRecord
+from alpaca_dash.parquet_cache import store as store_module
 from alpaca_dash.parquet_cache.store import ParquetStore, SidecarError, StoredArray
 from alpaca_dash.pipeline.ingest import ingest_run
 from alpaca_dash.queries.access import DataAccess
@@ -29,6 +32,31 @@ def test_arrays_come_back_from_a_memory_mapped_column(store: ParquetStore) -> No
     assert np.array_equal(store.read(refs[11]), a) and store.read(refs[12]).tobytes() == b.tobytes()
     table = pq.read_table(store.resolve(refs[11].file))
     assert table.column_names == ["11", "12"]  # columns are named by observable id only
+
+
+def test_an_array_is_read_in_place_from_the_mapped_file(store: ParquetStore) -> None:
+    """No decoded copy: the array is a view of the file's map (a 5120² image would cost 2.3 times its size)."""
+    image = np.random.default_rng(3).integers(0, 65535, size=(300, 200), dtype=np.uint16)
+    refs = store.write_run(7, {1: np.zeros(3, dtype=np.int8).reshape(1, 3), 2: image})
+    array = store.read(refs[2])
+    owner: object = array
+    while isinstance(owner, np.ndarray):
+        owner = owner.base
+    assert isinstance(owner, memoryview) and isinstance(owner.obj, mmap.mmap)
+    assert not array.flags.writeable and array.dtype == np.uint16 and np.array_equal(array, image)
+
+
+def test_a_file_in_another_layout_is_read_by_pyarrow(store: ParquetStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compressed, dictionary-encoded columns (another writer's choice) still read back, and are checked."""
+    monkeypatch.setitem(store_module.WRITE_OPTIONS, "compression", "zstd")
+    monkeypatch.setitem(store_module.WRITE_OPTIONS, "use_dictionary", True)
+    image = np.tile(np.arange(50, dtype=np.float32), (40, 1))
+    refs = store.write_run(8, {1: image})
+    assert pq.read_metadata(store.resolve(refs[1].file)).row_group(0).column(0).compression == "ZSTD"
+    array = store.read(refs[1])
+    assert array.dtype == np.float32 and np.array_equal(array, image)
+    with pytest.raises(SidecarError, match="checksum mismatch"):
+        store.read(dataclasses.replace(refs[1], checksum="0" * 64))
 
 
 @pytest.mark.parametrize("relative", ["../outside.parquet", "/etc/passwd", "00390/../../x", ""])

@@ -77,9 +77,17 @@ def decode_column(table: pa.Table, ref: StoredArray) -> np.ndarray[Any, Any]:
         buffer = table.column(0).chunk(0).buffers()[2]
     except (IndexError, KeyError, pa.ArrowException) as exc:
         raise SidecarError(f"cannot read {ref.file}: {exc}") from exc
+    return check_bytes(buffer, ref)
+
+
+def check_bytes(buffer: Any, ref: StoredArray) -> np.ndarray[Any, Any]:
+    """The array whose raw bytes start ``buffer`` (any object with the buffer protocol), as a view of it.
+
+    :raises SidecarError: when the buffer is too short or its bytes fail the checksum.
+    """
     count = int(np.prod(ref.shape))
     dtype = np.dtype(ref.dtype).newbyteorder("<")
-    if buffer is None or buffer.size < count * dtype.itemsize:
+    if buffer is None or memoryview(buffer).nbytes < count * dtype.itemsize:
         raise SidecarError(f"{ref.file} column {ref.column_name} is shorter than its array: the file is corrupt")
     data = np.frombuffer(buffer, dtype=dtype, count=count)
     if hashlib.sha256(data.data).hexdigest() != ref.checksum:
