@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import psycopg
 import pytest
+from psycopg import sql
 from sqlalchemy import text
 
 from alpaca_dash.domain import RunRecord
@@ -17,7 +18,7 @@ from alpaca_dash.queries.runs import get_run, list_runs
 from alpaca_dash.queries.values import load_stats, load_value
 from alpaca_dash.sources.simulated import CCD, SSPALS, SimulatedSource
 from alpaca_dash.timescale.database import Database
-from alpaca_dash.timescale.writer import RUN_CHANNEL
+from alpaca_dash.timescale.writer import run_channel
 
 from memory_source import MemorySource
 
@@ -122,7 +123,7 @@ def test_listeners_hear_of_a_run_only_after_it_is_committed(
     db: Database, store: ParquetStore, simulated: SimulatedSource
 ) -> None:
     with psycopg.connect(db.url, autocommit=True) as listener:
-        listener.execute(f"LISTEN {RUN_CHANNEL}")
+        listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(run_channel(listener))))
         ingest_run(db, store, simulated, 390003)
         note = next(listener.notifies(timeout=5, stop_after=1))
         assert note.payload == "390003"

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import queue
+import uuid
 from collections.abc import Iterator
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_run
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.live import RunListener
 from alpaca_dash.sources.simulated import SimulatedSource
-from alpaca_dash.timescale.database import Database
+from alpaca_dash.timescale.database import Database, with_schema
 
 
 @pytest.fixture
@@ -43,3 +46,25 @@ def test_subscribers_hear_each_committed_run(
     ingest_run(db, store, simulated, 390002)
     assert heard.get(timeout=10) == 390002
     assert also.empty()
+
+
+def test_an_installation_in_another_schema_of_the_database_is_not_heard(
+    listener: RunListener, db: Database, store: ParquetStore, simulated: SimulatedSource, postgres_url: str
+) -> None:
+    """Runs committed in a second schema of the same database stay there; the listener hears its own schema's."""
+    heard: queue.Queue[int] = queue.Queue()
+    listener.subscribe(heard.put)
+    other_schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(other_schema)))
+    other = Database(with_schema(postgres_url, other_schema))
+    try:
+        other.migrate()
+        ingest_run(other, store, simulated, 390004)
+        ingest_run(db, store, simulated, 390005)
+        assert heard.get(timeout=10) == 390005
+        assert heard.empty()
+    finally:
+        other.dispose()
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(other_schema)))

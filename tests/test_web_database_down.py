@@ -32,7 +32,7 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import DashboardSpec, PanelSpec
 from alpaca_dash.sources.simulated import ELENA, SimulatedSource
 from alpaca_dash.timescale.database import Database
-from alpaca_dash.timescale.writer import RUN_CHANNEL
+from alpaca_dash.timescale.writer import run_channel
 
 pytest_plugins = ["web_fixtures"]
 pytestmark = pytest.mark.slow
@@ -71,7 +71,7 @@ class Outage:
     def commit_unheard_run(self) -> None:
         """Ingest ``NEW_RUN`` as the superuser, while the app cannot hear its notification; the witness hears it."""
         self.witness = psycopg.connect(self.admin_url, autocommit=True)
-        self.witness.execute(sql.SQL("LISTEN {}").format(sql.Identifier(RUN_CHANNEL)))
+        self.witness.execute(sql.SQL("LISTEN {}").format(sql.Identifier(run_channel(self.witness))))
         ingest_run(self.db, self.store, self.source, NEW_RUN)
         assert [note.payload for note in self.witness.notifies(timeout=10, stop_after=1)] == [str(NEW_RUN)]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, text, update
+from sqlalchemy import Row, func, select, update
 
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import IngestResult, RangeResult, ingest_range
@@ -14,7 +14,6 @@ from alpaca_dash.sources.base import RunSource
 from alpaca_dash.timescale.database import Database
 from alpaca_dash.timescale.schema import ingest_jobs
 
-JOB_CHANNEL = "alpaca_jobs"
 FINISHED = ("done", "failed", "cancelled")
 
 
@@ -52,8 +51,8 @@ def create_job(
     run_here: bool = False,
     options: dict[str, Any] | None = None,
 ) -> int:
-    """Record a range job: queued for the scheduler (woken by a NOTIFY), or, with ``run_here``, already running
-    in the calling process (the CLI), which the scheduler then leaves alone."""
+    """Record a range job: queued for the scheduler (which looks for queued jobs every second), or, with
+    ``run_here``, already running in the calling process (the CLI), which the scheduler then leaves alone."""
     status = "running" if run_here else "queued"
     with db.begin() as conn:
         job_id = conn.execute(
@@ -71,7 +70,6 @@ def create_job(
             )
             .returning(ingest_jobs.c.id)
         ).scalar_one()
-        conn.execute(text("SELECT pg_notify(:channel, :id)"), {"channel": JOB_CHANNEL, "id": str(job_id)})
     return int(job_id)
 
 

@@ -11,10 +11,11 @@ import threading
 from collections.abc import Callable
 
 import psycopg
+from psycopg import sql
 
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.timescale.database import DatabaseUnavailable
-from alpaca_dash.timescale.writer import RUN_CHANNEL
+from alpaca_dash.timescale.writer import run_channel
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class RunListener:
         while not self._stop.is_set():
             try:
                 with self._access.db.connect_raw() as conn:
-                    conn.execute(f"LISTEN {RUN_CHANNEL}")
+                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(run_channel(conn))))
                     self._set_connected(True)
                     delay = 0.5
                     while not self._stop.is_set():
