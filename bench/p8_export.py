@@ -24,7 +24,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from alpaca_dash.export import CHUNK_BYTES, DEFAULT_BATCH_BYTES
+from alpaca_dash.export import CHUNK_BYTES, DEFAULT_BATCH_BYTES, PART_BYTES
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_range
 from alpaca_dash.sources.simulated import CCD, PCO, SSPALS, SimulatedSource
@@ -249,21 +249,30 @@ the fixed footprint (Python, numpy, pyarrow {pa.__version__}, SQLAlchemy, psycop
 working set. That footprint was 122 MB when P8 was first measured; in this environment it is over 150 MB whatever the
 export code (the list layout's code measures 155 MB too, and 914 MB for the PCO case).
 
-**Layout.** A 2D array is exported as its raw bytes in a `large_binary` column with its shape in a `#shape` column
-(README, "Export file format"), not as a list column of its values. pyarrow's Parquet writer writes one value as one
-page and cannot split it, so its memory follows the largest single value: for a list, about 20 bytes per element
-(levels and pages: 545 MB for one 5120² uint16 image, which made the list layout peak at 880 MB here); for a binary
-value, a copy of its bytes and twice its compressed size (about 90 MB for the same image). Measured when the layout
-was chosen, writing one 5120² uint16 image in a fresh process: 545 MB of writer memory as a list, 440 MB as binary with
-column statistics (the writer copies the smallest and largest value), 133 MB without them, 89-95 MB with version 2
-data pages, which compress the values without first copying them beside their levels.
+**Layout.** A 2D array is exported as its raw bytes in `large_binary` columns of at most {PART_BYTES // 2**20} MiB
+each (the image's own column, then `#part1`, `#part2`, ... for a larger one) with its shape in a `#shape` column
+(README, "Export file format"), not as a list column of its values. pyarrow's Parquet writer keeps a value, and a row,
+within one page, so its memory follows the largest single value: for a list, about 20 bytes per element (levels and
+pages: 545 MB for one 5120² uint16 image, which made the list layout peak at 880 MB here); for a binary value, a copy
+of its bytes and twice its compressed size. Measured when the layout was chosen, writing one 5120² uint16 image in a
+fresh process: 545 MB of writer memory as a list, 440 MB as binary with column statistics (the writer copies the
+smallest and largest value), 133 MB without them, 89-95 MB with version 2 data pages, which compress the values
+without first copying them beside their levels. The writer writes a row group's columns one after the other, so
+splitting the image's bytes over columns bounds what it holds to one part: measured once with a throwaway script
+writing 20 such images, 176 MB above the start as one column, 96 MB in 16 MiB parts, 78 MB in 8 MiB parts and 68 MB in
+4 MiB parts, of which 52 MB is the image itself. A list of parts in one column does not help: the writer does not
+split a row over pages.
 
 **Streaming.** `export_parquet` plans row groups of at most {DEFAULT_BATCH_BYTES // 2**20} MiB of values (or one run)
 from the sizes the database holds, loads one row group's arrays only when it writes it, and hands the writer chunks of
 at most {CHUNK_BYTES // 2**20} MiB or one array. After each row group it returns the memory Arrow's allocator kept
-(`release_unused`), which the next row group's reads would otherwise come on top of. Each step, measured on the PCO
-case with the real command: binary layout alone 464 MB; loading the next run before writing the current one (as the
-export did) 381-404 MB; version 1 data pages 356 MB; all of it {_median_rss(results, pco)}.
+(`release_unused`), which the next row group's reads would otherwise come on top of. An image is read from the sidecar
+in place: a view of the mapped file, whose uncompressed column holds the image as its last bytes, instead of pyarrow's
+decoded copy (reading one 5120² image through pyarrow peaks at 120 MB above the start, 2.3 times the image: the mapped
+file, the copy and the reader's buffers). Each step, measured on the PCO case with the real command: binary layout
+alone 464 MB; loading the next run before writing the current one (as the export did) 381-404 MB; version 1 data pages
+356 MB; all of it with the image in one column 319-324 MB; in {PART_BYTES // 2**20} MiB columns 284-288 MB; read in
+place {_median_rss(results, pco)}.
 
 {_verdict(results)}
 
@@ -283,6 +292,5 @@ def _verdict(results: dict[str, CaseResult]) -> str:
         return f"**Every case stays under the {RSS_TARGET_MB:.0f} MB target.**"
     cases = "; ".join(f"{label}: by {excess:.0f} MB" for label, excess in over.items())
     return f"""\
-**The {RSS_TARGET_MB:.0f} MB target is missed** ({cases}): the fixed footprint, one image, the writer's copy of it
-and two copies of its compressed page are all resident at once. With one row per run pyarrow's writer cannot go lower;
-splitting images over several rows (one per image row or tile) would, at the cost of the one-row-per-run layout."""
+**The {RSS_TARGET_MB:.0f} MB target is missed** ({cases}): the fixed footprint, one row group's arrays and the
+writer's copies of one {PART_BYTES // 2**20} MiB part are resident at once."""

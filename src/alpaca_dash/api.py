@@ -78,7 +78,8 @@ class AlpacaDash:
 
     def table(self, names: list[str], runs: str | RunRange) -> pa.Table:
         """The observables over a run range as one pyarrow table, in the layout of ``alpaca-dash export``: 2D arrays
-        are raw bytes with a ``#shape`` column, which ``read_arrays`` turns into numpy arrays."""
+        are raw bytes with a ``#shape`` column (and ``#part`` columns beyond 8 MiB), which ``read_arrays`` turns into
+        numpy arrays."""
         run_range = self._range(runs)
         items = observable_queries.get_observables(self._access, names)
         buffer = io.BytesIO()
