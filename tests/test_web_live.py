@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from nicegui import ui
 from nicegui.testing.user import User
 
+from alpaca_dash.domain import Run
 from alpaca_dash.pipeline.ingest import ingest_run
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import DashboardSpec, PanelSpec
 from alpaca_dash.sources.simulated import ELENA, SimulatedSource
 from alpaca_dash.web.dashboard.page import is_on
+from alpaca_dash.web.dashboard.run_bar import run_caption
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
@@ -90,6 +94,36 @@ async def test_without_live_mode_the_page_stays_on_its_run(
     assert run_field_value(web_user) == 390001
     header = next(e for e in web_user.client.elements.values() if isinstance(e, ui.header)) if web_user.client else None
     assert header is not None and header.value is False
+
+
+def caption_text(user: User) -> str:
+    return " ".join(e.text for e in user.find(marker="run-caption").elements if isinstance(e, ui.label))
+
+
+async def test_a_wall_screen_says_which_run_it_shows_and_follows_the_new_one(
+    web_user: User,
+    seeded_access: DataAccess,
+    simulated: SimulatedSource,
+    accounts: dict[str, int],
+    log_in: LogIn,
+) -> None:
+    """Kiosk mode hides the run bar; a caption names the run, when it ended and that the screen is live."""
+    made = store.create_dashboard(seeded_access, accounts["alice"], "Wall", stat_spec())
+    await log_in(web_user, "alice")
+    await web_user.open(f"/dashboard/{made.id}?live=1&kiosk=1")
+    await wait_until(lambda: caption_text(web_user).startswith("Run 390003 · ended "), "the newest run's caption")
+    assert caption_text(web_user).endswith(" UTC · live")
+    await asyncio.to_thread(ingest_run, seeded_access.db, seeded_access.store, simulated, NEW_RUN)
+    await wait_until(lambda: caption_text(web_user).startswith(f"Run {NEW_RUN} · "), "the new run's caption")
+
+
+def test_the_caption_says_when_a_run_ended_and_whether_it_is_bad() -> None:
+    ended = datetime(2026, 5, 1, 12, 30, 5, tzinfo=timezone(timedelta(hours=2)))
+    run = Run(390123, ended - timedelta(seconds=4), ended, "ingested", ended, "simulated", "", (), True, 340, 0)
+    assert run_caption(run, live=True) == "Run 390123 · ended 2026-05-01 10:30:05 UTC · live"
+    started_only = dataclasses.replace(run, end=None, good=False)
+    assert run_caption(started_only, live=False) == "Run 390123 · started 2026-05-01 10:30:01 UTC · marked bad"
+    assert run_caption(dataclasses.replace(run, start=None, end=None), live=False) == "Run 390123"
 
 
 def test_url_flags() -> None:

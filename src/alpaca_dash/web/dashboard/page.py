@@ -17,7 +17,7 @@ from alpaca_dash.web.auth import require_user
 from alpaca_dash.web.dashboard.panel_card import PANEL_CSS
 from alpaca_dash.web.dashboard.panel_dialog import PanelDialog
 from alpaca_dash.web.dashboard.range_picker import RangePicker, check_runs_text
-from alpaca_dash.web.dashboard.run_bar import RunBar, parse_run
+from alpaca_dash.web.dashboard.run_bar import RunBar, parse_run, run_caption
 from alpaca_dash.web.dashboard.tree_drawer import ObservableTree
 from alpaca_dash.web.dashboard.trend_data import resolve_runs
 from alpaca_dash.web.dashboard.value_cache import ValueCache
@@ -137,6 +137,13 @@ def register(access: DataAccess, images: ImageCache, values: ValueCache, live_ru
                         ui.menu_item("Clear the reference run", on_click=lambda: view.set_reference(None)).mark(
                             "clear-reference"
                         )
+            if view.kiosk:  # the bar is hidden: a wall screen still says which run it shows
+                caption = ui.label().classes("text-h6 q-px-sm").mark("run-caption")
+
+                def show_caption(shown: Run) -> None:
+                    caption.set_text(run_caption(shown, live=bool(run_bar.live.value)))
+
+                run_bar.on_shown = show_caption
             grid = PanelGrid(editable=view.can_edit, on_layout=view.on_layout, on_sizes=view.on_sizes)
             grid.classes("w-full")
             view.attach(grid, ui.context.client)
@@ -148,9 +155,7 @@ def register(access: DataAccess, images: ImageCache, values: ValueCache, live_ru
 
         initial, message = await resolve_initial_run(access, None if view.live else run)
         number = None if initial is None else initial.run
-        run_bar.run = number
-        run_bar.field.set_value(number)
-        run_bar.message.set_text(message)
+        run_bar.show_first(initial, message)
         view.prefetch(number, None if initial is None else initial.ingested_at)
         await ui.context.client.connected()
         if live_runs is not None:

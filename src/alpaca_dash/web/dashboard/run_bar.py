@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC
 from typing import Any
 
 from nicegui import ui
@@ -14,6 +15,19 @@ from alpaca_dash.web.threads import in_thread
 
 #: called with the run and its ``ingested_at`` (which tells a re-ingested run from the one cached)
 RunHandler = Callable[[int, object], Awaitable[None]]
+
+
+def run_caption(found: Run, *, live: bool) -> str:
+    """One line saying which run a wall screen shows: number, when it ended (UTC), live, and a bad flag."""
+    parts = [f"Run {found.run}"]
+    when = found.end or found.start
+    if when is not None:
+        parts.append(f"{'ended' if found.end else 'started'} {when.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC")
+    if not found.good:
+        parts.append("marked bad")
+    if live:
+        parts.append("live")
+    return " · ".join(parts)
 
 
 def parse_run(text: str | None) -> int | None:
@@ -38,6 +52,8 @@ class RunBar:
         self.access = access
         self.on_run = on_run
         self.on_live = on_live
+        #: called with each run shown, for a caption outside the bar (kiosk mode hides the bar)
+        self.on_shown: Callable[[Run], None] | None = None
         self.run: int | None = None
         with ui.row().classes("items-center gap-1 no-wrap") as self.row:
             ui.button(icon="chevron_left", on_click=self.previous).props("flat dense").mark("run-previous").tooltip(
@@ -58,6 +74,12 @@ class RunBar:
         self.field.set_value(self.run)
         self.message.set_text(message)
 
+    def show_first(self, found: Run | None, message: str) -> None:
+        """The run the page opens on (None when there is none), before any panel is drawn."""
+        self._show(None if found is None else found.run, message)
+        if found is not None and self.on_shown is not None:
+            self.on_shown(found)
+
     async def go_to(self, run: int, *, by_hand: bool = False) -> bool:
         """Show ``run`` if it exists; otherwise keep the current run and say so.
 
@@ -77,6 +99,8 @@ class RunBar:
         if by_hand and self.live.value:
             self.live.set_value(False)  # its handler tells the page, which drops live=1 from the URL
         self._show(run)
+        if self.on_shown is not None:
+            self.on_shown(found)
         await self.on_run(run, found.ingested_at)
 
     async def _live_changed(self, event: Any) -> None:
