@@ -9,8 +9,8 @@ import pytest
 
 from alpaca_dash.domain import ObservableKind
 from alpaca_dash.queries.dashboard_spec import Threshold
-from alpaca_dash.web.panels.common import axis_name, compact
-from alpaca_dash.web.panels.histogram import build_histogram_option, compute_histogram
+from alpaca_dash.web.panels.common import axis_name
+from alpaca_dash.web.panels.histogram import build_histogram_option, compute_histogram, histogram_edges
 from alpaca_dash.web.panels.image import (
     SIDE_GAP,
     PlacedImage,
@@ -22,7 +22,7 @@ from alpaca_dash.web.panels.image import (
 from alpaca_dash.web.panels.kinds import chart_types_for, kind_for_chart
 from alpaca_dash.web.panels.line import build_line_option, build_scatter_option
 from alpaca_dash.web.panels.packed import series_data
-from alpaca_dash.web.panels.stat import build_stat_option, format_value, threshold_color
+from alpaca_dash.web.panels.stat import build_stat_option, format_value, threshold_color, unit_text
 from alpaca_dash.web.panels.table import build_table_rows, short_names
 
 
@@ -39,6 +39,21 @@ def test_chart_types_follow_the_kind() -> None:
 )
 def test_stat_values_are_formatted_for_reading(value: float, decimals: int | None, shown: str) -> None:
     assert format_value(value, decimals) == shown
+
+
+TIMES = "\N{MULTIPLICATION SIGN}"
+
+
+def test_a_power_of_ten_unit_reads_as_a_factor() -> None:
+    assert [unit_text(u) for u in ("1e7", "1E-3", "1e+12", "mm", "1e7 Hz", "")] == [
+        f"{TIMES} 10⁷",
+        f"{TIMES} 10⁻³",
+        f"{TIMES} 10¹²",
+        "mm",
+        "1e7 Hz",
+        "",
+    ]
+    assert build_stat_option(2.98, unit="1e7")["graphic"]["elements"][0]["style"]["text"] == f"2.98 {TIMES} 10⁷"
 
 
 def test_stat_colour_is_the_highest_threshold_reached() -> None:
@@ -73,7 +88,10 @@ def test_histogram_by_bins_or_width_and_log_scale() -> None:
     edges, counts = compute_histogram(values, bin_width=0.25)
     assert len(counts) == 4 and counts.sum() == 5
     option = build_histogram_option(np.array([0.0, 1.0, 2.0]), np.array([0, 4]), x_name="V", log_y=True)
-    assert option["yAxis"]["type"] == "log" and series_data(option["series"][0]) == [None, 4.0]
+    assert option["yAxis"]["type"] == "log" and series_data(option["series"][0]) == [[0.5, None], [1.5, 4.0]]
+    assert (option["xAxis"]["type"], option["xAxis"]["min"], option["xAxis"]["max"]) == ("value", 0.0, 2.0)
+    edges, _ = compute_histogram(np.array([-0.97, -0.5, 0.11]), bins=7)
+    np.testing.assert_allclose(histogram_edges(build_histogram_option(edges, np.ones(7))), edges)
     assert compute_histogram(np.array([np.nan]))[1].sum() == 0
     assert len(compute_histogram(np.arange(10.0), bin_width=1e-9)[1]) == 1000
 
@@ -153,5 +171,4 @@ def test_table_rows_show_missing_values_as_a_dash() -> None:
 
 
 def test_small_helpers() -> None:
-    assert compact([1 / 3, float("inf")], digits=3) == [0.333, None]
     assert axis_name("captorius3*acq_0*Y_[V]*V", "V") == "V [V]" and axis_name("a*b", None) == "b"

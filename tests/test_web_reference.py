@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-import numpy as np
 import pytest
 from nicegui import ui
 from nicegui.testing.user import User
@@ -17,7 +16,7 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.sources.simulated import SSPALS
 from alpaca_dash.web.dashboard import panel_data
-from alpaca_dash.web.dashboard.reference import add_reference, edges_from_centres, reference_series
+from alpaca_dash.web.dashboard.reference import add_reference, reference_series
 from alpaca_dash.web.panels.packed import series_data
 
 pytest_plugins = ["web_fixtures"]
@@ -123,7 +122,6 @@ async def test_the_reference_run_is_read_once_while_stepping(
 
 
 def test_reference_helpers() -> None:
-    np.testing.assert_allclose(edges_from_centres([1.0, 2.0, 3.0]), [0.5, 1.5, 2.5, 3.5])
     option = {"series": [{"type": "line", "data": []}]}
     merged = add_reference(option, reference_series("line", 7, [[0, 1]]))
     assert [s.get("name") for s in merged["series"]] == [None, "reference run 7"]

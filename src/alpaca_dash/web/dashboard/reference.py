@@ -18,7 +18,8 @@ from alpaca_dash.queries.observables import find_observables
 from alpaca_dash.web.dashboard.panel_data import Loader
 from alpaca_dash.web.dashboard.value_cache import ValueCache
 from alpaca_dash.web.panels.common import Option
-from alpaca_dash.web.panels.packed import PACKED_KEY, pack_rows, pack_values
+from alpaca_dash.web.panels.histogram import histogram_edges
+from alpaca_dash.web.panels.packed import PACKED_KEY, pack_rows
 
 log = logging.getLogger(__name__)
 
@@ -28,15 +29,6 @@ WITH_OVERLAY = ("line", "histogram")
 #: panel types that can show a reference run (drawn again when it is pinned)
 WITH_REFERENCE = (*WITH_OVERLAY, "image")
 Array = np.ndarray[Any, Any]
-
-
-def edges_from_centres(centres: list[float]) -> Array:
-    """Bin edges of equally wide bins from their centres (the histogram option keeps only the centres)."""
-    middle = np.asarray(centres, dtype=np.float64)
-    if middle.size == 1:
-        return np.array([middle[0] - 0.5, middle[0] + 0.5])
-    width = (middle[-1] - middle[0]) / (middle.size - 1)
-    return np.concatenate([middle - width / 2, [middle[-1] + width / 2]])
 
 
 def reference_series(kind: str, run: int, data: str) -> Option:
@@ -66,12 +58,12 @@ def add_reference(option: Option, series: Option) -> Option:
 def build_reference_data(spec: PanelSpec, option: Option, y: Array, x: Array | None, width: int) -> str:
     """The reference run's packed points for a panel already drawn with ``option`` (so histograms share its bins)."""
     if spec.type == "histogram":
-        edges = edges_from_centres(option["xAxis"]["data"])
+        edges = histogram_edges(option)
         finite = y[np.isfinite(y)] if y.dtype.kind == "f" else y
         counts = np.histogram(finite, bins=edges)[0].astype(np.float64)
         if spec.options.log_y:
             counts[counts <= 0] = np.nan
-        return pack_values(counts)
+        return pack_rows((edges[:-1] + edges[1:]) / 2, counts)
     xs, ys = downsample_line(y, points_for_width(width), x)
     return pack_rows(xs, ys)
 

@@ -1,8 +1,7 @@
-"""Pieces shared by the option builders: compact numbers, axis names, the base option."""
+"""Pieces shared by the option builders: axis names, readable axis numbers, the base option."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,12 +9,6 @@ import numpy as np
 
 Option = dict[str, Any]
 ArrayLike = Iterable[Any] | np.ndarray[Any, Any]
-
-
-def compact(values: ArrayLike, digits: int = 7) -> list[float | None]:
-    """Numbers rounded to ``digits`` significant digits for a smaller JSON; NaN and infinities become None."""
-    numbers = np.asarray(values, dtype=np.float64).tolist()
-    return [float(f"{value:.{digits}g}") if math.isfinite(value) else None for value in numbers]
 
 
 def axis_name(name: str, unit: str | None) -> str:
@@ -39,6 +32,6 @@ def base_option(*, animation: bool = False) -> Option:
     """Settings every chart shares: no animation (panels repaint per run), a compact grid, a tooltip."""
     return {
         "animation": animation,
-        "grid": {"left": 56, "right": 16, "top": 16, "bottom": 40, "containLabel": False},
+        "grid": {"left": 56, "right": 16, "top": 28, "bottom": 40, "containLabel": False},  # top: the y name
         "tooltip": {"trigger": "axis", "confine": True},
     }

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from alpaca_dash.web.panels.common import Option, base_option, compact
-from alpaca_dash.web.panels.packed import PACKED_KEY, pack_values
+from alpaca_dash.web.panels.common import Option, base_option, number_axis
+from alpaca_dash.web.panels.packed import PACKED_KEY, pack_rows, series_data
 
 MAX_BINS = 1000
 
@@ -35,20 +35,24 @@ def compute_histogram(
 def build_histogram_option(
     edges: np.ndarray[Any, Any], counts: np.ndarray[Any, Any], *, x_name: str = "", log_y: bool = False
 ) -> Option:
-    """Bars between the bin edges; empty bins are left out on a log scale."""
-    centres = compact((edges[:-1] + edges[1:]) / 2, digits=5)
+    """Bars on a value axis from the first bin edge to the last, each as wide as its bin, so the axis has round
+    ticks (a category axis labelled every bin centre with 5 digits); empty bins are left out on a log scale."""
+    centres = (edges[:-1] + edges[1:]) / 2
     heights = counts.astype(np.float64)
     if log_y:
         heights[heights <= 0] = np.nan  # no bar: log(0) is not drawable
     option = base_option()
-    option["tooltip"] = {"trigger": "axis", "confine": True, "axisPointer": {"type": "shadow"}}
-    option["xAxis"] = {
-        "type": "category",
-        "data": centres,
-        "name": x_name,
-        "nameLocation": "middle",
-        "nameGap": 24,
-    }
+    option["tooltip"] = {"trigger": "axis", "confine": True}
+    option["xAxis"] = number_axis(x_name, min=float(edges[0]), max=float(edges[-1]), nameLocation="middle", nameGap=24)
+    # the ends are bin edges, not round numbers: their labels would crowd the round ticks
+    option["xAxis"]["axisLabel"].update(showMinLabel=False, showMaxLabel=False)
     option["yAxis"] = {"type": "log" if log_y else "value", "name": "count", "minorTick": {"show": log_y}}
-    option["series"] = [{"type": "bar", PACKED_KEY: pack_values(heights), "barCategoryGap": "0%", "large": True}]
+    bars = {"type": "bar", PACKED_KEY: pack_rows(centres, heights), "barWidth": "100%", "barCategoryGap": "0%"}
+    option["series"] = [{**bars, "large": True}]
     return option
+
+
+def histogram_edges(option: Option) -> np.ndarray[Any, Any]:
+    """The bin edges of a histogram panel's option (equal bins between its axis' ends, as ``np.histogram`` made)."""
+    bins = len(series_data(option["series"][0]))
+    return np.linspace(option["xAxis"]["min"], option["xAxis"]["max"], bins + 1)

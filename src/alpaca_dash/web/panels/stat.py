@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 from alpaca_dash.queries.dashboard_spec import Threshold
 from alpaca_dash.web.panels.common import Option
 
 DEFAULT_COLOR = "#5470c6"
+#: a unit that is a power of ten, as ALPACA names counts in millions or 1e7 particles
+POWER_OF_TEN = re.compile(r"^1[eE]([+-]?\d+)$")
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def unit_text(unit: str) -> str:
+    """The unit as shown after a number: ``1e7`` as a factor, times ten to the 7 in superscript (``2.98 1e7`` reads
+    as two numbers)."""
+    power = POWER_OF_TEN.match(unit.strip())
+    if power is None:
+        return unit
+    return "\N{MULTIPLICATION SIGN} 10" + str(int(power.group(1))).translate(SUPERSCRIPTS)
 
 
 def format_value(value: float | int | bool, decimals: int | None) -> str:
@@ -51,7 +64,7 @@ def build_stat_option(
             "left": "center",
             "top": "middle",
             "style": {
-                "text": f"{text} {unit}".strip(),
+                "text": f"{text} {unit_text(unit)}".strip(),
                 "fontSize": 36,
                 "fontWeight": "bold",
                 "fill": color,
