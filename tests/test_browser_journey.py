@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries.dashboard_spec import render_export
 
 if TYPE_CHECKING:
     from web_fixtures import BrowserSite
@@ -84,7 +86,9 @@ def wait_until_saved(page: Page, site: BrowserSite, dashboard_id: int) -> dict[s
     raise AssertionError(f"layout on screen {layout_of(page)} was not saved: {saved_layout(site, dashboard_id)}")
 
 
-def test_build_arrange_reload_switch_runs_and_privacy(browser_site: BrowserSite, chromium: Browser) -> None:
+def test_build_arrange_reload_switch_runs_and_privacy(
+    browser_site: BrowserSite, chromium: Browser, tmp_path: Path
+) -> None:
     site = browser_site
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
@@ -154,6 +158,17 @@ def test_build_arrange_reload_switch_runs_and_privacy(browser_site: BrowserSite,
     wait_for_panels(page, 3)
     expect(page.locator("body.body--dark")).to_have_count(1)
     expect(page.get_by_label("Run", exact=True)).to_have_value("390001")
+
+    # a dashboard exported as JSON comes back through the Import button's file chooser
+    exported = tmp_path / "journey.json"
+    journey = store.get_dashboard(site.access, dashboard_id, site.users["alice"])
+    assert journey is not None
+    exported.write_bytes(render_export("Journey, imported", journey.spec))
+    page.goto(site.url + "/")
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Import JSON").click()
+    chooser.value.set_files(str(exported))
+    expect(page.get_by_role("link", name="Journey, imported")).to_be_visible(timeout=TIMEOUT)
 
     # another user sees none of it
     other = chromium.new_page()

@@ -179,13 +179,14 @@ def register(access: DataAccess, live_runs: LiveRuns | None = None) -> None:
         page = DashboardList(access, user)
         with frame("Dashboards", user, theme=theme, live_runs=live_runs):
             if user.can_edit:
-                with ui.row().classes("items-end gap-2"):
+                with ui.row().classes("items-center gap-2"):
                     title = ui.input("New dashboard title").classes("w-72")
+                    title.on("keydown.enter", lambda: page.create(title.value))
                     ui.button("Create", icon="add", on_click=lambda: page.create(title.value))
-                    ui.upload(
-                        label="Import JSON",
-                        auto_upload=True,
-                        on_upload=page.import_file,
-                        max_file_size=MAX_IMPORT_BYTES,
-                    ).props("accept=.json flat dense").classes("w-64")
+                    # the uploader's own box (a file list, a progress line) is hidden behind a plain button
+                    upload = ui.upload(auto_upload=True, on_upload=page.import_file, max_file_size=MAX_IMPORT_BYTES)
+                    upload.props("accept=.json").classes("hidden")
+                    ui.button("Import JSON", icon="upload_file", on_click=lambda: upload.run_method("pickFiles")).props(
+                        "outline"
+                    ).tooltip("A dashboard exported as JSON, from here or from another installation")
             await page.show()
