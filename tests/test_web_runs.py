@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from nicegui import ui
@@ -15,6 +16,7 @@ from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.sources.simulated import SimulatedSource
 from alpaca_dash.web.pages.runs_table import build_filter, elog_link, split_tags
+from alpaca_dash.web.time_text import utc_text
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
@@ -106,6 +108,8 @@ def test_form_helpers() -> None:
     assert split_tags(" a, b;c ,,") == ["a", "b", "c"]
     assert elog_link("https://elog.example/AEgIS?run={run}", 390001) == "https://elog.example/AEgIS?run=390001"
     assert elog_link("", 1) == ""
+    assert utc_text(datetime(2026, 5, 1, 14, 30, 5, tzinfo=timezone(timedelta(hours=2)))) == "2026-05-01 12:30:05"
+    assert utc_text(None) == ""
     chosen = build_filter(390000.0, None, "bad", " cal ", "", True)
     assert (chosen.first, chosen.last, chosen.good, chosen.tag) == (390000, None, False, "cal")
     assert chosen.with_errors

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC
 from typing import Any
 
 from nicegui import ui
@@ -12,6 +11,7 @@ from alpaca_dash.domain import Run
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.web.threads import in_thread
+from alpaca_dash.web.time_text import utc_text
 
 #: called with the run and its ``ingested_at`` (which tells a re-ingested run from the one cached)
 RunHandler = Callable[[int, object], Awaitable[None]]
@@ -22,7 +22,7 @@ def run_caption(found: Run, *, live: bool) -> str:
     parts = [f"Run {found.run}"]
     when = found.end or found.start
     if when is not None:
-        parts.append(f"{'ended' if found.end else 'started'} {when.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC")
+        parts.append(f"{'ended' if found.end else 'started'} {utc_text(when)} UTC")
     if not found.good:
         parts.append("marked bad")
     if live:

@@ -17,6 +17,7 @@ from alpaca_dash.web.live import LiveRuns
 from alpaca_dash.web.pages.reingest_dialog import ReingestDialog
 from alpaca_dash.web.theme import frame
 from alpaca_dash.web.threads import in_thread
+from alpaca_dash.web.time_text import utc_text
 
 REFRESH_SECONDS = 1.0
 JOB_LIMIT = 100
@@ -31,7 +32,7 @@ JOB_COLUMNS: list[dict[str, Any]] = [
     {"name": "source", "label": "Source", "field": "source", "align": "left"},
     {"name": "progress", "label": "Progress", "field": "progress", "align": "left"},
     {"name": "by", "label": "By", "field": "by", "align": "left"},
-    {"name": "created", "label": "Queued", "field": "created", "align": "left"},
+    {"name": "created", "label": "Queued (UTC)", "field": "created", "align": "left"},
     {"name": "message", "label": "Message", "field": "message", "align": "left"},
 ]
 ERROR_COLUMNS: list[dict[str, Any]] = [
@@ -57,7 +58,7 @@ def job_row(job: Job) -> dict[str, Any]:
         "source": job.source,
         "progress": describe_progress(job),
         "by": job.created_by,
-        "created": job.created_at.isoformat(timespec="seconds"),
+        "created": utc_text(job.created_at),
         "message": job.message,
     }
 

@@ -13,6 +13,7 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.runs import RunEditError, RunFilter
 from alpaca_dash.queries.users import User
 from alpaca_dash.web.threads import in_thread
+from alpaca_dash.web.time_text import utc_text
 
 READ_ONLY = "Viewers cannot change runs."
 ROW_LIMIT = 200
@@ -20,8 +21,8 @@ GOOD_CHOICES = {"all": "Good and bad", "good": "Good only", "bad": "Bad only"}
 
 COLUMNS: list[dict[str, Any]] = [
     {"name": "run", "label": "Run", "field": "run", "sortable": True, "align": "left"},
-    {"name": "start", "label": "Start", "field": "start", "align": "left"},
-    {"name": "end", "label": "End", "field": "end", "align": "left"},
+    {"name": "start", "label": "Start (UTC)", "field": "start", "align": "left"},
+    {"name": "end", "label": "End (UTC)", "field": "end", "align": "left"},
     {"name": "status", "label": "Status", "field": "status", "align": "left"},
     {"name": "observables", "label": "Observables", "field": "observables"},
     {"name": "errors", "label": "Errors", "field": "errors"},
@@ -41,8 +42,8 @@ def elog_link(template: str, run: int) -> str:
 def run_row(run: Run, elog_template: str = "") -> dict[str, Any]:
     return {
         "run": run.run,
-        "start": run.start.isoformat(timespec="seconds") if run.start else "",
-        "end": run.end.isoformat(timespec="seconds") if run.end else "",
+        "start": utc_text(run.start),
+        "end": utc_text(run.end),
         "status": run.status,
         "observables": run.observable_count,
         "errors": run.error_count,
