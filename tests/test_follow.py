@@ -11,6 +11,7 @@ from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.follow import follow_once, newest_stored_run
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.runs import list_run_numbers
+from alpaca_dash.serve_commands import continue_simulation
 from alpaca_dash.sources.simulated import SimulatedSource
 from alpaca_dash.timescale.database import Database
 
@@ -98,3 +99,24 @@ def test_a_source_without_runs_gives_an_empty_list(db: Database, store: ParquetS
     assert newest_stored_run(db) is None
     clock.advance(10.0)
     assert [r.run for r in follow_once(db, store, source)] == [FIRST]
+
+
+def test_a_restarted_simulation_continues_after_the_stored_runs(
+    db: Database, store: ParquetStore, access: DataAccess
+) -> None:
+    """The demo's database holds runs its last session simulated: the next session's source has finished them too,
+    so its first new run comes after one run period, not after the minutes the last session ran."""
+    settings = Settings(database_url=db.url, simulated_first_run=FIRST, simulated_history=6, simulated_image_size=32)
+    assert continue_simulation(settings, access) == settings  # nothing stored yet
+    last_session = SimulatedSource(seed=5, first_run=FIRST, history=15, image_size=32, waveform_samples=500)
+    follow_once(db, store, last_session, backfill=2)  # runs FIRST + 13 and FIRST + 14
+    resumed = continue_simulation(settings, access)
+    assert resumed.simulated_history == 15
+    clock = Clock()
+    source = SimulatedSource(
+        seed=5, first_run=FIRST, history=resumed.simulated_history, run_seconds=10.0, image_size=32, clock=clock
+    )
+    assert follow_once(db, store, source) == []
+    clock.advance(10.0)
+    assert [r.run for r in follow_once(db, store, source)] == [FIRST + 15]
+    assert continue_simulation(settings.model_copy(update={"source": "files"}), access).simulated_history == 6

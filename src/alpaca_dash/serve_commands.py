@@ -20,10 +20,25 @@ DEMO_USER = "demo"
 DEMO_PASSWORD = "alpaca-demo"
 
 
+def continue_simulation(settings: Settings, access: DataAccess) -> Settings:
+    """Settings whose simulated source has already finished every run the database holds, so that a restarted demo
+    gets a new run every few seconds at once, instead of after catching up with the runs of its last session."""
+    from alpaca_dash.queries.runs import latest_run
+
+    if settings.source != "simulated":
+        return settings
+    newest = latest_run(access)
+    finished = 0 if newest is None else newest - settings.simulated_first_run + 1
+    if finished <= settings.simulated_history:
+        return settings
+    return settings.model_copy(update={"simulated_history": finished})
+
+
 def start_scheduler(settings: Settings, access: DataAccess, *, follow: bool) -> object:
     """Start the ingest scheduler in this process: following the configured source, and running queued jobs."""
     from alpaca_dash.pipeline.scheduler import IngestScheduler
 
+    settings = continue_simulation(settings, access)
     follow_source = open_source(settings, follow=True) if follow else None
     scheduler = IngestScheduler(
         access.db,
