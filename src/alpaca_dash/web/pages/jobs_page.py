@@ -82,6 +82,7 @@ class JobsView:
                 ui.button("Cancel job", icon="cancel", on_click=self.cancel).props("outline").mark("job-cancel")
             ui.button("Show errors", icon="report", on_click=self.show_errors).props("outline").mark("job-errors")
         self.table = ui.table(columns=JOB_COLUMNS, rows=[], row_key="id").classes("w-full").mark("jobs-table")
+        self.table.props('no-data-label="No ingest jobs yet. Re-ingest a range of runs to start one."')
         self.errors_title = ui.label().classes("text-h6")
         self.errors = ui.table(columns=ERROR_COLUMNS, rows=[], row_key="message").classes("w-full")
         self.errors.set_visibility(False)

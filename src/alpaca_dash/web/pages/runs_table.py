@@ -89,6 +89,7 @@ class RunsTable:
             self.with_errors = ui.checkbox("With errors")
             ui.button("Filter", icon="filter_alt", on_click=self.refresh).mark("runs-filter")
         self.table = ui.table(columns=COLUMNS, rows=[], row_key="run").classes("w-full").mark("runs-table")
+        self.table.props('no-data-label="No runs to show: none match the filters, or none are ingested yet."')
         self.table.add_slot(
             "body-cell-elog",
             '<q-td :props="props"><a v-if="props.value" :href="props.value" target="_blank">e-log</a></q-td>',
