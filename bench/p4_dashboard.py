@@ -143,9 +143,9 @@ class Visit:
 
 @contextmanager
 def bench_site(
-    url: str, spec: DashboardSpec, *, images: int = 1024, samples: int = 1_000_000, title: str = "P4"
+    url: str, spec: DashboardSpec, *, images: int = 1024, samples: int = 1_000_000, title: str = "P4", runs: int = 2
 ) -> Iterator[tuple[str, int]]:
-    """A schema with two simulated runs, the bench user and a dashboard, served in a subprocess.
+    """A schema with ``runs`` simulated runs, the bench user and a dashboard, served in a subprocess.
 
     :returns: the server's URL and the dashboard id.
     """
@@ -154,8 +154,8 @@ def bench_site(
         database = Database(url)
         database.migrate()
         parquet = ParquetStore(data_dir / "parquet", fsync=False)
-        source = SimulatedSource(seed=4, first_run=FIRST_RUN, history=2, image_size=images, waveform_samples=samples)
-        ingest_range(database, parquet, source, FIRST_RUN, FIRST_RUN + 1)
+        source = SimulatedSource(seed=4, first_run=FIRST_RUN, history=runs, image_size=images, waveform_samples=samples)
+        ingest_range(database, parquet, source, FIRST_RUN, FIRST_RUN + runs - 1)
         access = DataAccess(database, parquet, Settings(database_url=url, data_dir=data_dir))
         owner = create_user(access, USER, PASSWORD, "editor")
         dashboard = store.create_dashboard(access, owner.id, title, spec)

@@ -13,6 +13,8 @@ from bench.common import resolve_targets, temporary_schema
 from bench.p4_dashboard import ALL_PAINTED_JS, FIRST_RUN, bench_site, launch, log_in
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "docs" / "screenshot.png"
+#: enough runs for the trend and correlation panels to show something
+RUNS = 60
 
 
 def take_screenshot(path: Path, *, theme: str = "light") -> None:
@@ -20,13 +22,13 @@ def take_screenshot(path: Path, *, theme: str = "light") -> None:
     target = resolve_targets(None, timescale=False)[0]
     with (
         temporary_schema(target.url, "shot") as url,
-        bench_site(url, spec, samples=20_000, title="Demo") as (site, dashboard_id),
+        bench_site(url, spec, samples=20_000, title="Demo", runs=RUNS) as (site, dashboard_id),
     ):
         with sync_playwright() as playwright:
             browser = launch(playwright)
-            page = browser.new_page(viewport={"width": 1440, "height": 860})
+            page = browser.new_page(viewport={"width": 1440, "height": 1180})
             log_in(page, site)
-            page.goto(f"{site}/dashboard/{dashboard_id}?run={FIRST_RUN + 1}&theme={theme}")
+            page.goto(f"{site}/dashboard/{dashboard_id}?run={FIRST_RUN + RUNS - 1}&theme={theme}")
             page.evaluate("window.__expectedImages = 1")
             page.wait_for_function(ALL_PAINTED_JS, arg=len(spec.panels), timeout=60_000, polling=50)
             page.get_by_role("button", name="Observables").click()

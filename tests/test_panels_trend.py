@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+
 import numpy as np
 import pytest
 from pydantic import ValidationError
@@ -26,6 +29,26 @@ def test_trend_marks_or_hides_bad_runs() -> None:
     )
     hidden = build_trend_option(runs, values, good, hide_bad=True)
     assert len(hidden["series"]) == 1
+
+
+def js_labels(formatter: str, values: list[float]) -> list[str]:
+    """What an axis label formatter gives in JavaScript (node runs it as the page would)."""
+    script = f"const f = ({formatter}); console.log(JSON.stringify({json.dumps(values)}.map(f)))"
+    done = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=30)
+    return list(json.loads(done.stdout))
+
+
+def test_run_numbers_label_the_axis_whole_and_values_readably() -> None:
+    """Run numbers are not values: 390010, not 3.9e+5 as the value axes' exponent rule would write them."""
+    option = build_trend_option(np.array([390010, 390011]), np.array([1.0, 2.0]), np.array([True, True]))
+    assert js_labels(option["xAxis"]["axisLabel"][":formatter"], [390010, 390015.0]) == ["390010", "390015"]
+    assert js_labels(option["yAxis"]["axisLabel"][":formatter"], [5.5e6, 0.25, 0, 1e-4]) == [
+        "5.5e+6",
+        "0.25",
+        "0",
+        "1.0e-4",
+    ]
+    assert option["xAxis"]["axisLine"] == {"onZero": False}  # at the plot's edge, not through y = 0
 
 
 def test_trend_against_start_time() -> None:

@@ -23,9 +23,20 @@ NUMBER_LABEL_JS = (
 )
 
 
-def number_axis(name: str, **extra: Any) -> Option:
-    """A value axis with readable labels."""
-    return {"type": "value", "name": name, "scale": True, "axisLabel": {":formatter": NUMBER_LABEL_JS}, **extra}
+#: run numbers as people write them: whole, without exponent or thousands separators
+RUN_LABEL_JS = "(v) => String(Math.round(v))"
+
+
+def number_axis(name: str, *, labels: str = NUMBER_LABEL_JS, **extra: Any) -> Option:
+    """A value axis with readable labels, its line at the edge of the plot (not through the other axis' zero)."""
+    return {
+        "type": "value",
+        "name": name,
+        "scale": True,
+        "axisLabel": {":formatter": labels},
+        "axisLine": {"onZero": False},
+        **extra,
+    }
 
 
 def base_option(*, animation: bool = False) -> Option:

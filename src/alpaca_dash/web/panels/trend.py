@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from alpaca_dash.web.panels.common import ArrayLike, Option, base_option, number_axis
+from alpaca_dash.web.panels.common import RUN_LABEL_JS, ArrayLike, Option, base_option, number_axis
 from alpaca_dash.web.panels.packed import PACKED_KEY, pack_rows
 
 BAD_COLOR = "#d32f2f"
@@ -44,7 +44,7 @@ def build_trend_option(
     x_axis = (
         {"type": "time", "name": "run start", "nameLocation": "middle", "nameGap": 24}
         if time_array is not None
-        else number_axis("run", nameLocation="middle", nameGap=24, minInterval=1)
+        else number_axis("run", labels=RUN_LABEL_JS, nameLocation="middle", nameGap=24, minInterval=1)
     )
     option.update({"xAxis": x_axis, "yAxis": number_axis(y_name, nameTextStyle={"align": "left"})})
     option["dataZoom"] = [{"type": "inside", "xAxisIndex": 0}]
