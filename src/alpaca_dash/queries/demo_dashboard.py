@@ -7,10 +7,12 @@ from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, Pane
 SSPALS = "captorius3*acq_0*Channel_2_SSPALS*Y_[V]"
 CCD = "5TCCD*acq_2*background_corrected*img_with_roi"
 ELENA = "ELENA_Parameters"
+CMOS_SIGNAL = "1TCMOS*acq_0*background_corrected*roi*signal_sum_in_roi"
 
 
 def demo_dashboard_spec() -> DashboardSpec:
-    """Stats, a waveform (V against t), a histogram, a CCD image and a table of ELENA parameters."""
+    """Stats, a waveform (V against t), a histogram, a CCD image, a table of ELENA parameters, and across runs a
+    trend of the CMOS signal and its correlation with the ELENA beam offset."""
     return DashboardSpec(
         panels=[
             PanelSpec(
@@ -62,6 +64,21 @@ def demo_dashboard_spec() -> DashboardSpec:
                 observables=[f"{SSPALS}*V"],
                 options=PanelOptions(bins=80, log_y=True),
                 layout=GridPosition(x=6, y=5, w=6, h=4),
+            ),
+            PanelSpec(
+                id="cmos-trend",
+                type="trend",
+                title="1TCMOS signal in ROI, across runs",
+                observables=[CMOS_SIGNAL],
+                layout=GridPosition(x=0, y=9, w=8, h=4),
+            ),
+            PanelSpec(
+                id="cmos-vs-offset",
+                type="correlation",
+                title="1TCMOS signal against ELENA H offset",
+                observables=[CMOS_SIGNAL],
+                x=f"{ELENA}*H_offset_mm",
+                layout=GridPosition(x=8, y=9, w=4, h=4),
             ),
         ]
     )
