@@ -35,7 +35,17 @@ def test_chart_types_follow_the_kind() -> None:
 
 @pytest.mark.parametrize(
     ("value", "decimals", "shown"),
-    [(1.23456789, None, "1.235"), (1.5, 2, "1.50"), (7, None, "7"), (True, None, "yes"), (float("nan"), None, "NaN")],
+    [
+        (1.23456789, None, "1.235"),
+        (1.5, 2, "1.50"),
+        (7, None, "7"),
+        (True, None, "yes"),
+        (float("nan"), None, "NaN"),
+        (-0.0001, 3, "0.000"),
+        (-0.0, None, "0"),
+        (-0.0006, 3, "-0.001"),
+        (-7, None, "-7"),
+    ],
 )
 def test_stat_values_are_formatted_for_reading(value: float, decimals: int | None, shown: str) -> None:
     assert format_value(value, decimals) == shown

@@ -25,16 +25,17 @@ def unit_text(unit: str) -> str:
 
 
 def format_value(value: float | int | bool, decimals: int | None) -> str:
-    """The value as shown: booleans as yes/no, integers whole, floats to ``decimals`` or 4 significant digits."""
+    """The value as shown: booleans as yes/no, integers whole, floats to ``decimals`` or 4 significant digits, and
+    no minus sign on a value that rounds to zero."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
         return f"{value:d}"
     if not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("∞" if value > 0 else "-∞")
-    if decimals is not None:
-        return f"{value:.{decimals}f}"
-    return f"{value:.4g}"
+    text = f"{value:.{decimals}f}" if decimals is not None else f"{value:.4g}"
+    # -0.0001 to 3 decimals is "-0.000": a sign on a shown zero is noise
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def threshold_color(value: float | int | bool, thresholds: Sequence[Threshold]) -> str:
