@@ -51,6 +51,17 @@ def test_run_numbers_label_the_axis_whole_and_values_readably() -> None:
     assert option["xAxis"]["axisLine"] == {"onZero": False}  # at the plot's edge, not through y = 0
 
 
+def test_the_trend_tooltip_names_each_run_and_its_value() -> None:
+    option = build_trend_option(np.array([390063]), np.array([4372865.25]), np.array([True]))
+    points = [
+        {"marker": "*", "value": [390063, 4372865.25, 390063]},
+        {"marker": "!", "value": [390063, None, 390064]},
+    ]
+    script = f"console.log(({option['tooltip'][':formatter']})({json.dumps(points)}))"
+    done = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=30)
+    assert done.stdout.strip() == "*run 390063: 4372865<br>!run 390064: —"
+
+
 def test_trend_against_start_time() -> None:
     times = np.array(["2026-01-01T00:00:00", "NaT"], dtype="datetime64[us]")
     option = build_trend_option(np.array([1, 2]), np.array([5.0, 6.0]), np.array([True, True]), times=times)

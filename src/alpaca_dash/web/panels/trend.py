@@ -10,6 +10,11 @@ from alpaca_dash.web.panels.common import RUN_LABEL_JS, ArrayLike, Option, base_
 from alpaca_dash.web.panels.packed import PACKED_KEY, pack_rows
 
 BAD_COLOR = "#d32f2f"
+#: the tooltip of the runs under the pointer: each run's number and value (the axis value alone read '390,063.00')
+TREND_TOOLTIP_JS = (
+    "(ps) => [].concat(ps).map((p) => p.marker + 'run ' + p.value[2] + ': '"
+    " + (p.value[1] === null ? '—' : String(+p.value[1].toPrecision(7)))).join('<br>')"
+)
 Array = np.ndarray[Any, Any]
 
 
@@ -47,6 +52,7 @@ def build_trend_option(
         else number_axis("run", labels=RUN_LABEL_JS, nameLocation="middle", nameGap=24, minInterval=1)
     )
     option.update({"xAxis": x_axis, "yAxis": number_axis(y_name, nameTextStyle={"align": "left"})})
+    option["tooltip"] = {"trigger": "axis", "confine": True, ":formatter": TREND_TOOLTIP_JS}
     option["dataZoom"] = [{"type": "inside", "xAxisIndex": 0}]
     option["series"] = [
         {
