@@ -139,8 +139,8 @@ def read_arrays(table: pa.Table, name: str) -> list[Array | None]:
         shapes = table.column(name + SHAPE_SUFFIX).to_pylist()
         parts = [column, *(table.column(f"{name}{PART_SUFFIX}{p}") for p in range(1, int(meta.get(b"parts", b"1"))))]
         return [
-            None if shape is None else _join_bytes([part[row] for part in parts]).view(dtype).reshape(shape)
-            for row, shape in enumerate(shapes)
+            None if shape is None else _join_bytes(cells).view(dtype).reshape(shape)
+            for shape, *cells in zip(shapes, *parts, strict=True)
         ]
     raise ValueError(f"{name!r} is not a 1D or 2D array column of an export (kind {kind!r})")
 
