@@ -23,6 +23,9 @@ NUMBER_LABEL_JS = (
 )
 
 
+#: grid lines that are faint on a light panel and on a dark one alike (ECharts' default is near white: glaring in the
+#: dark theme, where the charts are drawn on the panel's dark background)
+GRID_LINES: Option = {"lineStyle": {"color": "rgba(128, 128, 128, 0.25)"}}
 #: run numbers as people write them: whole, without exponent or thousands separators
 RUN_LABEL_JS = "(v) => String(Math.round(v))"
 
@@ -35,6 +38,7 @@ def number_axis(name: str, *, labels: str = NUMBER_LABEL_JS, **extra: Any) -> Op
         "scale": True,
         "axisLabel": {":formatter": labels},
         "axisLine": {"onZero": False},
+        "splitLine": GRID_LINES,
         **extra,
     }
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from alpaca_dash.web.panels.common import Option, base_option, number_axis
+from alpaca_dash.web.panels.common import GRID_LINES, Option, base_option, number_axis
 from alpaca_dash.web.panels.packed import PACKED_KEY, pack_rows, series_data
 
 MAX_BINS = 1000
@@ -46,7 +46,12 @@ def build_histogram_option(
     option["xAxis"] = number_axis(x_name, min=float(edges[0]), max=float(edges[-1]), nameLocation="middle", nameGap=24)
     # the ends are bin edges, not round numbers: their labels would crowd the round ticks
     option["xAxis"]["axisLabel"].update(showMinLabel=False, showMaxLabel=False)
-    option["yAxis"] = {"type": "log" if log_y else "value", "name": "count", "minorTick": {"show": log_y}}
+    option["yAxis"] = {
+        "type": "log" if log_y else "value",
+        "name": "count",
+        "minorTick": {"show": log_y},
+        "splitLine": GRID_LINES,
+    }
     bars = {"type": "bar", PACKED_KEY: pack_rows(centres, heights), "barWidth": "100%", "barCategoryGap": "0%"}
     option["series"] = [{**bars, "large": True}]
     return option

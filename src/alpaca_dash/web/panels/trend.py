@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from alpaca_dash.web.panels.common import RUN_LABEL_JS, ArrayLike, Option, base_option, number_axis
+from alpaca_dash.web.panels.common import GRID_LINES, RUN_LABEL_JS, ArrayLike, Option, base_option, number_axis
 from alpaca_dash.web.panels.packed import PACKED_KEY, pack_rows
 
 BAD_COLOR = "#d32f2f"
@@ -47,7 +47,7 @@ def build_trend_option(
     kept = int(ok.sum())
     option = base_option()
     x_axis = (
-        {"type": "time", "name": "run start", "nameLocation": "middle", "nameGap": 24}
+        {"type": "time", "name": "run start", "nameLocation": "middle", "nameGap": 24, "splitLine": GRID_LINES}
         if time_array is not None
         else number_axis("run", labels=RUN_LABEL_JS, nameLocation="middle", nameGap=24, minInterval=1)
     )
