@@ -60,7 +60,11 @@ async def test_queue_then_cancel_a_job_from_the_ui(
     assert (job.first_run, job.last_run, job.status, job.created_by) == (390000, 390009, "queued", "alice")
     await wait_for(lambda: [r["status"] for r in job_rows(web_user)] == ["queued"], "the queued job listed")
 
-    next(iter(web_user.find(marker="job-choice").elements)).set_value(job.id)
+    choice = next(iter(web_user.find(marker="job-choice").elements))
+    assert isinstance(choice, ui.select) and choice.value == job.id  # the job just queued is the one chosen
+    choice.set_value(None)
+    web_user.find(marker="jobs-table").trigger("rowClick", [{}, {"id": job.id}, 0])  # or a click on its row
+    assert choice.value == job.id
     web_user.find(marker="job-cancel").click()
     await web_user.should_see("cancellation requested", retries=SLOW)
     stored = jobs.get_job(access.db, job.id)

@@ -75,13 +75,16 @@ class JobsView:
         self.user = user
         with ui.row().classes("items-end gap-2"):
             if user.can_edit:
-                dialog = ReingestDialog(access, user, lambda _job: self.refresh())
+                dialog = ReingestDialog(access, user, self.show_queued)
                 ui.button("Re-ingest…", icon="replay", on_click=dialog.open).mark("reingest-open")
             self.chosen = ui.select({}, label="Job").props("dense outlined").classes("w-40").mark("job-choice")
             if user.can_edit:
                 ui.button("Cancel job", icon="cancel", on_click=self.cancel).props("outline").mark("job-cancel")
             ui.button("Show errors", icon="report", on_click=self.show_errors).props("outline").mark("job-errors")
         self.table = ui.table(columns=JOB_COLUMNS, rows=[], row_key="id").classes("w-full").mark("jobs-table")
+        self.table.classes("cursor-pointer").tooltip("Click a job to choose it")
+        # Quasar's row-click passes (event, row, index): a click on a row chooses its job
+        self.table.on("rowClick", lambda e: self.chosen.set_value(e.args[1]["id"]), args=[[], ["id"], []])
         self.table.props('no-data-label="No ingest jobs yet. Re-ingest a range of runs to start one."')
         self.errors_title = ui.label().classes("text-h6")
         self.errors = ui.table(columns=ERROR_COLUMNS, rows=[], row_key="message").classes("w-full")
@@ -95,6 +98,11 @@ class JobsView:
         options = {job.id: f"{job.id} ({job.status})" for job in found}
         if options != self.chosen.options:
             self.chosen.set_options(options, value=self.chosen.value if self.chosen.value in options else None)
+
+    async def show_queued(self, job_id: int) -> None:
+        """A job was just queued from this page: it is the one Cancel and Show errors act on."""
+        await self.refresh()
+        self.chosen.set_value(job_id)
 
     async def cancel(self) -> None:
         job_id = self.chosen.value
