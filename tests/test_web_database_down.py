@@ -21,6 +21,7 @@ import psycopg
 import pytest
 from nicegui import ui
 from nicegui.testing.user import User
+from polling import wait_until
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
@@ -144,14 +145,6 @@ def runs_listed(user: User) -> list[int]:
     assert user.client is not None
     table = next(e for e in user.client.elements.values() if isinstance(e, ui.table) and e.props["row-key"] == "run")
     return [row["run"] for row in table.rows]
-
-
-async def wait_until(check: Callable[[], bool], what: str, tenths: int = 100) -> None:
-    for _ in range(tenths):
-        if check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def banner_shown(user: User) -> bool:

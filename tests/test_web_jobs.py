@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from nicegui import ui
 from nicegui.testing.user import User
+from polling import wait_until
 
 from alpaca_dash.pipeline import jobs
 from alpaca_dash.pipeline.ingest import record_run_failure
@@ -28,14 +28,6 @@ def job_rows(user: User) -> list[dict[str, Any]]:
     assert user.client is not None
     table = next(e for e in user.client.elements.values() if isinstance(e, ui.table) and e.props.get("row-key") == "id")
     return list(table.rows)
-
-
-async def wait_for(check: Callable[[], bool], what: str) -> None:
-    for _ in range(SLOW):
-        if check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_queue_then_cancel_a_job_from_the_ui(
@@ -58,7 +50,7 @@ async def test_queue_then_cancel_a_job_from_the_ui(
     await web_user.should_see("queued: runs 390000-390009", retries=SLOW)
     (job,) = jobs.list_jobs(access.db)  # no scheduler runs in this test: the job waits in the queue
     assert (job.first_run, job.last_run, job.status, job.created_by) == (390000, 390009, "queued", "alice")
-    await wait_for(lambda: [r["status"] for r in job_rows(web_user)] == ["queued"], "the queued job listed")
+    await wait_until(lambda: [r["status"] for r in job_rows(web_user)] == ["queued"], "the queued job listed")
 
     choice = next(iter(web_user.find(marker="job-choice").elements))
     assert isinstance(choice, ui.select) and choice.value == job.id  # the job just queued is the one chosen
@@ -69,7 +61,7 @@ async def test_queue_then_cancel_a_job_from_the_ui(
     await web_user.should_see("cancellation requested", retries=SLOW)
     stored = jobs.get_job(access.db, job.id)
     assert stored is not None and stored.status == "cancelled"
-    await wait_for(lambda: [r["status"] for r in job_rows(web_user)] == ["cancelled"], "the job shown cancelled")
+    await wait_until(lambda: [r["status"] for r in job_rows(web_user)] == ["cancelled"], "the job shown cancelled")
 
 
 async def test_a_viewer_sees_jobs_and_their_errors_but_cannot_queue(
@@ -79,7 +71,7 @@ async def test_a_viewer_sees_jobs_and_their_errors_but_cannot_queue(
     record_run_failure(access.db, 390001, "simulated", "the source has no run 390001", job_id)
     await log_in(web_user, "victor")
     await web_user.open("/jobs")
-    await wait_for(lambda: len(job_rows(web_user)) == 1, "the job listed")
+    await wait_until(lambda: len(job_rows(web_user)) == 1, "the job listed")
     await web_user.should_not_see(marker="reingest-open")
     await web_user.should_not_see(marker="job-cancel")
     next(iter(web_user.find(marker="job-choice").elements)).set_value(job_id)
@@ -93,7 +85,7 @@ async def test_cancelling_needs_the_editor_role_when_clicked(
     job_id = jobs.create_job(access.db, source="simulated", first_run=390000, last_run=390001, created_by="alice")
     await log_in(web_user, "bob")
     await web_user.open("/jobs")
-    await wait_for(lambda: len(job_rows(web_user)) == 1, "the job listed")
+    await wait_until(lambda: len(job_rows(web_user)) == 1, "the job listed")
     user_queries.set_role(access, "bob", Role.VIEWER)  # demoted while the page still offers the button
     next(iter(web_user.find(marker="job-choice").elements)).set_value(job_id)
     web_user.find(marker="job-cancel").click()

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from nicegui import ui
 from nicegui.testing.user import User
+from polling import wait_until
 
 from alpaca_dash.domain import Run
 from alpaca_dash.pipeline.ingest import ingest_run
@@ -28,6 +29,15 @@ NEW_RUN = 390004
 
 def stat_spec() -> DashboardSpec:
     return DashboardSpec(panels=[PanelSpec(id="stat", type="stat", observables=[f"{ELENA}*H_offset_mm"])])
+
+
+async def open_stat_dashboard(
+    user: User, access: DataAccess, accounts: dict[str, int], log_in: LogIn, query: str
+) -> None:
+    """Alice's new dashboard of one stat panel, opened with ``query`` (``?run=...&live=1``)."""
+    made = store.create_dashboard(access, accounts["alice"], "Live", stat_spec())
+    await log_in(user, "alice")
+    await user.open(f"/dashboard/{made.id}{query}")
 
 
 def run_field_value(user: User) -> object:
@@ -50,14 +60,6 @@ def stat_text(user: User) -> str:
     return str(chart.options.get("graphic"))
 
 
-async def wait_until(check: Callable[[], bool], what: str) -> None:
-    for _ in range(SLOW):
-        if check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def test_a_committed_run_appears_in_live_mode(
     web_user: User,
     seeded_access: DataAccess,
@@ -65,9 +67,7 @@ async def test_a_committed_run_appears_in_live_mode(
     accounts: dict[str, int],
     log_in: LogIn,
 ) -> None:
-    made = store.create_dashboard(seeded_access, accounts["alice"], "Live", stat_spec())
-    await log_in(web_user, "alice")
-    await web_user.open(f"/dashboard/{made.id}?run=390001&live=1")
+    await open_stat_dashboard(web_user, seeded_access, accounts, log_in, "?run=390001&live=1")
     await wait_until(lambda: run_field_value(web_user) == 390003 and panel_state(web_user) == "ready", "newest run")
     switch = next(iter(web_user.find(marker="live-toggle").elements))
     assert isinstance(switch, ui.switch) and switch.value is True
@@ -85,9 +85,7 @@ async def test_without_live_mode_the_page_stays_on_its_run(
     accounts: dict[str, int],
     log_in: LogIn,
 ) -> None:
-    made = store.create_dashboard(seeded_access, accounts["alice"], "Still", stat_spec())
-    await log_in(web_user, "alice")
-    await web_user.open(f"/dashboard/{made.id}?run=390001&kiosk=1")
+    await open_stat_dashboard(web_user, seeded_access, accounts, log_in, "?run=390001&kiosk=1")
     await wait_until(lambda: run_field_value(web_user) == 390001 and panel_state(web_user) == "ready", "run 390001")
     await asyncio.to_thread(ingest_run, seeded_access.db, seeded_access.store, simulated, NEW_RUN)
     await asyncio.sleep(1.5)
@@ -108,9 +106,7 @@ async def test_a_wall_screen_says_which_run_it_shows_and_follows_the_new_one(
     log_in: LogIn,
 ) -> None:
     """Kiosk mode hides the run bar; a caption names the run, when it ended and that the screen is live."""
-    made = store.create_dashboard(seeded_access, accounts["alice"], "Wall", stat_spec())
-    await log_in(web_user, "alice")
-    await web_user.open(f"/dashboard/{made.id}?live=1&kiosk=1")
+    await open_stat_dashboard(web_user, seeded_access, accounts, log_in, "?live=1&kiosk=1")
     await wait_until(lambda: caption_text(web_user).startswith("Run 390003 · ended "), "the newest run's caption")
     assert caption_text(web_user).endswith(" UTC · live")
     await asyncio.to_thread(ingest_run, seeded_access.db, seeded_access.store, simulated, NEW_RUN)
@@ -158,10 +154,8 @@ async def test_picking_a_run_by_hand_leaves_live_mode(
     log_in: LogIn,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    made = store.create_dashboard(seeded_access, accounts["alice"], "Live", stat_spec())
-    await log_in(web_user, "alice")
-    urls = record_urls(web_user, monkeypatch)
-    await web_user.open(f"/dashboard/{made.id}?live=1")
+    urls = record_urls(web_user, monkeypatch)  # only the last URL is checked: logging in may add some before
+    await open_stat_dashboard(web_user, seeded_access, accounts, log_in, "?live=1")
     await wait_until(lambda: run_field_value(web_user) == 390003 and panel_state(web_user) == "ready", "newest run")
 
     web_user.find(marker="run-latest").click()  # the newest run: live mode stays on

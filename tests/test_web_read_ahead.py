@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 
 import pytest
 from nicegui import Client, ui
 from nicegui.testing.user import User
+from polling import wait_until
 
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
@@ -29,14 +29,6 @@ def shown_images(user: User) -> list[str]:
     assert user.client is not None
     chart = next(e for e in user.client.elements.values() if isinstance(e, ui.echart))
     return list(chart.options.get("alpacaImages", []))
-
-
-async def wait_until(check: Callable[[], bool], what: str) -> None:
-    for _ in range(100):
-        if check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_the_run_stepped_to_was_drawn_ahead(
