@@ -303,7 +303,10 @@ def _progress() -> Progress:
 
 
 def main() -> None:
-    from alpaca_dash import serve_commands  # noqa: F401  (registers demo, serve, follow, users)
+    from alpaca_dash import (
+        serve_commands,  # noqa: F401  (registers demo, serve, follow, users)
+        sql_commands,  # noqa: F401  (registers db grant-readonly)
+    )
 
     app()
 

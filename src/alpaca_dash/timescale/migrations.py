@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from alpaca_dash.timescale import schema
+from alpaca_dash.timescale import schema, sql_views
 from alpaca_dash.timescale.capabilities import Capabilities
 
 log = logging.getLogger(__name__)
@@ -140,11 +140,19 @@ def _cover_trends(conn: Connection, caps: Capabilities) -> None:
     conn.execute(text("CREATE INDEX IF NOT EXISTS runs_bad ON runs (run) WHERE NOT good"))
 
 
+def _grafana_views(conn: Connection, caps: Capabilities) -> None:
+    """A dtype and a time for every run in the views (the start, else the end, else the ingest time), a ``run_list``
+    view for template variables, and indexes for time filters."""
+    sql_views.create_views(conn)
+    sql_views.index_run_times(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, observables, value tables, ingest jobs and errors", _create_core_tables),
     Migration(2, "users, dashboards and dashboard versions", _create_user_tables),
     Migration(3, "SQL views by observable name for Grafana and psql", _create_sql_views),
     Migration(4, "covering key for scalar trends, index of bad runs", _cover_trends),
+    Migration(5, "views with dtype and run time, run_list view, indexes on run times", _grafana_views),
 ]
 
 

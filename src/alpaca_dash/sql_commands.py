@@ -1,0 +1,41 @@
+"""``alpaca-dash db grant-readonly ROLE``: a database role for Grafana that reads the SQL views and nothing else."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from alpaca_dash.cli import console, db_app, fails_cleanly, load_settings, print_error
+
+
+@db_app.command("grant-readonly")
+@fails_cleanly
+def grant_readonly_command(
+    role: Annotated[str, typer.Argument(help="The PostgreSQL role Grafana (or psql users) log in as.")],
+    create: Annotated[
+        bool, typer.Option("--create", help="Create the role (LOGIN, asking for its password) if it does not exist.")
+    ] = False,
+) -> None:
+    """Let ROLE read the SQL views (docs/sql-views.md) of this installation's schema, and no table behind them."""
+    import psycopg
+
+    from alpaca_dash.timescale.database import Database
+    from alpaca_dash.timescale.sql_views import VIEWS, GrantError, grant_readonly
+
+    settings = load_settings()
+    db = Database.from_settings(settings)
+    try:
+        db.check_schema()
+        password = None
+        if create:
+            password = typer.prompt(f"Password for {role}", hide_input=True, confirmation_prompt=True)
+        with db.connect_raw() as raw:
+            try:
+                created = grant_readonly(raw, role, password=password)
+            except (GrantError, psycopg.Error) as exc:
+                print_error(exc)
+                raise typer.Exit(1) from None
+    finally:
+        db.dispose()
+    console.print(f"{'created role' if created else 'role'} {role} may read {', '.join(VIEWS)}")
