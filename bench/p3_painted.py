@@ -17,14 +17,14 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, sync_playwright
 
+from alpaca_dash.content.across_runs import load_across_runs
+from alpaca_dash.content.charts.packed import series_data
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.queries.users import create_user
 from alpaca_dash.run_range import RunRange
 from alpaca_dash.web.dashboard.panel_card import RECENT_CONTENTS
-from alpaca_dash.web.dashboard.trend_data import load_across_runs
-from alpaca_dash.web.panels.packed import series_data
 from alpaca_dash.web.testserver import run_server
 
 from bench.common import format_table

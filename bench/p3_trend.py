@@ -23,10 +23,12 @@ import numpy as np
 import psycopg
 
 from alpaca_dash.config import Settings
+from alpaca_dash.content.across_runs import load_across_runs
+from alpaca_dash.content.charts.packed import PACKED_KEY
+from alpaca_dash.content.downsample import downsample_line
 from alpaca_dash.domain import DTYPE_CODES, Observable, ObservableKind
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.downsample import downsample_line
 from alpaca_dash.queries.observables import get_observables
 from alpaca_dash.queries.trends import SCALAR_TREND_SQL, load_trend
 from alpaca_dash.run_range import RunRange
@@ -34,8 +36,6 @@ from alpaca_dash.timescale import writer
 from alpaca_dash.timescale.binary_copy import HEADER, TRAILER, encode_rows
 from alpaca_dash.timescale.database import Database
 from alpaca_dash.timescale.reader import HEADER_SIZE, aggregate_query, copy_columns
-from alpaca_dash.web.dashboard.trend_data import load_across_runs
-from alpaca_dash.web.panels.packed import PACKED_KEY
 
 from bench.common import Options, Section, Target, format_table, migrated_database
 from bench.p3_painted import Painted, build_painted_table, describe_painted, measure_painted, trend_dashboard

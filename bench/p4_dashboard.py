@@ -17,11 +17,11 @@ from typing import Any
 from playwright.sync_api import Browser, CDPSession, Page, sync_playwright
 
 from alpaca_dash.config import Settings
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_range
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
 from alpaca_dash.queries.users import create_user
 from alpaca_dash.sources.simulated import CCD, ELENA, SSPALS, SimulatedSource
 from alpaca_dash.timescale.database import Database

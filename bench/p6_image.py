@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 from playwright.sync_api import Page, sync_playwright
 
-from alpaca_dash.queries.colormaps import color_stops
-from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelSpec
+from alpaca_dash.content.colormaps import color_stops
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.sources.simulated import CCD, SimulatedSource
 
 from bench.common import Options, Section, format_table, temporary_schema

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from alpaca_dash.content.spec import render_export
 from alpaca_dash.queries import dashboards as store
-from alpaca_dash.queries.dashboard_spec import render_export
 
 if TYPE_CHECKING:
     from web_fixtures import BrowserSite

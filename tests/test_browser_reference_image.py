@@ -10,10 +10,10 @@ import pytest
 from playwright.sync_api import Browser, Page
 from test_browser_journey import CCD, TIMEOUT, log_in, wait_for_panels
 
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
 from alpaca_dash.domain import RunRecord
 from alpaca_dash.pipeline.ingest import ingest_range
 from alpaca_dash.queries import dashboards as store
-from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
 
 from memory_source import MemorySource
 

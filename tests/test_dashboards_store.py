@@ -6,9 +6,7 @@ import json
 
 import pytest
 
-from alpaca_dash.queries import dashboards as store
-from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import (
+from alpaca_dash.content.spec import (
     MAX_IMPORT_BYTES,
     DashboardFileError,
     DashboardSpec,
@@ -17,6 +15,8 @@ from alpaca_dash.queries.dashboard_spec import (
     parse_import,
     render_export,
 )
+from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries.access import DataAccess
 
 pytest_plugins = ["web_fixtures"]
 

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Browser, WebSocket, expect
 
+from alpaca_dash.content.spec import DashboardSpec, PanelSpec
 from alpaca_dash.queries import dashboards as store
-from alpaca_dash.queries.dashboard_spec import DashboardSpec, PanelSpec
 from alpaca_dash.web.testserver import free_port
 
 if TYPE_CHECKING:

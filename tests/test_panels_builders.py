@@ -7,11 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from alpaca_dash.domain import ObservableKind
-from alpaca_dash.queries.dashboard_spec import Threshold
-from alpaca_dash.web.panels.common import axis_name
-from alpaca_dash.web.panels.histogram import build_histogram_option, compute_histogram, histogram_edges
-from alpaca_dash.web.panels.image import (
+from alpaca_dash.content.charts.common import axis_name
+from alpaca_dash.content.charts.histogram import build_histogram_option, compute_histogram, histogram_edges
+from alpaca_dash.content.charts.image import (
     SIDE_GAP,
     PlacedImage,
     build_image_option,
@@ -19,11 +17,13 @@ from alpaca_dash.web.panels.image import (
     image_grid,
     image_grids,
 )
-from alpaca_dash.web.panels.kinds import chart_types_for, kind_for_chart
-from alpaca_dash.web.panels.line import build_line_option, build_scatter_option
-from alpaca_dash.web.panels.packed import series_data
-from alpaca_dash.web.panels.stat import build_stat_option, format_value, threshold_color, unit_text
-from alpaca_dash.web.panels.table import build_table_rows, short_names
+from alpaca_dash.content.charts.line import build_line_option, build_scatter_option
+from alpaca_dash.content.charts.packed import series_data
+from alpaca_dash.content.charts.stat import build_stat_option, format_value, threshold_color, unit_text
+from alpaca_dash.content.charts.table import build_table_rows, short_names
+from alpaca_dash.content.registry import chart_types_for, kind_for_chart
+from alpaca_dash.content.spec import Threshold
+from alpaca_dash.domain import ObservableKind
 
 
 def test_chart_types_follow_the_kind() -> None:

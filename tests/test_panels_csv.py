@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from alpaca_dash.web.panels.histogram import build_histogram_option
-from alpaca_dash.web.panels.line import build_line_option
-from alpaca_dash.web.panels.panel_csv import NoCsv, build_panel_csv, panel_filename
-from alpaca_dash.web.panels.stat import build_stat_option
-from alpaca_dash.web.panels.trend import build_trend_option
+from alpaca_dash.content.charts.histogram import build_histogram_option
+from alpaca_dash.content.charts.line import build_line_option
+from alpaca_dash.content.charts.stat import build_stat_option
+from alpaca_dash.content.charts.trend import build_trend_option
+from alpaca_dash.content.panel_csv import NoCsv, build_panel_csv, panel_filename
 
 
 def test_csv_of_lines_trends_histograms_and_tables() -> None:

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from alpaca_dash.queries.colormaps import ANCHORS, color_stops, lookup_table
-from alpaca_dash.queries.downsample import downsample_line, points_for_width
-from alpaca_dash.queries.images import ZRange, render_png, resolve_zrange
+from alpaca_dash.content.colormaps import ANCHORS, color_stops, lookup_table
+from alpaca_dash.content.downsample import downsample_line, points_for_width
+from alpaca_dash.content.images import ZRange, render_png, resolve_zrange
 
 
 def test_minmaxlttb_keeps_the_peaks_of_a_long_waveform() -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
-from alpaca_dash.web.panels.packed import PACKED_JS, PACKED_KEY, pack_rows, pack_values, series_data
+from alpaca_dash.content.charts.packed import PACKED_JS, PACKED_KEY, pack_rows, pack_values, series_data
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

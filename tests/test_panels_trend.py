@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from alpaca_dash.queries.dashboard_spec import PanelSpec
+from alpaca_dash.content.across_runs import resolve_runs
+from alpaca_dash.content.charts.packed import series_data
+from alpaca_dash.content.charts.trend import BAD_COLOR, build_correlation_option, build_trend_option
+from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.run_range import RunRangeError
 from alpaca_dash.web.dashboard.range_picker import check_runs_text
-from alpaca_dash.web.dashboard.trend_data import resolve_runs
-from alpaca_dash.web.panels.packed import series_data
-from alpaca_dash.web.panels.trend import BAD_COLOR, build_correlation_option, build_trend_option
 
 
 def test_trend_marks_or_hides_bad_runs() -> None:

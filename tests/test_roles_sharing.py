@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable
 import pytest
 from nicegui.testing.user import User
 
+from alpaca_dash.content.spec import DashboardSpec
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import DashboardSpec
 from alpaca_dash.queries.users import Role
 from alpaca_dash.web.pages.dashboards_page import DashboardList
 

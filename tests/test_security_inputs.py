@@ -13,9 +13,9 @@ from nicegui.elements.upload_files import SmallFileUpload
 from nicegui.testing.user import User
 from starlette.routing import Route
 
+from alpaca_dash.content.spec import MAX_IMPORT_BYTES
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import MAX_IMPORT_BYTES
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]

@@ -11,9 +11,8 @@ from nicegui import ui
 from nicegui.testing.user import User
 from pydantic import ValidationError
 
-from alpaca_dash.queries import dashboards as store
-from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import (
+from alpaca_dash.content.alarms import classify_level, summarise_levels, trend_value
+from alpaca_dash.content.spec import (
     DashboardFileError,
     DashboardSpec,
     GridPosition,
@@ -22,10 +21,11 @@ from alpaca_dash.queries.dashboard_spec import (
     bounds_problem,
     parse_import,
 )
+from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import get_observables
 from alpaca_dash.queries.values import load_value
 from alpaca_dash.sources.simulated import ELENA
-from alpaca_dash.web.dashboard.alarms import classify_level, summarise_levels, trend_value
 from alpaca_dash.web.dashboard.panel_dialog import format_bound, parse_bound
 
 pytest_plugins = ["web_fixtures"]

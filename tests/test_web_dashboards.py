@@ -9,11 +9,11 @@ from pathlib import Path
 from nicegui import ui
 from nicegui.testing.user import User
 
+from alpaca_dash.content.charts.packed import series_data
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
 from alpaca_dash.sources.simulated import CCD, ELENA, SSPALS
-from alpaca_dash.web.panels.packed import series_data
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]

@@ -26,11 +26,11 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from alpaca_dash.config import Settings
+from alpaca_dash.content.spec import DashboardSpec, PanelSpec
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_run
 from alpaca_dash.queries import dashboards
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import DashboardSpec, PanelSpec
 from alpaca_dash.sources.simulated import ELENA, SimulatedSource
 from alpaca_dash.timescale.database import Database
 from alpaca_dash.timescale.writer import run_channel

@@ -10,10 +10,10 @@ import numpy as np
 import pyarrow.parquet as pq
 from nicegui.testing.user import User
 
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.export import read_arrays
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.queries.observables import get_observables
 from alpaca_dash.queries.values import load_value
 from alpaca_dash.sources.simulated import CCD, ELENA, SSPALS

@@ -12,11 +12,11 @@ from nicegui import ui
 from nicegui.testing.user import User
 from polling import wait_until
 
+from alpaca_dash.content.spec import DashboardSpec, PanelSpec
 from alpaca_dash.domain import Run
 from alpaca_dash.pipeline.ingest import ingest_run
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import DashboardSpec, PanelSpec
 from alpaca_dash.sources.simulated import ELENA, SimulatedSource
 from alpaca_dash.web.dashboard.page import is_on
 from alpaca_dash.web.dashboard.run_bar import run_caption

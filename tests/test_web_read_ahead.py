@@ -10,9 +10,9 @@ from nicegui import Client, ui
 from nicegui.testing.user import User
 from polling import wait_until
 
+from alpaca_dash.content.spec import DashboardSpec, PanelSpec
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import DashboardSpec, PanelSpec
 from alpaca_dash.sources.simulated import CCD
 
 pytest_plugins = ["web_fixtures"]

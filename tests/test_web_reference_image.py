@@ -13,20 +13,20 @@ from nicegui import ui
 from nicegui.testing.user import User
 from PIL import Image
 
-from alpaca_dash.domain import RunRecord
-from alpaca_dash.pipeline.ingest import ingest_range
-from alpaca_dash.queries import dashboards as store
-from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.colormaps import color_stops
-from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
-from alpaca_dash.queries.images import ZRange
-from alpaca_dash.web.dashboard.image_data import (
+from alpaca_dash.content.colormaps import color_stops
+from alpaca_dash.content.image_compare import (
     compared_image_option,
     comparison_problem,
     image_difference,
     shared_zrange,
     symmetric_limit,
 )
+from alpaca_dash.content.images import ZRange
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
+from alpaca_dash.domain import RunRecord
+from alpaca_dash.pipeline.ingest import ingest_range
+from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries.access import DataAccess
 
 from memory_source import MemorySource
 

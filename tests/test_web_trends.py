@@ -9,12 +9,12 @@ from typing import Any
 from nicegui import ui
 from nicegui.testing.user import User
 
+from alpaca_dash.content.charts.packed import series_data
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
 from alpaca_dash.queries.runs import update_run_meta
 from alpaca_dash.sources.simulated import ELENA, SSPALS
-from alpaca_dash.web.panels.packed import series_data
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]

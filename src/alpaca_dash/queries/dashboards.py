@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, exists, func, insert, select, update
 
+from alpaca_dash.content.spec import DashboardSpec
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import DashboardSpec
 from alpaca_dash.timescale.schema import dashboard_versions, dashboards, users
 
 #: versions kept per dashboard; older ones are deleted on save

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec, Threshold
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec, Threshold
 
 SSPALS = "captorius3*acq_0*Channel_2_SSPALS*Y_[V]"
 CCD = "5TCCD*acq_2*background_corrected*img_with_roi"

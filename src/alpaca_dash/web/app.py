@@ -9,10 +9,10 @@ from pathlib import Path
 from nicegui import app, ui
 
 from alpaca_dash.config import Settings
+from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.web.auth import LoginRequired, ProductionConfigError, session_cookie_options
 from alpaca_dash.web.dashboard.page import register as register_dashboard_page
-from alpaca_dash.web.dashboard.value_cache import ValueCache
 from alpaca_dash.web.export_route import add_export_route
 from alpaca_dash.web.image_cache import ImageCache
 from alpaca_dash.web.live import LiveRuns

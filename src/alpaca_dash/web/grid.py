@@ -8,7 +8,7 @@ from typing import Any
 from nicegui import ui
 from nicegui.events import GenericEventArguments
 
-from alpaca_dash.queries.dashboard_spec import GridPosition
+from alpaca_dash.content.spec import GridPosition
 
 LayoutHandler = Callable[[list[dict[str, Any]]], Any]
 SizesHandler = Callable[[dict[str, list[int]]], Any]

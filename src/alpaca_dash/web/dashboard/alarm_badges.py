@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from alpaca_dash.content.alarms import LEVEL_COLORS, WITH_BOUNDS, Level, has_bounds, load_level, summarise_levels
+from alpaca_dash.content.load import PanelContent
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.web.dashboard.alarms import LEVEL_COLORS, WITH_BOUNDS, Level, has_bounds, load_level, summarise_levels
 from alpaca_dash.web.dashboard.panel_card import PanelCard
-from alpaca_dash.web.dashboard.panel_data import PanelContent
 from alpaca_dash.web.threads import in_thread
 
 

@@ -7,11 +7,14 @@ from typing import Any
 from nicegui import ui
 from nicegui.events import ValueChangeEventArguments
 
+from alpaca_dash.content.across_runs import resolve_runs
+from alpaca_dash.content.charts.packed import PACKED_JS
+from alpaca_dash.content.spec import render_export
+from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.domain import Observable, Run
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import render_export
 from alpaca_dash.queries.observables import list_observables
 from alpaca_dash.web.auth import require_user
 from alpaca_dash.web.dashboard.panel_card import PANEL_CSS
@@ -19,8 +22,6 @@ from alpaca_dash.web.dashboard.panel_dialog import PanelDialog
 from alpaca_dash.web.dashboard.range_picker import RangePicker, check_runs_text
 from alpaca_dash.web.dashboard.run_bar import RunBar, parse_run, run_caption
 from alpaca_dash.web.dashboard.tree_drawer import ObservableTree
-from alpaca_dash.web.dashboard.trend_data import resolve_runs
-from alpaca_dash.web.dashboard.value_cache import ValueCache
 from alpaca_dash.web.dashboard.versions_dialog import open_versions
 from alpaca_dash.web.dashboard.view import DashboardView
 from alpaca_dash.web.export_route import export_url
@@ -28,7 +29,6 @@ from alpaca_dash.web.grid import PanelGrid
 from alpaca_dash.web.image_cache import ImageCache
 from alpaca_dash.web.live import LiveRuns
 from alpaca_dash.web.pages.dashboards_page import export_filename
-from alpaca_dash.web.panels.packed import PACKED_JS
 from alpaca_dash.web.theme import frame
 from alpaca_dash.web.threads import in_thread
 from alpaca_dash.web.vendor import gridstack_head_html

@@ -11,12 +11,12 @@ from typing import Any
 
 from nicegui import ui
 
-from alpaca_dash.queries.dashboard_spec import PanelSpec
+from alpaca_dash.content.charts.table import TABLE_COLUMNS
+from alpaca_dash.content.load import PanelContent
+from alpaca_dash.content.panel_csv import PNG_JS, NoCsv, build_panel_csv, panel_filename
+from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.web.dashboard.chart_updates import ChartUpdates
-from alpaca_dash.web.dashboard.panel_data import PanelContent
 from alpaca_dash.web.grid import PanelGrid
-from alpaca_dash.web.panels.panel_csv import PNG_JS, NoCsv, build_panel_csv, panel_filename
-from alpaca_dash.web.panels.table import TABLE_COLUMNS
 
 PanelAction = Callable[[str], Awaitable[None] | None]
 #: where the browser's grid column width is kept between visits

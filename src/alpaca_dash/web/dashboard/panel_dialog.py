@@ -9,10 +9,10 @@ from typing import Any
 from nicegui import ui
 from pydantic import ValidationError
 
+from alpaca_dash.content.alarms import WITH_BOUNDS
+from alpaca_dash.content.registry import CHART_LABELS, chart_types_for
+from alpaca_dash.content.spec import GridPosition, PanelOptions, PanelSpec, Threshold, new_panel_id
 from alpaca_dash.domain import Observable, ObservableKind
-from alpaca_dash.queries.dashboard_spec import GridPosition, PanelOptions, PanelSpec, Threshold, new_panel_id
-from alpaca_dash.web.dashboard.alarms import WITH_BOUNDS
-from alpaca_dash.web.panels.kinds import CHART_LABELS, chart_types_for
 
 SaveHandler = Callable[[PanelSpec], Awaitable[None]]
 DEFAULT_SIZES = {

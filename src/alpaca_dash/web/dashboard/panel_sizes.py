@@ -9,10 +9,10 @@ from typing import Any
 
 from nicegui import app
 
-from alpaca_dash.queries.dashboard_spec import DashboardSpec, GridPosition
+from alpaca_dash.content.charts.image import fit_image_option
+from alpaca_dash.content.load import PanelContent
+from alpaca_dash.content.spec import DashboardSpec, GridPosition
 from alpaca_dash.web.dashboard.panel_card import COLUMN_KEY, PanelCard
-from alpaca_dash.web.dashboard.panel_data import PanelContent
-from alpaca_dash.web.panels.image import fit_image_option
 
 #: a panel is drawn again when its width or height changes by more than this fraction
 RESIZE_TOLERANCE = 0.15

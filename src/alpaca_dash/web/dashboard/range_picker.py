@@ -7,8 +7,8 @@ from typing import Any
 
 from nicegui import ui
 
+from alpaca_dash.content.across_runs import DEFAULT_RUNS, RUN_PRESETS, resolve_runs
 from alpaca_dash.run_range import RunRangeError
-from alpaca_dash.web.dashboard.trend_data import DEFAULT_RUNS, RUN_PRESETS, resolve_runs
 
 CUSTOM = "custom"
 

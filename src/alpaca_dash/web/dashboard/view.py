@@ -9,16 +9,19 @@ from typing import Any
 
 from nicegui import Client, app, background_tasks, ui
 
+from alpaca_dash.content.across_runs import load_across_runs, resolve_runs
+from alpaca_dash.content.load import PanelContent, load_panel_content
+from alpaca_dash.content.reference import WITH_OVERLAY, WITH_REFERENCE, load_reference
+from alpaca_dash.content.spec import ACROSS_RUNS, DashboardSpec, PanelSpec, new_panel_id
+from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import ACROSS_RUNS, DashboardSpec, PanelSpec, new_panel_id
 from alpaca_dash.queries.users import User
 from alpaca_dash.web.dashboard.alarm_badges import AlarmBadges
 from alpaca_dash.web.dashboard.budget import MessageBudget, estimate_bytes
 from alpaca_dash.web.dashboard.chart_updates import ChartUpdates
 from alpaca_dash.web.dashboard.panel_card import COLUMN_KEY, PanelCard, Prefetched
-from alpaca_dash.web.dashboard.panel_data import PanelContent, load_panel_content
 from alpaca_dash.web.dashboard.panel_sizes import (
     REGRID_PIXELS,
     bottom_of,
@@ -28,9 +31,6 @@ from alpaca_dash.web.dashboard.panel_sizes import (
     remember_column_width,
     similar,
 )
-from alpaca_dash.web.dashboard.reference import WITH_OVERLAY, WITH_REFERENCE, load_reference
-from alpaca_dash.web.dashboard.trend_data import load_across_runs, resolve_runs
-from alpaca_dash.web.dashboard.value_cache import ValueCache
 from alpaca_dash.web.grid import PanelGrid
 from alpaca_dash.web.image_cache import ImageCache
 from alpaca_dash.web.routes import image_url

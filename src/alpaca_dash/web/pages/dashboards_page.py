@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from nicegui import events, ui
 
+from alpaca_dash.content.spec import MAX_IMPORT_BYTES, DashboardFileError, parse_import, render_export
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import MAX_IMPORT_BYTES, DashboardFileError, parse_import, render_export
 from alpaca_dash.queries.users import User
 from alpaca_dash.web.auth import require_user
 from alpaca_dash.web.live import LiveRuns

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from alpaca_dash.queries.dashboard_spec import PanelOptions, PanelSpec
-from alpaca_dash.queries.images import PERCENTILE_SAMPLE, ZRange, render_png, resolve_zrange
-from alpaca_dash.web.panels.common import Option
-from alpaca_dash.web.panels.image import PlacedImage, build_image_option, image_grids
+from alpaca_dash.content.charts.common import Option
+from alpaca_dash.content.charts.image import PlacedImage, build_image_option, image_grids
+from alpaca_dash.content.images import PERCENTILE_SAMPLE, ZRange, render_png, resolve_zrange
+from alpaca_dash.content.spec import PanelOptions, PanelSpec
 
 log = logging.getLogger(__name__)
 

@@ -8,16 +8,16 @@ from typing import Any
 
 import numpy as np
 
+from alpaca_dash.content.charts.common import axis_name
+from alpaca_dash.content.charts.trend import build_correlation_option, build_trend_option
+from alpaca_dash.content.downsample import downsample_line, points_for_width, thin_points
+from alpaca_dash.content.load import PanelContent
+from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.domain import ObservableKind
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import PanelSpec
-from alpaca_dash.queries.downsample import downsample_line, points_for_width, thin_points
 from alpaca_dash.queries.observables import UnknownObservable, find_observables
 from alpaca_dash.queries.trends import Trend, correlate, load_run_times, load_trend
 from alpaca_dash.run_range import RunRange, RunRangeError, check_run_range, parse_run_range
-from alpaca_dash.web.dashboard.panel_data import PanelContent
-from alpaca_dash.web.panels.common import axis_name
-from alpaca_dash.web.panels.trend import build_correlation_option, build_trend_option
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from alpaca_dash.content.charts.packed import series_data
+from alpaca_dash.content.spec import PanelOptions, PanelSpec
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import PanelOptions, PanelSpec
 from alpaca_dash.queries.observables import find_observables
 from alpaca_dash.queries.values import load_value
-from alpaca_dash.web.panels.packed import series_data
 
 Level = Literal["ok", "warn", "alarm"]
 #: panel types whose bounds are checked

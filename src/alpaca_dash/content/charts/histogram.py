@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from alpaca_dash.web.panels.common import GRID_LINES, Option, base_option, number_axis
-from alpaca_dash.web.panels.packed import PACKED_KEY, pack_rows, series_data
+from alpaca_dash.content.charts.common import GRID_LINES, Option, base_option, number_axis
+from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows, series_data
 
 MAX_BINS = 1000
 

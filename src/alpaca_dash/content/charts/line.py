@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from alpaca_dash.web.panels.common import ArrayLike, Option, base_option, number_axis
-from alpaca_dash.web.panels.packed import PACKED_KEY, pack_rows
+from alpaca_dash.content.charts.common import ArrayLike, Option, base_option, number_axis
+from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
 
 
 def _axes(x_name: str, y_name: str) -> Option:

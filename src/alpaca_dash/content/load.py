@@ -9,21 +9,21 @@ from typing import Any, Literal
 
 import numpy as np
 
+from alpaca_dash.content.charts.common import axis_name
+from alpaca_dash.content.charts.histogram import build_histogram_option, compute_histogram
+from alpaca_dash.content.charts.line import build_line_option, build_scatter_option
+from alpaca_dash.content.charts.stat import build_stat_option
+from alpaca_dash.content.charts.table import build_table_rows
+from alpaca_dash.content.downsample import downsample_line, points_for_width, thin_points
+from alpaca_dash.content.image_compare import PublishImage, compared_image_option, image_option
+from alpaca_dash.content.registry import kind_for_chart
+from alpaca_dash.content.spec import PanelSpec
+from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.domain import Observable
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import PanelSpec
-from alpaca_dash.queries.downsample import downsample_line, points_for_width, thin_points
 from alpaca_dash.queries.observables import UnknownObservable, find_observables
 from alpaca_dash.queries.runs import get_run
 from alpaca_dash.queries.values import load_scalars, load_value
-from alpaca_dash.web.dashboard.image_data import PublishImage, compared_image_option, image_option
-from alpaca_dash.web.dashboard.value_cache import ValueCache
-from alpaca_dash.web.panels.common import axis_name
-from alpaca_dash.web.panels.histogram import build_histogram_option, compute_histogram
-from alpaca_dash.web.panels.kinds import kind_for_chart
-from alpaca_dash.web.panels.line import build_line_option, build_scatter_option
-from alpaca_dash.web.panels.stat import build_stat_option
-from alpaca_dash.web.panels.table import build_table_rows
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
-from alpaca_dash.queries.colormaps import lookup_table
+from alpaca_dash.content.colormaps import lookup_table
 
 ZMode = Literal["auto", "percentile", "manual"]
 MAX_SIDE = 4096

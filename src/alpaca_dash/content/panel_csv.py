@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from alpaca_dash.web.panels.packed import series_data
+from alpaca_dash.content.charts.packed import series_data
 
 
 class NoCsv(ValueError):

@@ -11,15 +11,15 @@ from typing import Any
 
 import numpy as np
 
+from alpaca_dash.content.charts.common import Option
+from alpaca_dash.content.charts.histogram import histogram_edges
+from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
+from alpaca_dash.content.downsample import downsample_line, points_for_width
+from alpaca_dash.content.load import Loader
+from alpaca_dash.content.spec import PanelSpec
+from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.dashboard_spec import PanelSpec
-from alpaca_dash.queries.downsample import downsample_line, points_for_width
 from alpaca_dash.queries.observables import find_observables
-from alpaca_dash.web.dashboard.panel_data import Loader
-from alpaca_dash.web.dashboard.value_cache import ValueCache
-from alpaca_dash.web.panels.common import Option
-from alpaca_dash.web.panels.histogram import histogram_edges
-from alpaca_dash.web.panels.packed import PACKED_KEY, pack_rows
 
 log = logging.getLogger(__name__)
 

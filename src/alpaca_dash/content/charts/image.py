@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from alpaca_dash.queries.colormaps import color_stops
-from alpaca_dash.web.panels.common import Option
+from alpaca_dash.content.charts.common import Option
+from alpaca_dash.content.colormaps import color_stops
 
 #: draws the PNG over the data rectangle [0, columns] x [0, rows], with the label (if any) in the visible top-left
 #: corner, wrapped when longer than the image is wide (about 6 pixels a character at 11 px); re-run by ECharts on

@@ -6,8 +6,8 @@ import math
 import re
 from collections.abc import Sequence
 
-from alpaca_dash.queries.dashboard_spec import Threshold
-from alpaca_dash.web.panels.common import Option
+from alpaca_dash.content.charts.common import Option
+from alpaca_dash.content.spec import Threshold
 
 DEFAULT_COLOR = "#5470c6"
 #: a unit that is a power of ten, as ALPACA names counts in millions or 1e7 particles

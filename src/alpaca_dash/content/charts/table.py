@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from alpaca_dash.web.panels.stat import format_value
+from alpaca_dash.content.charts.stat import format_value
 
 TABLE_COLUMNS: list[dict[str, str]] = [
     {"name": "name", "label": "Observable", "field": "name", "align": "left"},

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from alpaca_dash.web.panels.common import GRID_LINES, RUN_LABEL_JS, ArrayLike, Option, base_option, number_axis
-from alpaca_dash.web.panels.packed import PACKED_KEY, pack_rows
+from alpaca_dash.content.charts.common import GRID_LINES, RUN_LABEL_JS, ArrayLike, Option, base_option, number_axis
+from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
 
 BAD_COLOR = "#d32f2f"
 #: the tooltip of the runs under the pointer: each run's number and value (the axis value alone read '390,063.00')

@@ -1,0 +1,1 @@
+"""The chart types: one module each, registered in ``content.registry``."""
