@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 
 NAME_SEPARATOR = "*"
+#: run numbers, observable ids and such are PostgreSQL ``integer`` columns: this is one past the largest
+INT32_LIMIT = 2**31
 #: elements per float64 scratch buffer of :func:`compute_stats` (512 kB: stays in cache)
 STATS_CHUNK = 1 << 16
 
@@ -37,6 +39,21 @@ class ObservableKind(StrEnum):
     SCALAR = "scalar"
     ARRAY1D = "array1d"
     ARRAY2D = "array2d"
+
+
+class RunStatus(StrEnum):
+    """A stored run's state: its values are all there, or its last ingest failed before any were stored."""
+
+    INGESTED = "ingested"
+    FAILED = "failed"
+
+
+class Role(StrEnum):
+    """What a user may do: look, also change dashboards and start jobs, also manage users."""
+
+    VIEWER = "viewer"
+    EDITOR = "editor"
+    ADMIN = "admin"
 
 
 class UnsupportedValue(ValueError):
@@ -79,7 +96,7 @@ class Run:
     run: int
     start: datetime | None
     end: datetime | None
-    status: str
+    status: RunStatus
     ingested_at: datetime | None
     source: str
     comment: str
@@ -100,15 +117,6 @@ class ArrayStats:
     sum: float
     count: int
     nan_count: int
-
-
-def split_name(name: str) -> tuple[str, ...]:
-    """The hierarchy of an ALPACA observable name: ``'a*b*c'`` gives ``('a', 'b', 'c')``."""
-    return tuple(name.split(NAME_SEPARATOR))
-
-
-def join_name(parts: tuple[str, ...] | list[str]) -> str:
-    return NAME_SEPARATOR.join(parts)
 
 
 def classify_value(value: Any) -> tuple[ObservableKind, np.ndarray[Any, Any]]:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, exists, func, insert, select, update
 
 from alpaca_dash.content.spec import DashboardSpec
+from alpaca_dash.domain import Role
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.timescale.schema import dashboard_versions, dashboards, users
 
@@ -30,7 +31,7 @@ class Visibility(StrEnum):
 
 
 SHARED = (Visibility.SHARED_READ.value, Visibility.SHARED_EDIT.value)
-EDITOR_ROLES = ("editor", "admin")
+EDITOR_ROLES = (Role.EDITOR.value, Role.ADMIN.value)
 
 
 class DashboardNotFound(LookupError):
@@ -51,7 +52,7 @@ class Dashboard:
     updated_at: datetime
     visibility: Visibility = Visibility.PRIVATE
 
-    def is_changeable_by(self, user_id: int, role: str) -> bool:
+    def is_changeable_by(self, user_id: int, role: Role | str) -> bool:
         """What ``save_dashboard`` will allow, for the page to decide whether to offer editing."""
         shared_edit = self.visibility == Visibility.SHARED_EDIT
         return role in EDITOR_ROLES and (self.owner_id == user_id or shared_edit)

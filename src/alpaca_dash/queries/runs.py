@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Row, func, select, update
 
-from alpaca_dash.domain import Run
+from alpaca_dash.domain import Run, RunStatus
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.timescale.schema import runs
 
@@ -17,7 +17,7 @@ def _to_run(row: Row[Any]) -> Run:
         run=row.run,
         start=row.start_time,
         end=row.end_time,
-        status=row.status,
+        status=RunStatus(row.status),
         ingested_at=row.ingested_at,
         source=row.source,
         comment=row.comment,
@@ -35,7 +35,7 @@ class RunFilter:
     first: int | None = None
     last: int | None = None
     good: bool | None = None
-    status: str | None = None
+    status: RunStatus | None = None
     tag: str | None = None
     text: str = ""
     with_errors: bool = False
@@ -76,13 +76,13 @@ def get_run(access: DataAccess, run: int) -> Run | None:
 def latest_run(access: DataAccess) -> int | None:
     """The newest successfully ingested run."""
     with access.db.begin() as conn:
-        value = conn.execute(select(func.max(runs.c.run)).where(runs.c.status == "ingested")).scalar()
+        value = conn.execute(select(func.max(runs.c.run)).where(runs.c.status == RunStatus.INGESTED)).scalar()
     return None if value is None else int(value)
 
 
 def neighbour_run(access: DataAccess, run: int | None, *, forward: bool) -> Run | None:
     """The ingested run just after (``forward``) or just before ``run``; with ``run`` None, the newest."""
-    query = select(runs).where(runs.c.status == "ingested").limit(1)
+    query = select(runs).where(runs.c.status == RunStatus.INGESTED).limit(1)
     if run is None or forward is False:
         query = query.order_by(runs.c.run.desc())
     else:
@@ -98,7 +98,7 @@ def list_run_numbers(access: DataAccess, first: int, last: int) -> list[int]:
     """The ingested runs between ``first`` and ``last`` inclusive, ascending."""
     query = (
         select(runs.c.run)
-        .where(runs.c.run >= first, runs.c.run <= last, runs.c.status == "ingested")
+        .where(runs.c.run >= first, runs.c.run <= last, runs.c.status == RunStatus.INGESTED)
         .order_by(runs.c.run)
     )
     with access.db.begin() as conn:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -13,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from alpaca_dash.domain import Role as Role  # re-exported: the role is part of a user
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.timescale.schema import users
 
@@ -22,12 +22,6 @@ MIN_PASSWORD_LENGTH = 8
 _hasher = PasswordHasher()
 #: verified against when the name is unknown, so a wrong name costs as long as a wrong password
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
-
-
-class Role(StrEnum):
-    VIEWER = "viewer"
-    EDITOR = "editor"
-    ADMIN = "admin"
 
 
 class UserError(ValueError):

@@ -11,7 +11,7 @@ from alpaca_dash.content.across_runs import resolve_runs
 from alpaca_dash.content.charts.packed import PACKED_JS
 from alpaca_dash.content.spec import render_export
 from alpaca_dash.content.value_cache import ValueCache
-from alpaca_dash.domain import Observable, Run
+from alpaca_dash.domain import Observable, Run, RunStatus
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
@@ -39,7 +39,7 @@ async def resolve_initial_run(access: DataAccess, asked: str | None) -> tuple[Ru
     wanted = parse_run(asked)
     if wanted is not None:
         found = await in_thread(run_queries.get_run, access, wanted)
-        if found is not None and found.status == "ingested":
+        if found is not None and found.status == RunStatus.INGESTED:
             return found, ""
     newest = await in_thread(run_queries.latest_run, access)
     newest_run = None if newest is None else await in_thread(run_queries.get_run, access, newest)

@@ -7,7 +7,7 @@ from typing import Any
 
 from nicegui import ui
 
-from alpaca_dash.domain import Run
+from alpaca_dash.domain import Run, RunStatus
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.web.threads import in_thread
@@ -87,7 +87,7 @@ class RunBar:
             replace it.
         """
         found = await in_thread(run_queries.get_run, self.access, run)
-        if found is None or found.status != "ingested":
+        if found is None or found.status != RunStatus.INGESTED:
             self.field.set_value(self.run)
             self.message.set_text(f"Run {run} does not exist." if found is None else f"Run {run} has no data.")
             return False
