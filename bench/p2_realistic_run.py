@@ -61,8 +61,11 @@ MAIN_PHASES: Phases = {
     "statistics of arrays (compute_stats)": [("domain.py", "compute_stats")],
     "wait for the sidecar thread": [("concurrent/futures/_base.py", "result")],
     "stats, 2D refs, errors, run row, NOTIFY": [
-        ("timescale/writer.py", name)
-        for name in ("lock_run", "copy_stats", "insert_arrays2d", "insert_errors", "upsert_run", "notify_run")
+        *(
+            ("timescale/writer.py", name)
+            for name in ("lock_run", "copy_stats", "insert_arrays2d", "insert_errors", "upsert_run")
+        ),
+        ("timescale/notify.py", "notify_run"),
     ],
     "COMMIT (WAL fsync)": [("psycopg/connection.py", "commit")],
     "remove the old sidecar file": [("parquet_cache/store.py", "remove")],

@@ -19,7 +19,7 @@ from alpaca_dash.config import Settings
 from alpaca_dash.domain import ObservableKind
 from alpaca_dash.export import read_arrays
 from alpaca_dash.parquet_cache.store import ParquetStore
-from alpaca_dash.pipeline import jobs
+from alpaca_dash.queries import jobs as queue
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import get_observables
 from alpaca_dash.queries.users import authenticate
@@ -310,7 +310,7 @@ def test_unlistable_run_folder_fails_the_job(access: DataAccess, tmp_path: Path)
     missing = tmp_path / "not-mounted"
     result = run_cli("ingest", "--source", "files", "--path", str(missing), "--runs", "390000-390001", code=1)
     assert_one_line_error(result, "cannot list the run folder")
-    [job] = jobs.list_jobs(access.db)
+    [job] = queue.list_jobs(access)
     assert (job.kind, job.status) == ("cli", "failed")
     assert "cannot list the run folder" in job.message
     assert job.finished_at is not None

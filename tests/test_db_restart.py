@@ -16,10 +16,10 @@ import pytest
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_run
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.live import RunListener
 from alpaca_dash.queries.runs import get_run
 from alpaca_dash.sources.simulated import SimulatedSource
 from alpaca_dash.timescale.database import Database, DatabaseUnavailable
+from alpaca_dash.timescale.notify import RunListener
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +57,7 @@ def test_listener_and_pool_recover_from_a_database_restart(
     db = Database(own_server.get_uri("postgres"))
     db.migrate()
     access = DataAccess(db, ParquetStore(tmp_path / "parquet", fsync=False), None)  # type: ignore[arg-type]
-    listener = RunListener(access, timeout=0.2)
+    listener = RunListener(access.db, timeout=0.2)
     states: queue.Queue[bool] = queue.Queue()
     runs: queue.Queue[int] = queue.Queue()
     listener.subscribe_state(states.put)

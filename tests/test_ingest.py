@@ -18,7 +18,7 @@ from alpaca_dash.queries.runs import get_run, list_runs
 from alpaca_dash.queries.values import load_stats, load_value
 from alpaca_dash.sources.simulated import CCD, SSPALS, SimulatedSource
 from alpaca_dash.timescale.database import Database
-from alpaca_dash.timescale.writer import run_channel
+from alpaca_dash.timescale.notify import run_channel
 
 from memory_source import MemorySource
 

@@ -12,15 +12,14 @@ from psycopg import sql
 
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_run
-from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.live import RunListener
 from alpaca_dash.sources.simulated import SimulatedSource
 from alpaca_dash.timescale.database import Database, with_schema
+from alpaca_dash.timescale.notify import RunListener
 
 
 @pytest.fixture
 def listener(db: Database, store: ParquetStore) -> Iterator[RunListener]:
-    listener = RunListener(DataAccess(db, store, None), timeout=0.2)  # type: ignore[arg-type]
+    listener = RunListener(db, timeout=0.2)
     listener.start()
     assert listener.connected.wait(10)
     yield listener

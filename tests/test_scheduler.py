@@ -17,6 +17,7 @@ from alpaca_dash.domain import RunRecord
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline import jobs
 from alpaca_dash.pipeline.scheduler import MAX_BACKOFF_SECONDS, Backoff, IngestLock, IngestScheduler
+from alpaca_dash.queries import jobs as queue
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.runs import list_run_numbers
 from alpaca_dash.sources.base import RunSource, SourceError
@@ -66,8 +67,8 @@ def wait_for(condition: Callable[[], bool], *, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
-def job_status(db: Database, job_id: int) -> str:
-    job = jobs.get_job(db, job_id)
+def job_status(access: DataAccess, job_id: int) -> str:
+    job = queue.get_job(access, job_id)
     assert job is not None
     return job.status
 
@@ -130,7 +131,7 @@ def test_lock_on_an_unreachable_database_is_not_held() -> None:
 
 
 def test_scheduler_follows_and_runs_queued_jobs(db: Database, store: ParquetStore, access: DataAccess) -> None:
-    job_id = jobs.create_job(db, source="simulated", first_run=JOB_FIRST, last_run=JOB_FIRST + 2)
+    job_id = queue.create_job(access, source="simulated", first_run=JOB_FIRST, last_run=JOB_FIRST + 2)
     scheduler = IngestScheduler(
         db, store, small_source(FOLLOW_FIRST, 3), source_for, follow_interval=TICK, poll_interval=TICK
     )
@@ -138,15 +139,15 @@ def test_scheduler_follows_and_runs_queued_jobs(db: Database, store: ParquetStor
     try:
         followed = [FOLLOW_FIRST, FOLLOW_FIRST + 1, FOLLOW_FIRST + 2]
         wait_for(lambda: list_run_numbers(access, FOLLOW_FIRST, FOLLOW_FIRST + 100) == followed)
-        wait_for(lambda: job_status(db, job_id) == "done")
+        wait_for(lambda: job_status(access, job_id) == "done")
         assert scheduler.lock.held
 
-        later = jobs.create_job(db, source="simulated", first_run=JOB_FIRST + 3, last_run=JOB_FIRST + 4)
-        wait_for(lambda: job_status(db, later) == "done")
+        later = queue.create_job(access, source="simulated", first_run=JOB_FIRST + 3, last_run=JOB_FIRST + 4)
+        wait_for(lambda: job_status(access, later) == "done")
     finally:
         scheduler.shutdown()
     assert not scheduler.lock.held
-    job = jobs.get_job(db, job_id)
+    job = queue.get_job(access, job_id)
     assert job is not None
     assert (job.done, job.failed, job.total) == (3, 0, 3)
     assert list_run_numbers(access, JOB_FIRST, JOB_FIRST + 4) == list(range(JOB_FIRST, JOB_FIRST + 5))
@@ -166,8 +167,8 @@ def test_second_scheduler_waits_until_the_first_lets_go(db: Database, store: Par
         wait_for(lambda: list_run_numbers(access, FOLLOW_FIRST, FOLLOW_FIRST + 2) == [390000, 390001, 390002])
         second.start()
         running.append(second)
-        job_id = jobs.create_job(db, source="simulated", first_run=JOB_FIRST, last_run=JOB_FIRST)
-        wait_for(lambda: job_status(db, job_id) == "done")
+        job_id = queue.create_job(access, source="simulated", first_run=JOB_FIRST, last_run=JOB_FIRST)
+        wait_for(lambda: job_status(access, job_id) == "done")
         second.follow_tick()
         second.jobs_tick()
         assert first.lock.held
@@ -183,45 +184,49 @@ def test_second_scheduler_waits_until_the_first_lets_go(db: Database, store: Par
             scheduler.shutdown()
 
 
-def test_jobs_left_running_by_a_dead_scheduler_are_run_again(db: Database, store: ParquetStore) -> None:
-    jobs.create_job(db, source="simulated", first_run=JOB_FIRST, last_run=JOB_FIRST + 1)
+def test_jobs_left_running_by_a_dead_scheduler_are_run_again(
+    db: Database, store: ParquetStore, access: DataAccess
+) -> None:
+    queue.create_job(access, source="simulated", first_run=JOB_FIRST, last_run=JOB_FIRST + 1)
     orphan = jobs.claim_next_job(db)  # claimed by a scheduler that then died
     assert orphan is not None
-    cli_job = jobs.create_job(db, source="simulated", first_run=JOB_FIRST, last_run=JOB_FIRST, run_here=True)
+    cli_job = queue.create_job(access, source="simulated", first_run=JOB_FIRST, last_run=JOB_FIRST, run_here=True)
     scheduler = IngestScheduler(db, store, None, source_for)
     try:
         scheduler.jobs_tick()
     finally:
         scheduler.lock.release()
-    job = jobs.get_job(db, orphan.id)
+    job = queue.get_job(access, orphan.id)
     assert job is not None
     assert (job.status, job.done, job.failed) == ("done", 2, 0)
-    assert job_status(db, cli_job) == "running"
+    assert job_status(access, cli_job) == "running"
 
 
-def test_a_job_naming_an_unusable_source_fails_with_the_reason(db: Database, store: ParquetStore) -> None:
-    bad = jobs.create_job(db, source="alpaca", first_run=JOB_FIRST, last_run=JOB_FIRST)
-    good = jobs.create_job(db, source="simulated", first_run=JOB_FIRST, last_run=JOB_FIRST)
+def test_a_job_naming_an_unusable_source_fails_with_the_reason(
+    db: Database, store: ParquetStore, access: DataAccess
+) -> None:
+    bad = queue.create_job(access, source="alpaca", first_run=JOB_FIRST, last_run=JOB_FIRST)
+    good = queue.create_job(access, source="simulated", first_run=JOB_FIRST, last_run=JOB_FIRST)
     scheduler = IngestScheduler(db, store, None, source_for)
     try:
         scheduler.jobs_tick()
     finally:
         scheduler.lock.release()
-    job = jobs.get_job(db, bad)
+    job = queue.get_job(access, bad)
     assert job is not None
     assert (job.status, job.message) == ("failed", "no alpaca source here")
-    assert job_status(db, good) == "done"
+    assert job_status(access, good) == "done"
 
 
 def test_a_broken_follow_source_does_not_stop_the_job_queue(
     db: Database, store: ParquetStore, access: DataAccess
 ) -> None:
-    job_id = jobs.create_job(db, source="simulated", first_run=JOB_FIRST, last_run=JOB_FIRST + 1)
+    job_id = queue.create_job(access, source="simulated", first_run=JOB_FIRST, last_run=JOB_FIRST + 1)
     scheduler = IngestScheduler(db, store, BrokenSource(), source_for, follow_interval=TICK, poll_interval=TICK)
     scheduler.follow_tick()  # the failure is logged and backed off, not raised
     scheduler.start()
     try:
-        wait_for(lambda: job_status(db, job_id) == "done")
+        wait_for(lambda: job_status(access, job_id) == "done")
     finally:
         scheduler.shutdown()
     assert list_run_numbers(access, 0, 10**9) == [JOB_FIRST, JOB_FIRST + 1]

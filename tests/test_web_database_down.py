@@ -33,7 +33,7 @@ from alpaca_dash.queries import dashboards
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.sources.simulated import ELENA, SimulatedSource
 from alpaca_dash.timescale.database import Database
-from alpaca_dash.timescale.writer import run_channel
+from alpaca_dash.timescale.notify import run_channel
 
 pytest_plugins = ["web_fixtures"]
 pytestmark = pytest.mark.slow

@@ -10,8 +10,8 @@ from nicegui import ui
 from nicegui.testing.user import User
 from polling import wait_until
 
-from alpaca_dash.pipeline import jobs
 from alpaca_dash.pipeline.ingest import record_run_failure
+from alpaca_dash.queries import jobs as queue
 from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.users import Role
@@ -43,12 +43,12 @@ async def test_queue_then_cancel_a_job_from_the_ui(
     web_user.find(marker="reingest-range").clear().type(f"1-{access.settings.max_range + 1}")
     web_user.find(marker="reingest-queue").click()
     await web_user.should_see("more than the limit", retries=SLOW)
-    assert jobs.list_jobs(access.db) == []
+    assert queue.list_jobs(access) == []
 
     web_user.find(marker="reingest-range").clear().type("390000-390009")
     web_user.find(marker="reingest-queue").click()
     await web_user.should_see("queued: runs 390000-390009", retries=SLOW)
-    (job,) = jobs.list_jobs(access.db)  # no scheduler runs in this test: the job waits in the queue
+    (job,) = queue.list_jobs(access)  # no scheduler runs in this test: the job waits in the queue
     assert (job.first_run, job.last_run, job.status, job.created_by) == (390000, 390009, "queued", "alice")
     await wait_until(lambda: [r["status"] for r in job_rows(web_user)] == ["queued"], "the queued job listed")
 
@@ -59,7 +59,7 @@ async def test_queue_then_cancel_a_job_from_the_ui(
     assert choice.value == job.id
     web_user.find(marker="job-cancel").click()
     await web_user.should_see("cancellation requested", retries=SLOW)
-    stored = jobs.get_job(access.db, job.id)
+    stored = queue.get_job(access, job.id)
     assert stored is not None and stored.status == "cancelled"
     await wait_until(lambda: [r["status"] for r in job_rows(web_user)] == ["cancelled"], "the job shown cancelled")
 
@@ -67,7 +67,7 @@ async def test_queue_then_cancel_a_job_from_the_ui(
 async def test_a_viewer_sees_jobs_and_their_errors_but_cannot_queue(
     web_user: User, access: DataAccess, accounts: dict[str, int], log_in: LogIn
 ) -> None:
-    job_id = jobs.create_job(access.db, source="simulated", first_run=390000, last_run=390001, created_by="alice")
+    job_id = queue.create_job(access, source="simulated", first_run=390000, last_run=390001, created_by="alice")
     record_run_failure(access.db, 390001, "simulated", "the source has no run 390001", job_id)
     await log_in(web_user, "victor")
     await web_user.open("/jobs")
@@ -82,7 +82,7 @@ async def test_a_viewer_sees_jobs_and_their_errors_but_cannot_queue(
 async def test_cancelling_needs_the_editor_role_when_clicked(
     web_user: User, access: DataAccess, accounts: dict[str, int], log_in: LogIn
 ) -> None:
-    job_id = jobs.create_job(access.db, source="simulated", first_run=390000, last_run=390001, created_by="alice")
+    job_id = queue.create_job(access, source="simulated", first_run=390000, last_run=390001, created_by="alice")
     await log_in(web_user, "bob")
     await web_user.open("/jobs")
     await wait_until(lambda: len(job_rows(web_user)) == 1, "the job listed")
@@ -90,7 +90,7 @@ async def test_cancelling_needs_the_editor_role_when_clicked(
     next(iter(web_user.find(marker="job-choice").elements)).set_value(job_id)
     web_user.find(marker="job-cancel").click()
     await web_user.should_see("Viewers cannot cancel jobs.", retries=SLOW)
-    stored = jobs.get_job(access.db, job_id)
+    stored = queue.get_job(access, job_id)
     assert stored is not None and (stored.status, stored.cancel_requested) == ("queued", False)
 
 
@@ -103,7 +103,7 @@ def test_request_checks() -> None:
 
 
 def test_progress_text() -> None:
-    job = jobs.Job(
+    job = queue.Job(
         1,
         "range",
         "simulated",

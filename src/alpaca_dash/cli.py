@@ -97,13 +97,14 @@ def ingest(runs: RunsOption, source: SourceOption = None, path: PathOption = Non
     """Ingest (or re-ingest) a range of runs now, with a progress bar; each run replaces its stored version."""
     from alpaca_dash.pipeline import jobs
     from alpaca_dash.pipeline.ingest import IngestResult, ingest_range
+    from alpaca_dash.queries.jobs import create_job
 
     settings = load_settings(source_path=path)
     run_range = parse_run_range(runs, max_runs=settings.max_range)
     run_source = open_source(settings, source, follow=False)
     access = open_access(settings)
-    job_id = jobs.create_job(
-        access.db, source=run_source.kind, first_run=run_range.first, last_run=run_range.last, run_here=True
+    job_id = create_job(
+        access, source=run_source.kind, first_run=run_range.first, last_run=run_range.last, run_here=True
     )
     failed: list[IngestResult] = []
     try:

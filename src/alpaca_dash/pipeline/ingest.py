@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
 
-import numpy as np
-from sqlalchemy import text
-
-from alpaca_dash.domain import ObservableKind, RunRecord, UnsupportedValue, classify_value, compute_stats
+from alpaca_dash.domain import RunRecord, RunStatus, UnsupportedValue, classify_value
 from alpaca_dash.parquet_cache.store import ParquetStore, SidecarError, StoredArray
 from alpaca_dash.sources.base import RunSource, SourceError
-from alpaca_dash.timescale import writer
+from alpaca_dash.timescale import run_store, writer
 from alpaca_dash.timescale.database import Database
+from alpaca_dash.types import Array
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +33,7 @@ class PreparedRun:
 
     record: RunRecord
     entries: list[writer.ObservableEntry] = field(default_factory=list)
-    values: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)
+    values: dict[str, Array] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -90,44 +87,33 @@ def store_run(
     The 2D arrays' file is written and fsynced on a second thread while the database takes the other values; the
     transaction waits for it before recording the file and committing.
     """
-    run = prepared.record.run
+    record = prepared.record
+    row = writer.RunRow(
+        record.run,
+        record.start,
+        record.end,
+        RunStatus.INGESTED,
+        source_kind,
+        len(prepared.entries),
+        len(prepared.errors),
+    )
+    write = run_store.RunWrite(row, prepared.entries, prepared.values, prepared.errors, job_id)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sidecar") as pool:
         sidecar: Future[dict[int, StoredArray]] | None = None
+
+        def start_sidecar(images: dict[int, Array]) -> Callable[[], dict[int, StoredArray]]:
+            nonlocal sidecar
+            sidecar = pool.submit(store.write_run, record.run, images)
+            return sidecar.result
+
         try:
-            with db.begin() as conn:
-                cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-                writer.lock_run(cur, run)
-                ids = writer.register_observables(cur, run, prepared.entries)
-                by_kind = _split_by_kind(prepared, ids)
-                sidecar = pool.submit(store.write_run, run, by_kind[ObservableKind.ARRAY2D])
-                old_files = writer.delete_run_values(cur, run)
-                scalars = by_kind[ObservableKind.SCALAR]
-                if scalars:
-                    obs_ids, values, codes, exact = writer.scalar_columns(scalars)
-                    runs = np.full(len(obs_ids), run, dtype=np.int32)
-                    writer.copy_scalars(cur, runs, obs_ids, values, codes, exact)
-                writer.copy_arrays1d(cur, run, by_kind[ObservableKind.ARRAY1D])
-                arrays = {**by_kind[ObservableKind.ARRAY1D], **by_kind[ObservableKind.ARRAY2D]}
-                writer.copy_stats(cur, run, {obs: compute_stats(a) for obs, a in arrays.items()})
-                refs = sidecar.result()
-                writer.insert_arrays2d(cur, run, refs)
-                writer.insert_errors(cur, run, prepared.errors, job_id)
-                row = writer.RunRow(
-                    run,
-                    prepared.record.start,
-                    prepared.record.end,
-                    "ingested",
-                    source_kind,
-                    len(prepared.entries),
-                    len(prepared.errors),
-                )
-                writer.upsert_run(cur, row)
-                writer.notify_run(cur, run)
+            old_files = run_store.replace_run(db, write, start_sidecar)
         except BaseException:
             if sidecar is not None:
                 store.remove(_written_files(sidecar))
             raise
-    store.remove(set(old_files) - {ref.file for ref in refs.values()})
+    assert sidecar is not None
+    store.remove(set(old_files) - {ref.file for ref in sidecar.result().values()})
 
 
 def _written_files(sidecar: Future[dict[int, StoredArray]]) -> set[str]:
@@ -138,30 +124,10 @@ def _written_files(sidecar: Future[dict[int, StoredArray]]) -> set[str]:
     return {ref.file for ref in sidecar.result().values()}
 
 
-def _split_by_kind(
-    prepared: PreparedRun, ids: Mapping[str, int]
-) -> dict[ObservableKind, dict[int, np.ndarray[Any, Any]]]:
-    by_kind: dict[ObservableKind, dict[int, np.ndarray[Any, Any]]] = {kind: {} for kind in ObservableKind}
-    for entry in prepared.entries:
-        by_kind[entry.kind][ids[entry.name]] = prepared.values[entry.name]
-    return by_kind
-
-
 def record_run_failure(db: Database, run: int, source_kind: str, message: str, job_id: int | None) -> None:
     """Record that a whole run failed; a run stored earlier keeps its values."""
     log.warning("run %d failed: %s", run, message)
-    with db.begin() as conn:
-        conn.execute(
-            text("INSERT INTO ingest_errors (run, observable, message, job_id) VALUES (:run, '', :message, :job)"),
-            {"run": run, "message": message, "job": job_id},
-        )
-        conn.execute(
-            text(
-                "INSERT INTO runs (run, status, source, error_count) VALUES (:run, 'failed', :source, 1) "
-                "ON CONFLICT (run) DO UPDATE SET error_count = runs.error_count + 1"
-            ),
-            {"run": run, "source": source_kind},
-        )
+    run_store.record_run_failure(db, run, source_kind, message, job_id)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline import jobs
 from alpaca_dash.pipeline.follow import follow_once
+from alpaca_dash.queries.jobs import Job
 from alpaca_dash.sources.base import RunSource, SourceError
 from alpaca_dash.timescale.database import Database, DatabaseUnavailable
 
@@ -160,7 +161,7 @@ class IngestScheduler:
             except DatabaseUnavailable as exc:
                 log.warning("job queue unavailable: %s", exc)
 
-    def _run(self, job: jobs.Job) -> None:
+    def _run(self, job: Job) -> None:
         log.info("job %d: runs %d-%d from %s", job.id, job.first_run, job.last_run, job.source)
         try:
             source = self.source_for(job.source)

@@ -1,130 +1,17 @@
-"""New runs as they are committed: one LISTEN connection per process, fanned out to in-process subscribers.
-
-Nothing polls the runs table. The ingest transaction's NOTIFY is delivered only at its commit, so a subscriber
-that reads the run it is told about always finds it whole.
-"""
+"""Committed runs as they arrive, for the read side: the listener of ``timescale.notify`` on the access's database."""
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable
-
-import psycopg
-from psycopg import sql
-
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.timescale.database import DatabaseUnavailable
-from alpaca_dash.timescale.writer import run_channel
-
-log = logging.getLogger(__name__)
-
-RunCallback = Callable[[int], None]
-#: the longest wait between two attempts to reconnect, which is also how long a page may lag behind a recovery
-MAX_BACKOFF_SECONDS = 10.0
+from alpaca_dash.timescale.notify import RunCallback, RunListener
 
 
-class RunListener:
-    """A background thread that LISTENs for committed runs and calls every subscriber with the run number.
+def open_run_listener(access: DataAccess, *, timeout: float = 1.0) -> RunListener:
+    """A listener (not yet started) that hears every run committed in the access's schema.
 
-    Callbacks run on the listener thread: they must be quick and thread-safe (hand the work to an event loop).
-    The connection is re-opened with backoff when the database goes away; ``on_state`` hears ``True`` when
-    listening and ``False`` when the connection is lost or cannot be made, so pages can show a banner.
+    :param timeout: how long one wait for a notification lasts, which bounds how long ``stop`` takes.
     """
-
-    def __init__(self, access: DataAccess, *, timeout: float = 1.0) -> None:
-        self._access = access
-        self._timeout = timeout
-        self._subscribers: dict[int, RunCallback] = {}
-        self._state_subscribers: dict[int, Callable[[bool], None]] = {}
-        self._next_id = 0
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.connected = threading.Event()
-        self._state: bool | None = None  # unknown until the first attempt to connect
-
-    def subscribe(self, callback: RunCallback) -> Callable[[], None]:
-        """Call ``callback(run)`` for each committed run; returns the function that unsubscribes."""
-        return self._add(self._subscribers, callback)
-
-    def subscribe_state(self, callback: Callable[[bool], None]) -> Callable[[], None]:
-        """Call ``callback(connected)`` when the database connection is lost or back."""
-        return self._add(self._state_subscribers, callback)
-
-    def _add(self, registry: dict[int, Callable[..., None]], callback: Callable[..., None]) -> Callable[[], None]:
-        with self._lock:
-            key = self._next_id
-            self._next_id += 1
-            registry[key] = callback
-
-        def unsubscribe() -> None:
-            with self._lock:
-                registry.pop(key, None)
-
-        return unsubscribe
-
-    @property
-    def down(self) -> bool:
-        """Whether the database is known to be unreachable (not merely not yet connected)."""
-        return self._state is False
-
-    @property
-    def subscriber_count(self) -> int:
-        with self._lock:
-            return len(self._subscribers)
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="run-listener", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self._timeout + 5)
-
-    def _run(self) -> None:
-        delay = 0.5
-        while not self._stop.is_set():
-            try:
-                with self._access.db.connect_raw() as conn:
-                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(run_channel(conn))))
-                    self._set_connected(True)
-                    delay = 0.5
-                    while not self._stop.is_set():
-                        for note in conn.notifies(timeout=self._timeout):
-                            self._publish(note.payload)
-            except (psycopg.OperationalError, DatabaseUnavailable) as exc:
-                if self.connected.is_set():
-                    log.warning("lost the run notification connection: %s", exc)
-                self._set_connected(False)
-                self._stop.wait(delay)
-                delay = min(MAX_BACKOFF_SECONDS, delay * 2)
-
-    def _set_connected(self, connected: bool) -> None:
-        (self.connected.set if connected else self.connected.clear)()
-        with self._lock:
-            changed, self._state = connected != self._state, connected
-            callbacks = list(self._state_subscribers.values())
-        if changed:
-            for callback in callbacks:
-                _call_safely(callback, connected)
-
-    def _publish(self, payload: str) -> None:
-        try:
-            run = int(payload)
-        except ValueError:
-            log.warning("ignoring a malformed run notification %r", payload)
-            return
-        with self._lock:
-            callbacks = list(self._subscribers.values())
-        for callback in callbacks:
-            _call_safely(callback, run)
+    return RunListener(access.db, timeout=timeout)
 
 
-def _call_safely(callback: Callable[..., None], *args: object) -> None:
-    """One subscriber's failure must not stop the others from hearing of the run."""
-    try:
-        callback(*args)
-    except Exception:
-        log.exception("run subscriber failed")
+__all__ = ["RunCallback", "RunListener", "open_run_listener"]

@@ -17,13 +17,6 @@ from alpaca_dash.domain import DTYPE_CODES, ArrayStats, ObservableKind
 from alpaca_dash.parquet_cache.store import StoredArray
 from alpaca_dash.timescale.binary_copy import HEADER, TRAILER, encode_row, encode_rows
 
-RUN_CHANNEL = "alpaca_runs"
-#: the channel of the connection's schema: ``alpaca_runs`` in ``public``, a name derived from the schema in any other,
-#: so that installations in different schemas of one database do not hear each other's runs
-_CHANNEL_OF_SCHEMA = (
-    f"CASE current_schema() WHEN 'public' THEN '{RUN_CHANNEL}' "
-    f"ELSE '{RUN_CHANNEL}_' || left(md5(current_schema()), 16) END"
-)
 #: scalar rows per binary COPY write (about 2.6 MB)
 COPY_CHUNK_ROWS = 1 << 16
 
@@ -199,18 +192,6 @@ def insert_errors(cur: psycopg.Cursor[Any], run: int, errors: Sequence[tuple[str
             "INSERT INTO ingest_errors (run, observable, message, job_id) VALUES (%s, %s, %s, %s)",
             [(run, name, message, job_id) for name, message in errors],
         )
-
-
-def notify_run(cur: psycopg.Cursor[Any], run: int) -> None:
-    """Tell the schema's listeners about the run; PostgreSQL delivers it only when the transaction commits."""
-    cur.execute(f"SELECT pg_notify({_CHANNEL_OF_SCHEMA}, %s)", (str(run),))
-
-
-def run_channel(conn: psycopg.Connection[Any]) -> str:
-    """The channel ``notify_run`` uses in this connection's schema (its search path's first schema), to LISTEN on."""
-    row = conn.execute(f"SELECT {_CHANNEL_OF_SCHEMA}").fetchone()
-    assert row is not None
-    return str(row[0])
 
 
 def scalar_columns(

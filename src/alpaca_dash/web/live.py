@@ -16,7 +16,7 @@ from typing import TypeVar
 from nicegui import Client, background_tasks, storage
 
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.live import RunListener
+from alpaca_dash.queries.live import open_run_listener
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class LiveRuns:
     """The process's run listener and the clients subscribed to it."""
 
     def __init__(self, access: DataAccess, *, timeout: float = 1.0) -> None:
-        self.listener = RunListener(access, timeout=timeout)
+        self.listener = open_run_listener(access, timeout=timeout)
 
     def start(self) -> None:
         self.listener.start()

@@ -6,11 +6,11 @@ from typing import Any
 
 from nicegui import ui
 
-from alpaca_dash.pipeline import jobs
-from alpaca_dash.pipeline.jobs import Job
+from alpaca_dash.queries import jobs
 from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.errors import IngestError, list_errors
+from alpaca_dash.queries.jobs import Job, JobStatus
 from alpaca_dash.queries.users import User
 from alpaca_dash.web.auth import require_user
 from alpaca_dash.web.live import LiveRuns
@@ -22,7 +22,6 @@ from alpaca_dash.web.time_text import utc_text
 REFRESH_SECONDS = 1.0
 JOB_LIMIT = 100
 ERROR_LIMIT = 500
-ACTIVE = ("queued", "running")
 READ_ONLY = "Viewers cannot cancel jobs."
 
 JOB_COLUMNS: list[dict[str, Any]] = [
@@ -45,7 +44,7 @@ ERROR_COLUMNS: list[dict[str, Any]] = [
 def describe_progress(job: Job) -> str:
     """``done + failed of total``, with a percentage while the job is under way."""
     handled = job.done + job.failed
-    share = f" ({100 * handled // job.total}%)" if job.total and job.status == "running" else ""
+    share = f" ({100 * handled // job.total}%)" if job.total and job.status == JobStatus.RUNNING else ""
     failed = f", {job.failed} failed" if job.failed else ""
     return f"{handled} of {job.total}{share}{failed}"
 
@@ -53,7 +52,7 @@ def describe_progress(job: Job) -> str:
 def job_row(job: Job) -> dict[str, Any]:
     return {
         "id": job.id,
-        "status": job.status + (" (cancelling)" if job.cancel_requested and job.status == "running" else ""),
+        "status": job.status + (" (cancelling)" if job.cancel_requested and job.status == JobStatus.RUNNING else ""),
         "runs": f"{job.first_run}-{job.last_run}",
         "source": job.source,
         "progress": describe_progress(job),
@@ -91,7 +90,7 @@ class JobsView:
         self.errors.set_visibility(False)
 
     async def refresh(self) -> None:
-        found = await in_thread(jobs.list_jobs, self.access.db, limit=JOB_LIMIT)
+        found = await in_thread(jobs.list_jobs, self.access, limit=JOB_LIMIT)
         rows = [job_row(job) for job in found]
         if rows != self.table.rows:
             self.table.rows = rows
@@ -113,7 +112,7 @@ class JobsView:
         if fresh is None or fresh.disabled or not fresh.can_edit:
             ui.notify(READ_ONLY, type="warning")
             return
-        if await in_thread(jobs.request_cancel, self.access.db, int(job_id)):
+        if await in_thread(jobs.request_cancel, self.access, int(job_id)):
             ui.notify(f"Job {job_id}: cancellation requested.", type="positive")
         else:
             ui.notify(f"Job {job_id} has already finished.", type="warning")

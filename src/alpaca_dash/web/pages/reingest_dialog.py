@@ -8,7 +8,7 @@ from typing import get_args
 from nicegui import ui
 
 from alpaca_dash.config import SourceKind
-from alpaca_dash.pipeline import jobs
+from alpaca_dash.queries import jobs
 from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.users import User
@@ -65,7 +65,7 @@ class ReingestDialog:
             return
         job_id = await in_thread(
             jobs.create_job,
-            self.access.db,
+            self.access,
             source=str(self.source.value),
             first_run=wanted.first,
             last_run=wanted.last,

@@ -1,0 +1,125 @@
+"""The ingest job queue as its users see it: queue a range, list and read jobs, ask one to stop.
+
+The worker's side of the same table (claiming, progress, finishing) is ``pipeline.jobs``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Row, func, select, update
+
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.timescale.schema import ingest_jobs
+
+
+class JobStatus(StrEnum):
+    """Queued until a scheduler claims it, running, then done, failed or cancelled."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class JobKind(StrEnum):
+    """``range`` jobs run in the scheduler; ``cli`` jobs run in the command that recorded them."""
+
+    RANGE = "range"
+    CLI = "cli"
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: JobKind
+    source: str
+    first_run: int
+    last_run: int
+    status: JobStatus
+    total: int
+    done: int
+    failed: int
+    cancel_requested: bool
+    message: str
+    options: dict[str, Any]
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def to_job(row: Row[Any]) -> Job:
+    """A job from a row of ``ingest_jobs``."""
+    fields = {column: getattr(row, column) for column in Job.__dataclass_fields__}
+    return Job(**{**fields, "kind": JobKind(row.kind), "status": JobStatus(row.status)})
+
+
+def create_job(
+    access: DataAccess,
+    *,
+    source: str,
+    first_run: int,
+    last_run: int,
+    created_by: str = "",
+    run_here: bool = False,
+    options: dict[str, Any] | None = None,
+) -> int:
+    """Record a range job: queued for the scheduler (which looks for queued jobs every second), or, with
+    ``run_here``, already running in the calling process (the CLI), which the scheduler then leaves alone."""
+    status = JobStatus.RUNNING if run_here else JobStatus.QUEUED
+    with access.db.begin() as conn:
+        job_id = conn.execute(
+            ingest_jobs.insert()
+            .values(
+                kind=(JobKind.CLI if run_here else JobKind.RANGE).value,
+                source=source,
+                first_run=first_run,
+                last_run=last_run,
+                status=status.value,
+                total=last_run - first_run + 1,
+                created_by=created_by,
+                options=options or {},
+                started_at=func.now() if status == JobStatus.RUNNING else None,
+            )
+            .returning(ingest_jobs.c.id)
+        ).scalar_one()
+    return int(job_id)
+
+
+def get_job(access: DataAccess, job_id: int) -> Job | None:
+    with access.db.begin() as conn:
+        row = conn.execute(select(ingest_jobs).where(ingest_jobs.c.id == job_id)).first()
+    return None if row is None else to_job(row)
+
+
+def list_jobs(access: DataAccess, *, limit: int = 50) -> list[Job]:
+    """The newest jobs first."""
+    with access.db.begin() as conn:
+        rows = conn.execute(select(ingest_jobs).order_by(ingest_jobs.c.id.desc()).limit(limit))
+        return [to_job(row) for row in rows]
+
+
+def request_cancel(access: DataAccess, job_id: int) -> bool:
+    """Ask a queued or running job to stop; a queued one is cancelled at once.
+
+    :returns: False when the job does not exist or has already finished.
+    """
+    with access.db.begin() as conn:
+        status = conn.execute(
+            update(ingest_jobs)
+            .where(ingest_jobs.c.id == job_id, ingest_jobs.c.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+            .values(cancel_requested=True)
+            .returning(ingest_jobs.c.status)
+        ).scalar()
+        if status == JobStatus.QUEUED:
+            conn.execute(
+                update(ingest_jobs)
+                .where(ingest_jobs.c.id == job_id)
+                .values(status=JobStatus.CANCELLED.value, finished_at=func.now(), message="cancelled before it started")
+            )
+    return status is not None
