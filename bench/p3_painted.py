@@ -22,7 +22,7 @@ from alpaca_dash.content.charts.packed import series_data
 from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.users import create_user
+from alpaca_dash.queries.users import Role, create_user
 from alpaca_dash.run_range import RunRange
 from alpaca_dash.web.dashboard.panel_card import RECENT_CONTENTS
 from alpaca_dash.web.testserver import run_server
@@ -97,7 +97,7 @@ def measure_painted(access: DataAccess, observable: str, runs: RunRange, reps: i
     """Serve the seeded schema (range limit raised to ``len(runs)``); time ``reps`` (at least ``MIN_REPS``) range
     requests, warm."""
     reps = max(MIN_REPS, reps)
-    owner = create_user(access, USER, PASSWORD, "editor")
+    owner = create_user(access, USER, PASSWORD, Role.EDITOR)
     dashboard = store.create_dashboard(access, owner.id, "P3", trend_dashboard(observable))
     # every text asks for the same stored runs (the newest is the last, none exist beyond them); there are more
     # texts than a panel keeps recent contents (RECENT_CONTENTS), so each Enter loads and draws the trend afresh

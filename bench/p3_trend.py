@@ -26,7 +26,7 @@ from alpaca_dash.config import Settings
 from alpaca_dash.content.across_runs import load_across_runs
 from alpaca_dash.content.charts.packed import PACKED_KEY
 from alpaca_dash.content.downsample import downsample_line
-from alpaca_dash.domain import DTYPE_CODES, Observable, ObservableKind
+from alpaca_dash.domain import DTYPE_CODES, Observable, ObservableKind, RunStatus
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import get_observables
@@ -119,7 +119,7 @@ def copy_runs(cur: psycopg.Cursor[Any], *, seed: int = 3) -> None:
         for i in range(RUNS):
             began = start + timedelta(seconds=5 * i)
             ended = began + timedelta(seconds=4)
-            copy.write_row((FIRST_RUN + i, began, ended, "ingested", ended, "simulated", not bad[i]))
+            copy.write_row((FIRST_RUN + i, began, ended, RunStatus.INGESTED.value, ended, "simulated", not bad[i]))
 
 
 def copy_scalars_by_run(cur: psycopg.Cursor[Any], ids: np.ndarray[Any, Any], *, seed: int = 4) -> None:

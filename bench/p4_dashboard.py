@@ -22,7 +22,7 @@ from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_range
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.users import create_user
+from alpaca_dash.queries.users import Role, create_user
 from alpaca_dash.sources.simulated import CCD, ELENA, SSPALS, SimulatedSource
 from alpaca_dash.timescale.database import Database
 from alpaca_dash.web.testserver import run_server
@@ -157,7 +157,7 @@ def bench_site(
         source = SimulatedSource(seed=4, first_run=FIRST_RUN, history=runs, image_size=images, waveform_samples=samples)
         ingest_range(database, parquet, source, FIRST_RUN, FIRST_RUN + runs - 1)
         access = DataAccess(database, parquet, Settings(database_url=url, data_dir=data_dir))
-        owner = create_user(access, USER, PASSWORD, "editor")
+        owner = create_user(access, USER, PASSWORD, Role.EDITOR)
         dashboard = store.create_dashboard(access, owner.id, title, spec)
         try:
             with run_server(url, data_dir) as server:

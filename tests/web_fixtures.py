@@ -66,7 +66,7 @@ def accounts(access: DataAccess) -> dict[str, int]:
 @pytest.fixture
 async def web_user(access: DataAccess, tmp_path: Path) -> AsyncIterator[User]:
     """A simulated browser on the real pages, served against ``access`` (NiceGUI's user simulation, without a
-    main file: the pages are registered by ``create_pages`` inside the reset globals)."""
+    main file: the pages are registered by ``configure_app`` inside the reset globals)."""
     from alpaca_dash.web.app import configure_app
 
     kept_modules = {name: module for name, module in sys.modules.items() if name.startswith("alpaca_dash")}

@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -28,10 +27,9 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.trends import Statistic, load_trend
 from alpaca_dash.queries.values import load_value
 from alpaca_dash.run_range import RunRange, parse_run_range
+from alpaca_dash.types import Array
 
 __all__ = ["AlpacaDash", "connect", "read_arrays"]
-
-Array = np.ndarray[Any, Any]
 
 
 class AlpacaDash:

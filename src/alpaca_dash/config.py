@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from alpaca_dash.domain import Role
+
 SourceKind = Literal["simulated", "files", "alpaca"]
 
 CONFIG_FILE_ENV = "ALPACA_DASH_CONFIG"
@@ -99,8 +101,8 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="Group to role (viewer, editor, admin) for users created on first sight; the highest wins.",
     )
-    sso_default_role: Literal["viewer", "editor", "admin"] = Field(
-        "viewer", description="Role of a user first seen through SSO whose groups map to no role."
+    sso_default_role: Role = Field(
+        Role.VIEWER, description="Role of a user first seen through SSO whose groups map to no role."
     )
 
     @property

@@ -27,8 +27,7 @@ from alpaca_dash.domain import Observable, ObservableKind
 from alpaca_dash.queries import values
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.runs import list_run_numbers
-
-Array = np.ndarray[Any, Any]
+from alpaca_dash.types import Array
 
 DEFAULT_BATCH_BYTES = 16 * 1024 * 1024
 MAX_BATCH_RUNS = 1000

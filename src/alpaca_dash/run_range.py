@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from alpaca_dash.domain import INT32_LIMIT
+
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:(?:-|\.\.|:)\s*(\d+))?\s*$")
 
 
@@ -42,8 +44,8 @@ def check_run_range(first: int, last: int, *, max_runs: int) -> RunRange:
     """:raises RunRangeError: for a negative, reversed or too large range."""
     if first < 0 or last < 0:
         raise RunRangeError("run numbers cannot be negative")
-    if last >= 2**31:
-        raise RunRangeError(f"run {last} is beyond the largest run number {2**31 - 1}")
+    if last >= INT32_LIMIT:
+        raise RunRangeError(f"run {last} is beyond the largest run number {INT32_LIMIT - 1}")
     if last < first:
         raise RunRangeError(f"reversed run range {first}-{last}: the first run must not be after the last")
     if last - first + 1 > max_runs:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 import numpy as np
 
@@ -13,7 +12,7 @@ from alpaca_dash.content.charts.trend import build_correlation_option, build_tre
 from alpaca_dash.content.downsample import downsample_line, points_for_width, thin_points
 from alpaca_dash.content.load import PanelContent
 from alpaca_dash.content.spec import PanelSpec
-from alpaca_dash.domain import ObservableKind
+from alpaca_dash.domain import INT32_LIMIT, ObservableKind
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import UnknownObservable, find_observables
 from alpaca_dash.queries.trends import Trend, correlate, load_run_times, load_trend
@@ -28,7 +27,6 @@ RUN_PRESETS: dict[str, str] = {
     "last1000": "Last 1000 runs",
 }
 _LAST = re.compile(r"^last(\d{1,7})$")
-Array = np.ndarray[Any, Any]
 
 
 def resolve_runs(text: str | None, run: int | None, *, max_runs: int) -> RunRange:
@@ -40,7 +38,7 @@ def resolve_runs(text: str | None, run: int | None, *, max_runs: int) -> RunRang
     match = _LAST.match(text)
     if match is not None:
         count = min(int(match.group(1)), max_runs)
-        end = run if run is not None else 2**31 - 1
+        end = run if run is not None else INT32_LIMIT - 1
         return check_run_range(max(0, end - count + 1), end, max_runs=max_runs)
     return parse_run_range(text, max_runs=max_runs)
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from tsdownsample import MinMaxLTTBDownsampler, NaNMinMaxLTTBDownsampler
+
+from alpaca_dash.types import Array
 
 #: dtypes tsdownsample takes as they are; the others are converted to float64 first
 _NATIVE = {"float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
 MIN_POINTS = 16
 MAX_POINTS = 8000
-
-Array = np.ndarray[Any, Any]
 
 
 def _native(values: Array) -> Array:

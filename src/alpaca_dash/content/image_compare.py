@@ -16,10 +16,10 @@ from alpaca_dash.content.charts.common import Option
 from alpaca_dash.content.charts.image import PlacedImage, build_image_option, image_grids
 from alpaca_dash.content.images import PERCENTILE_SAMPLE, ZRange, render_png, resolve_zrange
 from alpaca_dash.content.spec import PanelOptions, PanelSpec
+from alpaca_dash.types import Array
 
 log = logging.getLogger(__name__)
 
-Array = np.ndarray[Any, Any]
 #: stores a PNG for the viewer and returns the URL the browser fetches it from
 PublishImage = Callable[[bytes], str]
 #: reads the reference run's image; None when that run has none

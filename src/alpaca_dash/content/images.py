@@ -11,13 +11,12 @@ import numpy as np
 from PIL import Image
 
 from alpaca_dash.content.colormaps import lookup_table
+from alpaca_dash.types import Array
 
 ZMode = Literal["auto", "percentile", "manual"]
 MAX_SIDE = 4096
 #: percentiles are taken on at most this many pixels, spread evenly over the image
 PERCENTILE_SAMPLE = 1 << 18
-
-Array = np.ndarray[Any, Any]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import Any
 
 import numpy as np
 
@@ -20,6 +19,7 @@ from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import find_observables
+from alpaca_dash.types import Array
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,6 @@ REFERENCE_COLOR = "#9e9e9e"
 WITH_OVERLAY = ("line", "histogram")
 #: panel types that can show a reference run (drawn again when it is pinned)
 WITH_REFERENCE = (*WITH_OVERLAY, "image")
-Array = np.ndarray[Any, Any]
 
 
 def reference_series(kind: str, run: int, data: str) -> Option:

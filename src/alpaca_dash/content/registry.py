@@ -21,12 +21,6 @@ CHARTS_BY_KIND: dict[ObservableKind, tuple[str, ...]] = {
     ObservableKind.ARRAY2D: ("image", "trend"),
 }
 
-KIND_ICONS: dict[ObservableKind, str] = {
-    ObservableKind.SCALAR: "looks_one",
-    ObservableKind.ARRAY1D: "show_chart",
-    ObservableKind.ARRAY2D: "image",
-}
-
 
 def chart_types_for(kind: ObservableKind | str) -> tuple[str, ...]:
     """The chart types valid for an observable of this kind, the default first."""

@@ -12,11 +12,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from alpaca_dash.domain import INT32_LIMIT
+
 GRID_COLUMNS = 12
 MAX_PANELS = 48
 MAX_OBSERVABLES = 24
 MAX_IMPORT_BYTES = 256 * 1024
-EXPORT_FORMAT = "alpaca-dash/dashboard"
 
 ChartType = Literal["stat", "line", "scatter", "histogram", "image", "table", "trend", "correlation"]
 #: chart types whose points are runs, drawn over the dashboard's run range rather than for one run
@@ -148,7 +149,7 @@ class DashboardSpec(_Strict):
 
     panels: Annotated[list[PanelSpec], Field(max_length=MAX_PANELS)] = []
     #: a run pinned for comparison, drawn over line and histogram panels and beside or subtracted from images
-    reference_run: Annotated[int, Field(ge=0, lt=2**31)] | None = None
+    reference_run: Annotated[int, Field(ge=0, lt=INT32_LIMIT)] | None = None
 
     @model_validator(mode="after")
     def _check_ids(self) -> DashboardSpec:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from sqlalchemy import select
@@ -12,11 +12,11 @@ from alpaca_dash.domain import Observable, ObservableKind
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.timescale.reader import copy_columns
 from alpaca_dash.timescale.schema import runs
+from alpaca_dash.types import Array
 
 Statistic = Literal["min", "max", "mean", "std", "sum", "count", "nan_count"]
 STATISTICS: tuple[Statistic, ...] = ("sum", "mean", "max", "min", "std", "count", "nan_count")
 
-Array = np.ndarray[Any, Any]
 
 #: without ORDER BY: the rows come as the server finds them (in run order from an index scan) and numpy sorts them
 #: if need be, which spares the server a sort of up to 100k rows that spills to disk at the default work_mem

@@ -31,7 +31,6 @@ from alpaca_dash.sources.files import parse_run_time
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODULE = "ALPACA.data.finalize"
 START_KEYS = frozenset({"run_start", "start_time", "run_start_time"})
 END_KEYS = frozenset({"run_end", "end_time", "run_end_time"})
 

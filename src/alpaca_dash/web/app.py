@@ -44,11 +44,6 @@ def configure_app(access: DataAccess, *, node_modules: Path | None = None) -> No
     admin_page.register(access, live_runs)
 
 
-def create_pages(access: DataAccess) -> None:
-    """Register every page and route against one data handle (kept for callers of the first version)."""
-    configure_app(access)
-
-
 def storage_secret(settings: Settings) -> str:
     """The configured secret, or a random one kept in the data folder so sessions survive restarts.
 
@@ -92,4 +87,4 @@ def serve(settings: Settings, access: DataAccess, *, on_startup: Callable[[], No
     )
 
 
-__all__ = ["configure_app", "create_pages", "serve"]
+__all__ = ["configure_app", "serve"]

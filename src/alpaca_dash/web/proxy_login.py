@@ -42,7 +42,7 @@ class ProxyLoginConfig:
         groups_header: str,
         trusted: Iterable[str],
         group_roles: Mapping[str, str],
-        default_role: str = "viewer",
+        default_role: Role | str = Role.VIEWER,
     ) -> ProxyLoginConfig:
         """:raises ValueError: for a malformed network or an unknown role."""
         networks = tuple(ipaddress.ip_network(cidr.strip(), strict=False) for cidr in trusted)

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-Array = np.ndarray[Any, Any]
+from alpaca_dash.types import Array
+
 PACKED_KEY = ":data"
 #: relative to a column's span: the largest rounding error float32 may add
 TOLERANCE = 1e-6

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from alpaca_dash.content.charts.common import GRID_LINES, RUN_LABEL_JS, ArrayLike, Option, base_option, number_axis
 from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
+from alpaca_dash.types import Array
 
 BAD_COLOR = "#d32f2f"
 #: the tooltip of the runs under the pointer: each run's number and value (the axis value alone read '390,063.00')
@@ -15,7 +14,6 @@ TREND_TOOLTIP_JS = (
     "(ps) => [].concat(ps).map((p) => p.marker + 'run ' + p.value[2] + ': '"
     " + (p.value[1] === null ? '—' : String(+p.value[1].toPrecision(7)))).join('<br>')"
 )
-Array = np.ndarray[Any, Any]
 
 
 def _x_values(runs: Array, times: Array | None) -> Array:
