@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from alpaca_dash.run_range import RunRange, RunRangeError, check_run_range, parse_run_range
+from alpaca_dash.run_range import RunRange, RunRangeError, check_run_range, parse_run_range, to_run_range
 
 
 @pytest.mark.parametrize(
@@ -71,3 +72,43 @@ def test_garbage_is_refused_with_an_example(text: str) -> None:
 
 def test_run_range_error_is_a_value_error() -> None:
     assert issubclass(RunRangeError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("runs", "first", "last"),
+    [
+        (390123, 390123, 390123),
+        (np.int64(390123), 390123, 390123),
+        ("390100-390180", 390100, 390180),
+        ((390100, 390180), 390100, 390180),
+        ([390100, 390180], 390100, 390180),
+        ((np.int32(5), 7), 5, 7),
+        (range(390100, 390181), 390100, 390180),
+        (RunRange(3, 4), 3, 4),
+    ],
+)
+def test_the_api_takes_numbers_tuples_ranges_and_text(runs: object, first: int, last: int) -> None:
+    assert to_run_range(runs, max_runs=1000) == RunRange(first, last)
+
+
+@pytest.mark.parametrize(
+    ("runs", "fragment"),
+    [
+        (3.5, "got float 3.5"),
+        (True, "got the bool True"),
+        (None, "got NoneType None"),
+        ((1, 2, 3), "tuple of 3 items"),
+        ((1, "2"), "got str '2'"),
+        (range(10, 20, 2), "has step 2"),
+        (range(10, 10), "is empty"),
+        ((5, 1), "reversed"),
+        (-1, "negative"),
+        (range(0, 5000), "more than the limit of 1000"),
+        (RunRange(0, 5000), "more than the limit of 1000"),
+        ("x" * 100, "bad run range"),
+    ],
+)
+def test_anything_else_is_a_clear_range_error(runs: object, fragment: str) -> None:
+    with pytest.raises(RunRangeError, match=None) as caught:
+        to_run_range(runs, max_runs=1000)
+    assert fragment in str(caught.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 
@@ -54,3 +55,47 @@ def check_run_range(first: int, last: int, *, max_runs: int) -> RunRange:
             "(ALPACA_DASH_MAX_RANGE)"
         )
     return RunRange(first, last)
+
+
+#: what the Python API takes for a run range
+RunsLike = int | str | range | tuple[int, int] | RunRange
+
+_RUNS_LIKE = "a run number, 'A-B', (A, B) or range(A, B + 1)"
+
+
+def to_run_range(runs: object, *, max_runs: int) -> RunRange:
+    """A run range from what a notebook user writes: ``390123``, ``"390100-390180"``, ``(390100, 390180)`` (both
+    inclusive), ``range(390100, 390181)`` (the last excluded, as ranges go) or a :class:`RunRange`.
+
+    :raises RunRangeError: for anything else (a float, a bool, a stepped or empty range, a tuple of three), and for
+        ranges :func:`check_run_range` refuses.
+    """
+    if isinstance(runs, RunRange):
+        return check_run_range(runs.first, runs.last, max_runs=max_runs)
+    if isinstance(runs, str):
+        return parse_run_range(runs, max_runs=max_runs)
+    if isinstance(runs, range):
+        if runs.step != 1:
+            raise RunRangeError(f"run ranges are contiguous: {runs!r} has step {runs.step}")
+        if len(runs) == 0:
+            raise RunRangeError(f"{runs!r} is empty")
+        return check_run_range(runs.start, runs.stop - 1, max_runs=max_runs)
+    if isinstance(runs, tuple | list):
+        if len(runs) != 2:
+            raise RunRangeError(f"a run range is {_RUNS_LIKE}; got a {type(runs).__name__} of {len(runs)} items")
+        first, last = (_run_number(item) for item in runs)
+        return check_run_range(first, last, max_runs=max_runs)
+    number = _run_number(runs)
+    return check_run_range(number, number, max_runs=max_runs)
+
+
+def _run_number(value: object) -> int:
+    """An integer (numpy integers too), never a bool or a float."""
+    if isinstance(value, bool):
+        raise RunRangeError(f"a run range is {_RUNS_LIKE}; got the bool {value}")
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        shown = repr(value)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise RunRangeError(f"a run range is {_RUNS_LIKE}; got {type(value).__name__} {shown}") from None

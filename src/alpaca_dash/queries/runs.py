@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, func, select, update
@@ -39,6 +40,9 @@ class RunFilter:
     tag: str | None = None
     text: str = ""
     with_errors: bool = False
+    #: runs that started at or after ``since`` and before ``until`` (runs without a start time never match)
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 def list_runs(
@@ -63,6 +67,10 @@ def list_runs(
         query = query.where(runs.c.comment.ilike("%" + _escape_like(f.text) + "%", escape="\\"))
     if f.with_errors:
         query = query.where(runs.c.error_count > 0)
+    if f.since is not None:
+        query = query.where(runs.c.start_time >= f.since)
+    if f.until is not None:
+        query = query.where(runs.c.start_time < f.until)
     with access.db.begin() as conn:
         return [_to_run(row) for row in conn.execute(query)]
 
