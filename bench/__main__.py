@@ -7,7 +7,17 @@ import signal
 import sys
 from collections.abc import Callable
 
-from bench import p1_scalar_copy, p2_realistic_run, p3_trend, p4_dashboard, p5_live, p6_image, p7_soak, p8_export
+from bench import (
+    api_arrays,
+    p1_scalar_copy,
+    p2_realistic_run,
+    p3_trend,
+    p4_dashboard,
+    p5_live,
+    p6_image,
+    p7_soak,
+    p8_export,
+)
 from bench.common import (
     DATABASE_URL_ENV,
     DEFAULT_DATABASE_URL,
@@ -29,6 +39,7 @@ BENCHMARKS: dict[str, Callable[[Options], Section]] = {
     "p6": p6_image.run,
     "p7": p7_soak.run,
     "p8": p8_export.run,
+    "api": api_arrays.run,
 }
 
 
