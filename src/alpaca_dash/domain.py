@@ -89,6 +89,9 @@ class Observable:
     unit: str | None
     first_run: int
     last_run: int
+    #: every dtype its values have had (the registry's; empty when not known) and whether a scalar kept exact bytes
+    dtypes: tuple[str, ...] = ()
+    exact: bool = False
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Select, func, select
 
 from alpaca_dash.domain import Observable, ObservableKind
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.timescale.schema import observables
+from alpaca_dash.timescale.schema import observables, runs
 
 
 class UnknownObservable(LookupError):
     """No observable has that exact name."""
 
 
-def _to_observable(row: Row[Any]) -> Observable:
+def to_observable(row: Row[Any]) -> Observable:
     return Observable(
         id=row.id,
         name=row.name,
@@ -27,16 +27,25 @@ def _to_observable(row: Row[Any]) -> Observable:
         unit=row.unit,
         first_run=row.first_run,
         last_run=row.last_run,
+        dtypes=tuple(row.dtypes),
+        exact=row.exact,
     )
+
+
+def registry_select() -> Select[Any]:
+    """The registry's columns, ``last_run`` filled in for the observables of the newest run (stored as NULL)."""
+    newest = select(func.max(runs.c.run)).where(runs.c.status == "ingested").scalar_subquery()
+    columns = [c for c in observables.c if c.name != "last_run"]
+    return select(*columns, func.coalesce(observables.c.last_run, newest, observables.c.first_run).label("last_run"))
 
 
 def list_observables(access: DataAccess, *, kind: ObservableKind | None = None) -> list[Observable]:
     """Every observable, ordered by name."""
-    query = select(observables).order_by(observables.c.name)
+    query = registry_select().order_by(observables.c.name)
     if kind is not None:
         query = query.where(observables.c.kind == kind.value)
     with access.db.begin() as conn:
-        return [_to_observable(row) for row in conn.execute(query)]
+        return [to_observable(row) for row in conn.execute(query)]
 
 
 def get_observables(access: DataAccess, names: Sequence[str]) -> list[Observable]:
@@ -45,8 +54,8 @@ def get_observables(access: DataAccess, names: Sequence[str]) -> list[Observable
     :raises UnknownObservable: naming every name that is not registered.
     """
     with access.db.begin() as conn:
-        rows = conn.execute(select(observables).where(observables.c.name.in_(list(names))))
-        found = {row.name: _to_observable(row) for row in rows}
+        rows = conn.execute(registry_select().where(observables.c.name.in_(list(names))))
+        found = {row.name: to_observable(row) for row in rows}
     missing = [name for name in names if name not in found]
     if missing:
         raise UnknownObservable("unknown observable: " + ", ".join(repr(n) for n in missing))

@@ -64,7 +64,7 @@ def list_runs(
     if f.tag:
         query = query.where(runs.c.tags.contains([f.tag]))
     if f.text:
-        query = query.where(runs.c.comment.ilike("%" + _escape_like(f.text) + "%", escape="\\"))
+        query = query.where(runs.c.comment.ilike("%" + escape_like(f.text) + "%", escape="\\"))
     if f.with_errors:
         query = query.where(runs.c.error_count > 0)
     if f.since is not None:
@@ -113,7 +113,7 @@ def list_run_numbers(access: DataAccess, first: int, last: int) -> list[int]:
         return [int(value) for value in conn.execute(query).scalars()]
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 

@@ -7,9 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
+from alpaca_dash.domain import SUPPORTED_DTYPES
 from alpaca_dash.timescale import schema, sql_views
 from alpaca_dash.timescale.capabilities import Capabilities
+from alpaca_dash.timescale.rollup import create_rollup
 
 log = logging.getLogger(__name__)
 
@@ -147,12 +150,76 @@ def _grafana_views(conn: Connection, caps: Capabilities) -> None:
     sql_views.index_run_times(conn)
 
 
+def _scale_to_years(conn: Connection, caps: Capabilities) -> None:
+    """Indexes and registry columns that keep ingest, the tree, search, exports and the runs table flat at 1e6 runs.
+
+    ``last_run`` NULL means "in the newest run": a run that brings the same observables writes no registry row.
+    ``dtypes`` and ``exact`` say what a scalar's values are without reading them (exports).
+    """
+    conn.execute(
+        text(
+            "ALTER TABLE observables ADD COLUMN IF NOT EXISTS dtypes text[] NOT NULL DEFAULT '{}', "
+            "ADD COLUMN IF NOT EXISTS exact boolean NOT NULL DEFAULT false, ALTER COLUMN last_run DROP NOT NULL"
+        )
+    )
+    for table in ("scalars", "arrays1d", "arrays2d"):
+        dtype = "dtype" if table != "scalars" else f"(ARRAY{list(SUPPORTED_DTYPES)!r})[dtype + 1]"
+        conn.execute(
+            text(
+                f"UPDATE observables o SET dtypes = ARRAY(SELECT DISTINCT unnest(o.dtypes || d.dtypes)), "
+                f"exact = o.exact OR d.exact FROM (SELECT observable_id, array_agg(DISTINCT {dtype}) AS dtypes, "
+                f"bool_or({'exact IS NOT NULL' if table == 'scalars' else 'false'}) AS exact FROM {table} "
+                "GROUP BY observable_id) d WHERE d.observable_id = o.id"
+            )
+        )
+    conn.execute(
+        text(
+            "UPDATE observables SET last_run = NULL "
+            "WHERE last_run >= (SELECT max(run) FROM runs WHERE status = 'ingested')"
+        )
+    )
+    conn.execute(text("CREATE INDEX observables_open ON observables (id) WHERE last_run IS NULL"))
+    sql_views.create_views(conn)  # observable_tree fills in the NULL last runs
+    conn.execute(text('CREATE INDEX observables_name_c ON observables (name COLLATE "C")'))
+    conn.execute(text("CREATE INDEX runs_tags ON runs USING gin (tags)"))
+    conn.execute(text("CREATE INDEX runs_with_errors ON runs (run) WHERE error_count > 0"))
+    conn.execute(text("CREATE INDEX runs_not_ingested ON runs (run) WHERE status <> 'ingested'"))
+    if has_trigrams(conn):
+        conn.execute(text("CREATE INDEX observables_name_trgm ON observables USING gin (name gin_trgm_ops)"))
+        conn.execute(text("CREATE INDEX runs_comment_trgm ON runs USING gin (comment gin_trgm_ops)"))
+    if not caps.timescale:
+        for value_table in schema.VALUE_TABLES:
+            conn.execute(text(f"ALTER INDEX {value_table.name}_run_brin SET (autosummarize = on)"))
+    if not caps.timescale_community:
+        create_rollup(conn)
+
+
+def has_trigrams(conn: Connection) -> bool:
+    """Whether pg_trgm is there (created in ``public`` when the server has it and we may): substring search indexes.
+
+    Without it name and comment searches scan their tables: still correct, only slower on large registries.
+    """
+    if conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).scalar() is not None:
+        return True
+    available = conn.execute(text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")).scalar()
+    in_public = conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = 'public'")).scalar()
+    if available is None or in_public is None:
+        return False
+    try:
+        with conn.begin_nested():
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+    except DBAPIError as exc:  # no privilege, or another session created it at the same moment
+        log.info("pg_trgm not created (%s); searches will scan", exc.orig)
+    return conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).scalar() is not None
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, observables, value tables, ingest jobs and errors", _create_core_tables),
     Migration(2, "users, dashboards and dashboard versions", _create_user_tables),
     Migration(3, "SQL views by observable name for Grafana and psql", _create_sql_views),
     Migration(4, "covering key for scalar trends, index of bad runs", _cover_trends),
     Migration(5, "views with dtype and run time, run_list view, indexes on run times", _grafana_views),
+    Migration(6, "flat at years of runs: open registry rows, search and filter indexes, rollup", _scale_to_years),
 ]
 
 

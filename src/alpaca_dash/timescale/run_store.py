@@ -46,15 +46,18 @@ def replace_run(db: Database, write: RunWrite, start_sidecar: StartSidecar) -> l
     with db.begin() as conn:
         cur = _cursor(conn)
         writer.lock_run(cur, run)
+        stored = writer.stored_observable_ids(cur, run)  # before the registry moves on
         ids = writer.register_observables(cur, run, write.entries)
         by_kind = _split_by_kind(write, ids)
         wait_sidecar = start_sidecar(by_kind[ObservableKind.ARRAY2D])
-        old_files = writer.delete_run_values(cur, run)
+        old_files = writer.delete_run_values(cur, run, stored)
         scalars = by_kind[ObservableKind.SCALAR]
+        obs_ids, values, codes, exact = writer.scalar_columns(scalars)
         if scalars:
-            obs_ids, values, codes, exact = writer.scalar_columns(scalars)
             runs = np.full(len(obs_ids), run, dtype=np.int32)
             writer.copy_scalars(cur, runs, obs_ids, values, codes, exact)
+            writer.mark_exact(cur, [int(obs_ids[i]) for i in exact])
+        writer.update_rollup(cur, run, obs_ids, values, stored)
         writer.copy_arrays1d(cur, run, by_kind[ObservableKind.ARRAY1D])
         arrays = {**by_kind[ObservableKind.ARRAY1D], **by_kind[ObservableKind.ARRAY2D]}
         writer.copy_stats(cur, run, {obs: compute_stats(a) for obs, a in arrays.items()})

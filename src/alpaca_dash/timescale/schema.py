@@ -56,7 +56,11 @@ observables = Table(
     Column("shape", ARRAY(Integer), nullable=False),
     Column("unit", Text),
     Column("first_run", Integer, nullable=False),
-    Column("last_run", Integer, nullable=False),
+    #: NULL while the observable is in the newest run, so that a run bringing the same observables writes no row
+    Column("last_run", Integer),
+    #: every dtype its values have had, and whether a scalar value kept exact bytes: exports need not read them
+    Column("dtypes", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("exact", Boolean, nullable=False, server_default=text("false")),
 )
 
 #: ``value`` is float64 for queries; ``exact`` keeps the original bytes only where float64 cannot hold them
@@ -143,6 +147,20 @@ ingest_errors = Table(
     Column("job_id", Integer, ForeignKey("ingest_jobs.id", ondelete="SET NULL")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ingest_errors_run", "run"),
+)
+
+#: min, max, sum and count of each observable's finite scalar values per bucket of ``ROLLUP_RUNS`` runs, kept at
+#: ingest where TimescaleDB's continuous aggregate is not licensed (migration 5)
+scalar_rollup = Table(
+    "scalar_rollup",
+    metadata,
+    Column("observable_id", Integer, nullable=False),
+    Column("bucket", Integer, nullable=False),
+    Column("min", Double),
+    Column("max", Double),
+    Column("sum", Double),
+    Column("n", Integer, nullable=False),
+    PrimaryKeyConstraint("observable_id", "bucket"),
 )
 
 #: value tables keyed by (observable_id, run): hypertables on ``run`` under TimescaleDB

@@ -49,7 +49,8 @@ def create_views(conn: Connection) -> None:
     conn.execute(
         text(
             "CREATE OR REPLACE VIEW observable_tree AS "
-            "SELECT name, array_to_string(path, ' / ') AS hierarchy, kind, dtype, shape, unit, first_run, last_run "
+            "SELECT name, array_to_string(path, ' / ') AS hierarchy, kind, dtype, shape, unit, first_run, "
+            "coalesce(last_run, (SELECT max(run) FROM runs WHERE status = 'ingested'), first_run) AS last_run "
             "FROM observables"
         )
     )

@@ -15,6 +15,7 @@ import psycopg
 
 from alpaca_dash.domain import DTYPE_CODES, ArrayStats, ObservableKind
 from alpaca_dash.parquet_cache.store import StoredArray
+from alpaca_dash.timescale import rollup
 from alpaca_dash.timescale.binary_copy import HEADER, TRAILER, encode_row, encode_rows
 
 #: scalar rows per binary COPY write (about 2.6 MB)
@@ -47,50 +48,138 @@ def lock_run(cur: psycopg.Cursor[Any], run: int) -> None:
 
 
 def register_observables(cur: psycopg.Cursor[Any], run: int, entries: Sequence[ObservableEntry]) -> dict[str, int]:
-    """Insert new observables and move known ones' last run, shape and dtype forward.
+    """Insert new observables and move known ones forward, writing only the registry rows that change.
+
+    ``last_run`` stays NULL while an observable is in the newest run, so a run that brings the same observables as
+    the one before rewrites no row (the registry used to be rewritten whole by every ingest). When the newest run is
+    stored, the observables it lacks get their last run.
 
     :returns: observable name to id.
     """
     if not entries:
         return {}
     ordered = sorted(entries, key=lambda e: e.name)  # a fixed lock order keeps concurrent ingests from deadlocking
+    names = [e.name for e in ordered]
+    cur.execute("SELECT coalesce(max(run), %s) <= %s FROM runs WHERE status = 'ingested'", (run, run))
+    newest = bool(cur.fetchone()[0])  # type: ignore[index]
     cur.execute(
         """
-        INSERT INTO observables AS o (name, path, kind, dtype, shape, unit, first_run, last_run)
-        SELECT n, string_to_array(n, '*'), k, d, string_to_array(s, ',')::integer[], u, %(run)s, %(run)s
+        INSERT INTO observables AS o (name, path, kind, dtype, shape, unit, first_run, last_run, dtypes)
+        SELECT n, string_to_array(n, '*'), k, d, string_to_array(s, ',')::integer[], u, %(run)s,
+               CASE WHEN %(newest)s THEN NULL ELSE %(run)s END, ARRAY[d]
         FROM unnest(%(names)s::text[], %(kinds)s::text[], %(dtypes)s::text[], %(shapes)s::text[], %(units)s::text[])
              AS t(n, k, d, s, u)
         ON CONFLICT (name) DO UPDATE SET
             first_run = least(o.first_run, excluded.first_run),
-            last_run = greatest(o.last_run, excluded.last_run),
-            kind = CASE WHEN excluded.last_run >= o.last_run THEN excluded.kind ELSE o.kind END,
-            dtype = CASE WHEN excluded.last_run >= o.last_run THEN excluded.dtype ELSE o.dtype END,
-            shape = CASE WHEN excluded.last_run >= o.last_run THEN excluded.shape ELSE o.shape END,
-            unit = coalesce(excluded.unit, o.unit)
+            last_run = CASE WHEN o.last_run IS NULL OR excluded.last_run IS NULL THEN NULL
+                            ELSE greatest(o.last_run, excluded.last_run) END,
+            kind = CASE WHEN {later} THEN excluded.kind ELSE o.kind END,
+            dtype = CASE WHEN {later} THEN excluded.dtype ELSE o.dtype END,
+            shape = CASE WHEN {later} THEN excluded.shape ELSE o.shape END,
+            unit = coalesce(excluded.unit, o.unit),
+            dtypes = CASE WHEN excluded.dtype = ANY(o.dtypes) THEN o.dtypes ELSE o.dtypes || excluded.dtype END
+        WHERE excluded.first_run < o.first_run
+           OR (o.last_run IS NOT NULL AND (excluded.last_run IS NULL OR excluded.last_run > o.last_run))
+           OR ({later} AND (o.kind, o.dtype, o.shape) IS DISTINCT FROM (excluded.kind, excluded.dtype, excluded.shape))
+           OR (excluded.unit IS NOT NULL AND excluded.unit IS DISTINCT FROM o.unit)
+           OR NOT excluded.dtype = ANY(o.dtypes)
         RETURNING id, name
-        """,
+        """.replace("{later}", _LATER_SQL),
         {
             "run": run,
-            "names": [e.name for e in ordered],
+            "newest": newest,
+            "names": names,
             "kinds": [e.kind.value for e in ordered],
             "dtypes": [e.dtype for e in ordered],
             "shapes": [",".join(map(str, e.shape)) for e in ordered],
             "units": [e.unit for e in ordered],
         },
     )
-    return {name: int(id_) for id_, name in cur.fetchall()}
+    ids = {name: int(id_) for id_, name in cur.fetchall()}
+    unchanged = [name for name in names if name not in ids]
+    if unchanged:
+        cur.execute("SELECT id, name FROM observables WHERE name = ANY(%s)", (unchanged,))
+        ids.update((name, int(id_)) for id_, name in cur.fetchall())
+    if newest:
+        _close_missing(cur, run, names)
+    return ids
 
 
-def delete_run_values(cur: psycopg.Cursor[Any], run: int) -> list[str]:
-    """Remove a run's values and errors.
+#: whether the run being registered is at least as new as the registry row (whose kind, dtype and shape it then sets)
+_LATER_SQL = "(CASE WHEN o.last_run IS NULL THEN excluded.last_run IS NULL ELSE excluded.first_run >= o.last_run END)"
+
+
+def _close_missing(cur: psycopg.Cursor[Any], run: int, names: list[str]) -> None:
+    """Give the observables the newest run lacks their last run: the newest run before it that holds a value."""
+    cur.execute(
+        """
+        UPDATE observables o SET last_run = greatest(
+            o.first_run,
+            (SELECT max(s.run) FROM scalars s WHERE s.observable_id = o.id AND s.run < %(run)s),
+            (SELECT max(a.run) FROM array_stats a WHERE a.observable_id = o.id AND a.run < %(run)s))
+        WHERE o.last_run IS NULL AND NOT o.name = ANY(%(names)s)
+        """,
+        {"run": run, "names": names},
+    )
+
+
+def mark_exact(cur: psycopg.Cursor[Any], observable_ids: Sequence[int]) -> None:
+    """Note in the registry that these scalars kept exact bytes (only rows not noted yet are written)."""
+    if observable_ids:
+        cur.execute("UPDATE observables SET exact = true WHERE id = ANY(%s) AND NOT exact", (sorted(observable_ids),))
+
+
+def stored_observable_ids(cur: psycopg.Cursor[Any], run: int) -> list[int] | None:
+    """The observables the stored version of ``run`` may hold values of, or None when the run was never stored.
+
+    Call it before :func:`register_observables` moves the registry on. A run without a row has no values, so a new
+    run costs one key lookup here instead of a scan of every value table.
+    """
+    cur.execute("SELECT 1 FROM runs WHERE run = %s", (run,))
+    if cur.fetchone() is None:
+        return None
+    cur.execute(
+        "SELECT id FROM observables WHERE first_run <= %(run)s AND (last_run IS NULL OR last_run >= %(run)s) "
+        "ORDER BY id",
+        {"run": run},
+    )
+    return [int(row[0]) for row in cur.fetchall()]
+
+
+def delete_run_values(cur: psycopg.Cursor[Any], run: int, observable_ids: Sequence[int] | None) -> list[str]:
+    """Remove a run's values and errors, by key: ``observable_ids`` from :func:`stored_observable_ids`.
 
     :returns: the sidecar files its 2D arrays lived in, to delete once the transaction has committed.
     """
-    cur.execute("DELETE FROM arrays2d WHERE run = %s RETURNING file", (run,))
+    cur.execute("DELETE FROM ingest_errors WHERE run = %s", (run,))
+    if not observable_ids:
+        return []
+    ids = list(observable_ids)
+    cur.execute("DELETE FROM arrays2d WHERE observable_id = ANY(%s) AND run = %s RETURNING file", (ids, run))
     files = sorted({row[0] for row in cur.fetchall()})
-    for table in ("scalars", "arrays1d", "array_stats", "ingest_errors"):
-        cur.execute(f"DELETE FROM {table} WHERE run = %s", (run,))
+    for table in ("scalars", "arrays1d", "array_stats"):
+        cur.execute(f"DELETE FROM {table} WHERE observable_id = ANY(%s) AND run = %s", (ids, run))
     return files
+
+
+def update_rollup(
+    cur: psycopg.Cursor[Any],
+    run: int,
+    observable_ids: np.ndarray[Any, Any],
+    values: np.ndarray[Any, Any],
+    stored: Sequence[int] | None,
+) -> None:
+    """Keep ``scalar_rollup`` (where no licensed continuous aggregate does it) in step with the run's scalars.
+
+    :param stored: what :func:`stored_observable_ids` said before the run was replaced.
+    """
+    cur.execute("SELECT to_regclass('scalar_rollup') IS NOT NULL")
+    if not cur.fetchone()[0]:  # type: ignore[index]
+        return
+    if stored is None:
+        rollup.add_to_rollup(cur, run, observable_ids, values)
+    else:
+        rollup.recount_rollup(cur, run, [*stored, *observable_ids.tolist()])
 
 
 def upsert_run(cur: psycopg.Cursor[Any], row: RunRow) -> None:
