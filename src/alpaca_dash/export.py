@@ -31,6 +31,8 @@ from alpaca_dash.types import Array
 
 DEFAULT_BATCH_BYTES = 16 * 1024 * 1024
 MAX_BATCH_RUNS = 1000
+#: runs per row group of an export of scalars only: few queries over a million runs, a few MB per column
+SCALAR_BATCH_RUNS = 262_144
 #: array bytes per Arrow chunk of an array column. The Parquet writer takes a chunk at a time and needs about 20 bytes
 #: a value for a list chunk and twice the bytes for a binary one, so this bounds its memory; a larger array is a chunk
 #: of its own
@@ -186,6 +188,11 @@ def _plan_batches(
     if not run_numbers:
         return
     arrays = [item for item in observables if item.kind is not ObservableKind.SCALAR]
+    if not arrays:  # every run is the same size: no sizes to read, and row groups of up to SCALAR_BATCH_RUNS
+        step = max(1, min(SCALAR_BATCH_RUNS, batch_bytes // (8 * len(observables))))
+        for start in range(0, len(run_numbers), step):
+            yield run_numbers[start : start + step]
+        return
     sizes = [values.stored_sizes(access, item, run_numbers[0], run_numbers[-1]) for item in arrays]
     scalar_bytes = 8 * (len(observables) - len(arrays))
     batch: list[int] = []
@@ -203,10 +210,15 @@ def _plan_batches(
 def _build_table(access: DataAccess, schema: pa.Schema, observables: list[Observable], runs: list[int]) -> pa.Table:
     """One row group: the runs' values, array columns in chunks of about ``CHUNK_BYTES``."""
     columns: list[pa.Array | pa.ChunkedArray] = [pa.array(runs, type=pa.int32())]
-    scalar_items = [item for item in observables if item.kind is ObservableKind.SCALAR]
+    columns_of = {item.id: _scalar_column(access, item, runs) for item in observables if _single_dtype(item)}
+    scalar_items = [item for item in observables if item.kind is ObservableKind.SCALAR and item.id not in columns_of]
     scalar_values = values.load_scalar_series(access, scalar_items, runs[0], runs[-1])
     for item in observables:
         field = schema.field(item.name)
+        if item.id in columns_of:
+            stored, present = columns_of[item.id]
+            columns.append(pa.array(stored, mask=~present, type=field.type))
+            continue
         if item.kind is ObservableKind.SCALAR:
             by_run = scalar_values.get(item.id, {})
             cells = [by_run.get(run) for run in runs]
@@ -225,6 +237,26 @@ def _build_table(access: DataAccess, schema: pa.Schema, observables: list[Observ
         )
         columns.append(pa.array([None if a is None else a.shape for a in arrays], type=pa.list_(pa.int64())))
     return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _single_dtype(item: Observable) -> bool:
+    return item.kind is ObservableKind.SCALAR and not item.exact and len(item.dtypes) == 1
+
+
+def _scalar_column(access: DataAccess, item: Observable, runs: list[int]) -> tuple[Array, Array]:
+    """A scalar's values at ``runs`` (zero where absent) and where it has one, read as columns, not row by row."""
+    wanted = np.asarray(runs, dtype=np.int32)
+    found = values.load_scalar_column(access, item, runs[0], runs[-1])
+    assert found is not None  # _single_dtype holds
+    stored_runs, stored = found
+    position = np.searchsorted(wanted, stored_runs)
+    position = np.minimum(position, wanted.size - 1)
+    hit = wanted[position] == stored_runs
+    column = np.zeros(wanted.size, dtype=stored.dtype)
+    present = np.zeros(wanted.size, dtype=bool)
+    column[position[hit]] = stored[hit]
+    present[position[hit]] = True
+    return column, present
 
 
 def _chunk_groups(arrays: list[Array | None]) -> list[list[Array | None]]:

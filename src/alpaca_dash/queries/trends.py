@@ -36,6 +36,8 @@ class Trend:
     runs: Array
     values: Array
     good: Array
+    #: runs one point stands for: 1 for a value per run, more for rollup buckets (``trend_detail``)
+    bucket_runs: int = 1
 
     def __len__(self) -> int:
         return int(self.runs.size)

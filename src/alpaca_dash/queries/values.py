@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from alpaca_dash.domain import SUPPORTED_DTYPES, ArrayStats, Observable, ObservableKind
 from alpaca_dash.parquet_cache.store import StoredArray
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.trends import SCALAR_TREND_SQL, sort_by_run
+from alpaca_dash.timescale.reader import copy_columns
 from alpaca_dash.timescale.schema import array_stats, arrays1d, arrays2d, scalars
 
 
@@ -101,8 +103,29 @@ def load_scalar_series(
     return series
 
 
+def load_scalar_column(
+    access: DataAccess, observable: Observable, first: int, last: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
+    """Runs (ascending) and values in the scalar's dtype over a run range, from the covering key alone; None when
+    the registry says its values are not all of one dtype or some kept exact bytes (use :func:`load_scalar_series`).
+    """
+    if observable.exact or len(observable.dtypes) != 1:
+        return None
+    with access.db.begin() as conn:
+        raw = conn.connection.driver_connection
+        columns = copy_columns(raw, SCALAR_TREND_SQL, (observable.id, first, last), ["int4", "float8"])  # type: ignore[arg-type]
+    runs, floats = sort_by_run(*columns)
+    dtype = np.dtype(observable.dtypes[0])
+    return runs, floats if dtype == np.float64 else floats.astype(dtype)
+
+
 def stored_dtypes(access: DataAccess, observable: Observable, first: int, last: int) -> set[str]:
-    """The dtypes the observable's values have over a run range (more than one if its source changed it)."""
+    """The dtypes the observable's values have over a run range (more than one if its source changed it).
+
+    When the registry knows of one dtype only, that is the answer, without reading a value.
+    """
+    if len(observable.dtypes) == 1:
+        return set(observable.dtypes)
     if observable.kind is ObservableKind.SCALAR:
         query = select(scalars.c.dtype).where(
             scalars.c.observable_id == observable.id, scalars.c.run.between(first, last)

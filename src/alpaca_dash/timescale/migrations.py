@@ -190,7 +190,9 @@ def _scale_to_years(conn: Connection, caps: Capabilities) -> None:
     if not caps.timescale:
         for value_table in schema.VALUE_TABLES:
             conn.execute(text(f"ALTER INDEX {value_table.name}_run_brin SET (autosummarize = on)"))
-    if not caps.timescale_community:
+    if caps.timescale_community:  # real-time: buckets not materialised yet are computed from the values
+        conn.execute(text("ALTER MATERIALIZED VIEW scalar_rollup_1000 SET (timescaledb.materialized_only = false)"))
+    else:
         create_rollup(conn)
 
 
