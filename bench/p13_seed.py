@@ -111,7 +111,8 @@ def seed_runs(db: Database, first: int, last: int, *, rollup: bool = True) -> No
     ids = seeded_ids(db)
     with db.begin() as conn:
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cur.execute("UPDATE observables SET last_run = NULL WHERE id = ANY(%s) AND last_run IS NOT NULL", (ids.tolist(),))
+        opened = "UPDATE observables SET last_run = NULL WHERE id = ANY(%s) AND last_run IS NOT NULL"
+        cur.execute(opened, (ids.tolist(),))
     for start in range(first, last + 1, BATCH_RUNS):
         stop = min(start + BATCH_RUNS - 1, last)
         with db.begin() as conn:
@@ -152,8 +153,8 @@ def _roll_up(cur: psycopg.Cursor[Any], ids: np.ndarray[Any, Any], first: int, la
     if not cur.fetchone()[0]:  # type: ignore[index]
         return
     cur.execute(
-        f"INSERT INTO scalar_rollup SELECT observable_id, run - run %% {ROLLUP_RUNS} AS bucket, min(value), max(value), "
-        "sum(value), count(*) FROM scalars WHERE observable_id = ANY(%s) AND run BETWEEN %s AND %s "
+        f"INSERT INTO scalar_rollup SELECT observable_id, run - run %% {ROLLUP_RUNS} AS bucket, min(value), "
+        "max(value), sum(value), count(*) FROM scalars WHERE observable_id = ANY(%s) AND run BETWEEN %s AND %s "
         "GROUP BY observable_id, bucket ON CONFLICT (observable_id, bucket) DO UPDATE SET "
         "min = least(scalar_rollup.min, excluded.min), max = greatest(scalar_rollup.max, excluded.max), "
         "sum = scalar_rollup.sum + excluded.sum, n = scalar_rollup.n + excluded.n",

@@ -29,6 +29,7 @@ import numpy as np
 
 from alpaca_dash.domain import NAME_SEPARATOR, RunRecord
 from alpaca_dash.sources.base import SourceError
+from alpaca_dash.sources.file_index import RunFileIndex, shared_index
 
 log = logging.getLogger(__name__)
 
@@ -48,27 +49,35 @@ _TIME_ERRORS = (ValueError, TypeError, OverflowError, OSError)
 
 
 class FileSource:
-    """Runs read from a folder of HDF5/NPZ files; the folder is listed again on every call, so new files appear."""
+    """Runs read from a folder of HDF5/NPZ files; new files appear through the folder's index (``file_index``).
+
+    :param watch: keep the index by a directory watch where the platform has one (else by the folder's mtime).
+    """
 
     kind = "files"
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, watch: bool = True) -> None:
         self.folder = Path(folder)
+        self._watch = watch
+
+    @property
+    def index(self) -> RunFileIndex:
+        return shared_index(self.folder, _run_of_name, _preference, watch=self._watch)
 
     def latest_run(self) -> int | None:
         """The highest run number with a file in the folder, or None when there is none."""
-        return max(index_run_files(self.folder), default=None)
+        return self.index.latest()
 
     def available_runs(self, first: int, last: int) -> list[int]:
         """The runs between ``first`` and ``last`` inclusive that have a file, ascending."""
-        return sorted(run for run in index_run_files(self.folder) if first <= run <= last)
+        return self.index.between(first, last)
 
     def read_run(self, run: int) -> RunRecord:
         """Every dataset of the run's file; datasets that cannot be read are listed in ``errors``.
 
         :raises SourceError: when the run has no file, or its file is truncated or not a readable HDF5/NPZ file.
         """
-        path = index_run_files(self.folder).get(run)
+        path = self.index.path_of(run)
         if path is None:
             raise SourceError(f"run {run}: no file for it in {self.folder}")
         if path.suffix.lower() in HDF5_SUFFIXES:
@@ -85,6 +94,15 @@ def parse_run_number(path: Path) -> int | None:
         return None
     groups = _DIGITS.findall(path.stem)
     return int(groups[-1]) if groups else None
+
+
+def _run_of_name(name: str) -> int | None:
+    return parse_run_number(Path(name))
+
+
+def _preference(name: str) -> tuple[int, str]:
+    """HDF5 before NPZ, then the first by name: the file read for a run."""
+    return (0 if _is_hdf5(Path(name)) else 1, name)
 
 
 def index_run_files(folder: Path) -> dict[int, Path]:
