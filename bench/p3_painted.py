@@ -37,14 +37,14 @@ MIN_REPS = 20
 TIMEOUT_MS = 30_000
 PANEL = "trend"
 
-#: in the page: the time of every Enter ``keydown`` and of every unpacking of a series (``alpacaRows``); ``arm()``
+#: in the page: the time of every Enter ``keydown`` and of every unpacking of a series (``alpaca.rows``); ``arm()``
 #: makes ``painted`` a promise of [Enter pressed, first unpacking started, last one ended, chart finished] for the
 #: next chart drawn after an Enter from unpacked data, resolved by the ``data-painted`` change (no polling)
 INSTRUMENT_JS = """() => {
   const p3 = (window.__p3 = { asked: 0, unpacked: [], painted: null });
   document.addEventListener('keydown', (e) => { if (e.key === 'Enter') p3.asked = e.timeStamp; }, true);
-  const rows = window.alpacaRows;
-  window.alpacaRows = (...args) => {
+  const rows = window.alpaca.rows;
+  window.alpaca.rows = (...args) => {
     const started = performance.now();
     const found = rows(...args);
     p3.unpacked.push([started, performance.now()]);
@@ -212,7 +212,7 @@ def describe_painted(sample: Painted, load: str) -> str:
   {WARMUPS} untimed ones. Opening the page does the same work plus loading the page (P4), and a run switch with a
   `lastN` range redraws the trend the same way. The time runs from the Enter `keydown` to the chart's ECharts
   `finished` (`data-painted`, set by the panel card), both in the page's clock. It is split where the page unpacks
-  the series (`alpacaRows`, wrapped by the benchmark): before that, the server's work (the event, `load_across_runs`
+  the series (`alpaca.rows`, wrapped by the benchmark): before that, the server's work (the event, `load_across_runs`
   in a thread, the message with the new option) and the transfer; then base64 to arrays; then `setOption` and the
   canvas drawing up to `finished`. "load_across_runs alone" is the server's part by itself (`load_trend`,
   downsampling, `build_trend_option`), timed in the benchmark's process at the panel's size with the browser closed.

@@ -264,10 +264,10 @@ def panel_option(access: DataAccess, observable: Observable) -> dict[str, Any]:
 
 
 def option_sizes(option: dict[str, Any]) -> tuple[int, int, str]:
-    """Bytes of the option as JSON and of its packed series (``alpacaRows('<base64>','<widths>')`` under the ``:data``
+    """Bytes of the option as JSON and of its packed series (``alpaca.rows('<base64>','<widths>')`` under the ``:data``
     key), and the byte widths of the good runs' columns."""
     packed = [series[PACKED_KEY] for series in option["series"]]
-    return len(json.dumps(option).encode()), sum(len(text) for text in packed), packed[0].split("'")[3]
+    return len(json.dumps(option).encode()), sum(len(text) for text in packed), packed[0].widths
 
 
 def measure_target(target: Target, reps: int) -> tuple[SqlResult, Painted]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 
-from alpaca_dash.content.charts.packed import PACKED_JS, PACKED_KEY, pack_rows, pack_values, series_data
+from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows, pack_values, series_data
+from alpaca_dash.web.assets import STATIC
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -16,18 +18,14 @@ if TYPE_CHECKING:
 pytest_plugins = ["web_fixtures"]
 
 
-def widths(expression: str) -> str:
-    return expression.rsplit("'", 2)[1]
-
-
 def test_float32_is_used_only_where_it_keeps_the_values() -> None:
     index, volts = np.arange(2000.0), np.sin(np.arange(2000) / 100)
-    assert widths(pack_rows(index, volts)) == "44"
+    assert pack_rows(index, volts).widths == "44"
     millis = 1.767e12 + np.arange(5) * 60_000.0  # start times a minute apart: float32 would merge them
-    assert widths(pack_rows(millis, volts[:5])) == "84"
+    assert pack_rows(millis, volts[:5]).widths == "84"
     offset = 1000.0 + np.arange(5) * 1e-6  # a tiny signal on a large offset
-    assert widths(pack_values(offset)) == "8"
-    assert widths(pack_values([1e300, 1.0])) == "8"  # beyond float32
+    assert pack_values(offset).widths == "8"
+    assert pack_values([1e300, 1.0]).widths == "8"  # beyond float32
 
 
 def test_rows_round_trip_with_gaps() -> None:
@@ -36,6 +34,8 @@ def test_rows_round_trip_with_gaps() -> None:
     assert series_data({PACKED_KEY: pack_values([0.1234567891])}) == [0.1234567891]  # one value: kept exactly
     assert series_data({PACKED_KEY: pack_values([])}) == []
     assert series_data({"data": [1, 2]}) == [1, 2]  # plain data is left as it is
+    packed = pack_rows([1.0, 2.0], [3.0, 4.0])
+    assert series_data({PACKED_KEY: copy.deepcopy(packed)}) == [[1.0, 3.0], [2.0, 4.0]]  # copies keep their numbers
 
 
 def test_bad_input_is_refused() -> None:
@@ -55,7 +55,7 @@ def test_the_page_decodes_what_python_reads(chromium: Browser) -> None:
     ]
     page = chromium.new_page()
     page.set_content("<html><body></body></html>")
-    page.add_script_tag(content=PACKED_JS)
+    page.add_script_tag(path=STATIC / "charts.js")
     for expression in expressions:
         decoded = page.evaluate(f"() => JSON.stringify({expression})")
         assert json.loads(decoded) == series_data({PACKED_KEY: expression})

@@ -14,6 +14,7 @@ from alpaca_dash.content.charts.packed import series_data
 from alpaca_dash.content.charts.trend import BAD_COLOR, build_correlation_option, build_trend_option
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.run_range import RunRangeError
+from alpaca_dash.web.assets import static_text
 from alpaca_dash.web.dashboard.range_picker import check_runs_text
 
 
@@ -31,11 +32,18 @@ def test_trend_marks_or_hides_bad_runs() -> None:
     assert len(hidden["series"]) == 1
 
 
+def run_js(script: str) -> str:
+    """What ``script`` prints, run by node after the page's chart helpers (``static/charts.js``)."""
+    page = f"globalThis.window = globalThis;\n{static_text('charts.js')}\n{script}"
+    done = subprocess.run(["node", "-e", page], capture_output=True, text=True, check=True, timeout=30)
+    return done.stdout.strip()
+
+
 def js_labels(formatter: str, values: list[float]) -> list[str]:
     """What an axis label formatter gives in JavaScript (node runs it as the page would)."""
-    script = f"const f = ({formatter}); console.log(JSON.stringify({json.dumps(values)}.map(f)))"
-    done = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=30)
-    return list(json.loads(done.stdout))
+    return list(
+        json.loads(run_js(f"const f = ({formatter}); console.log(JSON.stringify({json.dumps(values)}.map(f)))"))
+    )
 
 
 def test_run_numbers_label_the_axis_whole_and_values_readably() -> None:
@@ -57,9 +65,8 @@ def test_the_trend_tooltip_names_each_run_and_its_value() -> None:
         {"marker": "*", "value": [390063, 4372865.25, 390063]},
         {"marker": "!", "value": [390063, None, 390064]},
     ]
-    script = f"console.log(({option['tooltip'][':formatter']})({json.dumps(points)}))"
-    done = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=30)
-    assert done.stdout.strip() == "*run 390063: 4372865<br>!run 390064: —"
+    shown = run_js(f"console.log(({option['tooltip'][':formatter']})({json.dumps(points)}))")
+    assert shown == "*run 390063: 4372865<br>!run 390064: —"
 
 
 def test_trend_against_start_time() -> None:
@@ -74,7 +81,8 @@ def test_correlation_keeps_the_run_for_the_tooltip() -> None:
         np.array([7, 8]), np.array([0.5, 1.5]), np.array([2.0, 4.0]), np.array([True, False]), x_name="a", y_name="b"
     )
     assert series_data(option["series"][0]) == [[0.5, 2.0, 7]] and series_data(option["series"][1]) == [[1.5, 4.0, 8]]
-    assert "run" in option["tooltip"][":formatter"]
+    point = {"value": [0.5, 2.0, 7]}
+    assert run_js(f"console.log(({option['tooltip'][':formatter']})({json.dumps(point)}))") == "run 7<br>x 0.5<br>y 2"
 
 
 def test_run_ranges_of_trends() -> None:

@@ -63,13 +63,3 @@ def build_panel_csv(option: Mapping[str, Any] | None, rows: Sequence[Mapping[str
 def panel_filename(title: str, extension: str) -> str:
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", title).strip("_") or "panel"
     return f"{stem[:80]}.{extension}"
-
-
-#: in the browser: download the chart with this element id as a PNG through ECharts' getDataURL
-PNG_JS = """(() => {{
-  const chart = getElement({id}).chart;
-  const link = document.createElement('a');
-  link.href = chart.getDataURL({{type: 'png', pixelRatio: 2, backgroundColor: '#fff'}});
-  link.download = {filename};
-  link.click();
-}})()"""

@@ -1,4 +1,5 @@
-"""The panel grid: a NiceGUI element around gridstack (an npm package, served from node_modules)."""
+"""The panel grid: a NiceGUI custom element (``static/grid.js``) around gridstack, an npm package served from
+node_modules (``vendor.py``)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from nicegui import ui
 from nicegui.events import GenericEventArguments
 
 from alpaca_dash.content.spec import GridPosition
+from alpaca_dash.web.vendor import add_stylesheet
 
 LayoutHandler = Callable[[list[dict[str, Any]]], Any]
 SizesHandler = Callable[[dict[str, list[int]]], Any]
 
 
-class PanelGrid(ui.element, component="grid.js"):
+class PanelGrid(ui.element, component="static/grid.js"):
     """A 12-column grid whose items the user drags by their ``.panel-drag`` header and resizes by the corner.
 
     :param editable: whether items may be moved and resized.
@@ -26,6 +28,7 @@ class PanelGrid(ui.element, component="grid.js"):
         self, *, editable: bool, on_layout: LayoutHandler, on_sizes: SizesHandler, cell_height: int = 70
     ) -> None:
         super().__init__()
+        add_stylesheet("gridstack")
         self.cell_height = cell_height
         self._props["editable"] = editable
         self._props["cell-height"] = cell_height

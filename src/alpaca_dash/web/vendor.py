@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nicegui import app
+from nicegui import app, ui
+from nicegui.dependencies import register_importmap_override
 
 VENDOR_ROUTE = "/vendor"
 #: package name to the folder inside it that is served
@@ -33,15 +34,21 @@ def find_node_modules(explicit: Path | None = None) -> Path:
     )
 
 
+#: module name in the page's import map to the served file (as NiceGUI maps AG Grid to a self-hosted bundle)
+MODULES = {"gridstack": f"{VENDOR_ROUTE}/gridstack/gridstack-all.js"}
+#: the stylesheets of the served packages
+STYLESHEETS = {"gridstack": f"{VENDOR_ROUTE}/gridstack/gridstack.min.css"}
+
+
 def serve_vendor_files(node_modules: Path) -> None:
-    """Serve each package's distribution folder under ``/vendor/<package>``."""
+    """Serve each package's distribution folder under ``/vendor/<package>`` and name its module in the import map,
+    so that the elements using it import it (``import "gridstack"`` in ``static/grid.js``)."""
     for package, folder in PACKAGES.items():
         app.add_static_files(f"{VENDOR_ROUTE}/{package}", node_modules / package / folder)
+    for name, url in MODULES.items():
+        register_importmap_override(name, url)
 
 
-def gridstack_head_html() -> str:
-    """The tags a page with a grid needs in its head (the UMD bundle defines ``window.GridStack``)."""
-    return (
-        f'<link rel="stylesheet" href="{VENDOR_ROUTE}/gridstack/gridstack.min.css">'
-        f'<script src="{VENDOR_ROUTE}/gridstack/gridstack-all.js"></script>'
-    )
+def add_stylesheet(package: str) -> None:
+    """Link a served package's stylesheet into the page being built."""
+    ui.add_head_html(f'<link rel="stylesheet" href="{STYLESHEETS[package]}">')

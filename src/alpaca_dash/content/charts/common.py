@@ -17,20 +17,18 @@ def axis_name(name: str, unit: str | None) -> str:
     return f"{short} [{unit}]" if unit else short
 
 
-#: axis numbers as people read them: exponents for the very small and the very large
-NUMBER_LABEL_JS = (
-    "(v) => (v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3)) ? v.toExponential(1) : String(+v.toPrecision(4))"
-)
+#: axis numbers as people read them: exponents for the very small and the very large (``static/charts.js``)
+NUMBER_LABEL = "alpaca.numberLabel"
 
 
 #: grid lines that are faint on a light panel and on a dark one alike (ECharts' default is near white: glaring in the
 #: dark theme, where the charts are drawn on the panel's dark background)
 GRID_LINES: Option = {"lineStyle": {"color": "rgba(128, 128, 128, 0.25)"}}
 #: run numbers as people write them: whole, without exponent or thousands separators
-RUN_LABEL_JS = "(v) => String(Math.round(v))"
+RUN_LABEL = "alpaca.runLabel"
 
 
-def number_axis(name: str, *, labels: str = NUMBER_LABEL_JS, **extra: Any) -> Option:
+def number_axis(name: str, *, labels: str = NUMBER_LABEL, **extra: Any) -> Option:
     """A value axis with readable labels, its line at the edge of the plot (not through the other axis' zero)."""
     return {
         "type": "value",

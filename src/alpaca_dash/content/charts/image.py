@@ -14,23 +14,8 @@ from typing import Any
 from alpaca_dash.content.charts.common import Option
 from alpaca_dash.content.colormaps import color_stops
 
-#: draws the PNG over the data rectangle [0, columns] x [0, rows], with the label (if any) in the visible top-left
-#: corner, wrapped when longer than the image is wide (about 6 pixels a character at 11 px); re-run by ECharts on
-#: every zoom or resize. The expression runs when the option reaches the page, before
-#: ECharts draws: it starts fetching the PNG at once, and ECharts' own request for the same URL is then served from
-#: the browser's memory cache
-RENDER_IMAGE_JS = (
-    "(() => { const url = __URL__, label = __LABEL__; new Image().src = url; "
-    "return (params, api) => { const a = api.coord([0, 0]); const b = api.coord([api.value(0), api.value(1)]); "
-    "const x = Math.min(a[0], b[0]), y = Math.min(a[1], b[1]); "
-    "const image = {type: 'image', style: {image: url, x: x, y: y, width: Math.abs(b[0] - a[0]), "
-    "height: Math.abs(b[1] - a[1])}}; "
-    "if (!label) return image; const box = params.coordSys; "
-    "return {type: 'group', children: [image, {type: 'text', x: Math.max(x, box.x) + 4, y: Math.max(y, box.y) + 4, "
-    "style: {text: label, width: Math.max(Math.min(box.width - 16, 6 * label.length), 8), overflow: 'break', "
-    "fontSize: 11, lineHeight: 14, fill: '#fff', "
-    "backgroundColor: 'rgba(0,0,0,0.55)', padding: [2, 4]}}]}; }; })()"
-)
+#: draws the PNG over its pixel axes, with its label in the corner, and starts fetching it (``static/charts.js``)
+IMAGE_RENDERER = "alpaca.imageRenderer"
 
 
 #: the last pixel's label would collide with the last round tick
@@ -102,7 +87,7 @@ def fit_image_option(option: Option, size: tuple[int, int]) -> Option:
 
 
 def _image_series(image: PlacedImage, index: int, columns: int, rows: int) -> Option:
-    render = RENDER_IMAGE_JS.replace("__URL__", json.dumps(image.url)).replace("__LABEL__", json.dumps(image.label))
+    render = f"{IMAGE_RENDERER}({json.dumps(image.url)}, {json.dumps(image.label)})"
     series: Option = {"type": "custom", "data": [[columns, rows]], ":renderItem": render, "clip": True, "silent": True}
     if image.label:
         series["name"] = image.label

@@ -1,4 +1,4 @@
-"""Series data sent to the browser as base64 of little-endian floats, unpacked by a small script in the page.
+"""Series data sent to the browser as base64 of little-endian floats, unpacked by ``alpaca.rows`` in the page.
 
 A series of thousands of points written as JSON lists costs the server a Python object per number several times
 over (NiceGUI wraps every nested list of an element's options to observe it, socket.io scans every item for
@@ -13,7 +13,6 @@ infinities arrive as null, a gap in the line.
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,54 +24,23 @@ PACKED_KEY = ":data"
 #: relative to a column's span: the largest rounding error float32 may add
 TOLERANCE = 1e-6
 
-#: the page's decoder: ``alpacaRows(b64, widths)`` gives ``[[c0, c1, ...], ...]``, ``alpacaValues`` a flat list
-PACKED_JS = """
-window.alpacaColumns = (b64, widths) => {
-  const text = atob(b64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  const sizes = [...widths].map(Number);
-  const n = bytes.length / sizes.reduce((a, b) => a + b, 0);
-  let offset = 0;
-  return sizes.map((size) => {
-    const buffer = bytes.slice(offset, offset + n * size).buffer;
-    offset += n * size;
-    const numbers = size === 4 ? new Float32Array(buffer) : new Float64Array(buffer);
-    return Array.from(numbers, (v) => (Number.isFinite(v) ? (size === 4 ? Number(v.toPrecision(7)) : v) : null));
-  });
-};
-// marked as Vue marks raw objects: the page's element store is reactive, and ECharts reading thousands of points
-// through Vue's proxies costs more than drawing them
-window.alpacaRaw = (array) => Object.defineProperty(array, "__v_skip", { value: true });
-window.alpacaRows = (b64, widths) => {
-  const columns = window.alpacaColumns(b64, widths);
-  return window.alpacaRaw(columns[0].map((_, i) => columns.map((column) => column[i])));
-};
-window.alpacaValues = (b64, widths) => window.alpacaRaw(window.alpacaColumns(b64, widths)[0]);
-// a panel's new option straight to its chart, without a Vue update: ":key" values are JavaScript expressions
-window.alpacaEvaluate = (node) => {
-  if (Array.isArray(node)) node.forEach(window.alpacaEvaluate);
-  else if (node && typeof node === "object") {
-    for (const [key, value] of Object.entries(node)) {
-      if (key.startsWith(":")) {
-        node[key.slice(1)] = new Function(`return (${value})`)();
-        delete node[key];
-      } else window.alpacaEvaluate(value);
-    }
-  }
-  return node;
-};
-window.alpacaSetOptions = (options) => {
-  for (const [id, option] of Object.entries(options)) {
-    const chart = getElement(id)?.chart;
-    if (!chart) continue;
-    const series = chart.getOption()?.series?.length;
-    chart.setOption(window.alpacaEvaluate(option), { notMerge: series !== option.series?.length });
-  }
-};
-"""
 
-_EXPRESSION = re.compile(r"alpaca(Rows|Values)\('([A-Za-z0-9+/=]*)','([48]+)'\)")
+class PackedData(str):
+    """Packed series data: the browser's call ``alpaca.rows('<base64>','<widths>')`` or ``alpaca.values(...)``
+    (``static/charts.js``) that gives the numbers back, carrying the encoded numbers for the server to read."""
+
+    text: str
+    widths: str
+    flat: bool
+
+    def __new__(cls, text: str, widths: str, *, flat: bool) -> PackedData:
+        call = "alpaca.values" if flat else "alpaca.rows"
+        packed = super().__new__(cls, f"{call}('{text}','{widths}')")
+        packed.text, packed.widths, packed.flat = text, widths, flat
+        return packed
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict[str, bool]]:  # copies keep what they carry
+        return (self.text, self.widths), {"flat": self.flat}
 
 
 def _narrowest(values: Any) -> Array:
@@ -99,16 +67,16 @@ def _encode(columns: list[Array]) -> tuple[str, str]:
     return text, "".join(str(column.dtype.itemsize) for column in packed)
 
 
-def pack_rows(*columns: Any) -> str:
-    """The JavaScript expression of the points ``[[columns[0][i], columns[1][i], ...], ...]``."""
+def pack_rows(*columns: Any) -> PackedData:
+    """The points ``[[columns[0][i], columns[1][i], ...], ...]``, packed."""
     text, widths = _encode([np.asarray(column) for column in columns])
-    return f"alpacaRows('{text}','{widths}')"
+    return PackedData(text, widths, flat=False)
 
 
-def pack_values(values: Any) -> str:
-    """The JavaScript expression of a flat list of numbers (bar heights on a category axis)."""
+def pack_values(values: Any) -> PackedData:
+    """A flat list of numbers (bar heights on a category axis), packed."""
     text, widths = _encode([np.asarray(values)])
-    return f"alpacaValues('{text}','{widths}')"
+    return PackedData(text, widths, flat=True)
 
 
 def _decode(text: str, widths: str) -> list[list[float | None]]:
@@ -126,12 +94,10 @@ def _decode(text: str, widths: str) -> list[list[float | None]]:
 
 def series_data(series: Mapping[str, Any]) -> list[Any]:
     """A series' data as the browser sees it, packed or not: rows of numbers, or numbers, with None for gaps."""
-    expression = series.get(PACKED_KEY)
-    if expression is None:
+    packed = series.get(PACKED_KEY)
+    if packed is None:
         return list(series.get("data") or [])
-    match = _EXPRESSION.fullmatch(expression)
-    if match is None:
-        raise ValueError(f"not packed series data: {expression[:40]!r}")
-    kind, text, widths = match.groups()
-    columns = _decode(text, widths)
-    return columns[0] if kind == "Values" else [list(row) for row in zip(*columns, strict=True)]
+    if not isinstance(packed, PackedData):
+        raise ValueError(f"not packed series data: {str(packed)[:40]!r}")
+    columns = _decode(packed.text, packed.widths)
+    return columns[0] if packed.flat else [list(row) for row in zip(*columns, strict=True)]

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from alpaca_dash.content.charts.common import GRID_LINES, RUN_LABEL_JS, ArrayLike, Option, base_option, number_axis
+from alpaca_dash.content.charts.common import GRID_LINES, RUN_LABEL, ArrayLike, Option, base_option, number_axis
 from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
 from alpaca_dash.types import Array
 
 BAD_COLOR = "#d32f2f"
-#: the tooltip of the runs under the pointer: each run's number and value (the axis value alone read '390,063.00')
-TREND_TOOLTIP_JS = (
-    "(ps) => [].concat(ps).map((p) => p.marker + 'run ' + p.value[2] + ': '"
-    " + (p.value[1] === null ? '—' : String(+p.value[1].toPrecision(7)))).join('<br>')"
-)
+#: the tooltip of the runs under the pointer: each run's number and value (``static/charts.js``)
+TREND_TOOLTIP = "alpaca.trendTooltip"
 
 
 def _x_values(runs: Array, times: Array | None) -> Array:
@@ -47,10 +44,10 @@ def build_trend_option(
     x_axis = (
         {"type": "time", "name": "run start", "nameLocation": "middle", "nameGap": 24, "splitLine": GRID_LINES}
         if time_array is not None
-        else number_axis("run", labels=RUN_LABEL_JS, nameLocation="middle", nameGap=24, minInterval=1)
+        else number_axis("run", labels=RUN_LABEL, nameLocation="middle", nameGap=24, minInterval=1)
     )
     option.update({"xAxis": x_axis, "yAxis": number_axis(y_name, nameTextStyle={"align": "left"})})
-    option["tooltip"] = {"trigger": "axis", "confine": True, ":formatter": TREND_TOOLTIP_JS}
+    option["tooltip"] = {"trigger": "axis", "confine": True, ":formatter": TREND_TOOLTIP}
     option["dataZoom"] = [{"type": "inside", "xAxisIndex": 0}]
     option["series"] = [
         {
@@ -79,7 +76,8 @@ def build_trend_option(
 
 
 #: the tooltip of a correlation point: its run and both values
-CORRELATION_TOOLTIP_JS = "(p) => 'run ' + p.value[2] + '<br>x ' + p.value[0] + '<br>y ' + p.value[1]"
+#: a point's run and its two values
+CORRELATION_TOOLTIP = "alpaca.correlationTooltip"
 
 
 def build_correlation_option(
@@ -93,7 +91,7 @@ def build_correlation_option(
         {
             "xAxis": number_axis(x_name, nameLocation="middle", nameGap=24),
             "yAxis": number_axis(y_name, nameTextStyle={"align": "left"}),
-            "tooltip": {"trigger": "item", "confine": True, ":formatter": CORRELATION_TOOLTIP_JS},
+            "tooltip": {"trigger": "item", "confine": True, ":formatter": CORRELATION_TOOLTIP},
         }
     )
     option["series"] = [

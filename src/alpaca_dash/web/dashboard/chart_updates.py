@@ -2,7 +2,8 @@
 
 Updating a chart as a NiceGUI element makes Vue render the whole page again, once per update message; and one
 ``run_javascript`` per chart is one websocket message each, sent one after the other. Options given to ``add`` in
-one turn of the event loop go out together (split before a message would pass the budget).
+one turn of the event loop go out together (split before a message would pass the budget), to
+``alpaca.setOptions`` in ``static/charts.js``.
 """
 
 from __future__ import annotations
@@ -14,11 +15,6 @@ from typing import Any
 from nicegui import Client
 
 from alpaca_dash.web.dashboard.budget import MESSAGE_BUDGET
-
-#: in the browser: give each chart (by element id) its new option; see ``packed.PACKED_JS``
-SET_OPTIONS_JS = "alpacaSetOptions({options})"
-#: in the browser: fetch PNGs into its cache
-PRELOAD_JS = "{urls}.forEach((url) => {{ new Image().src = url; }})"
 
 
 class ChartUpdates:
@@ -44,7 +40,7 @@ class ChartUpdates:
     def preload(self, urls: list[str]) -> None:
         """Have the browser fetch these PNGs now, so that a chart drawing them later finds them in its cache."""
         if urls and self.client.has_socket_connection:
-            self.client.run_javascript(PRELOAD_JS.format(urls=json.dumps(urls)))
+            self.client.run_javascript(f"alpaca.preload({json.dumps(urls)})")
 
     def flush(self) -> None:
         self.scheduled = False
@@ -53,4 +49,4 @@ class ChartUpdates:
         options = "{" + ",".join(f'"{key}": {text}' for key, text in self.pending.items()) + "}"
         self.pending, self.size = {}, 0
         if self.client.has_socket_connection:
-            self.client.run_javascript(SET_OPTIONS_JS.format(options=options))
+            self.client.run_javascript(f"alpaca.setOptions({options})")

@@ -8,7 +8,6 @@ from nicegui import ui
 from nicegui.events import ValueChangeEventArguments
 
 from alpaca_dash.content.across_runs import resolve_runs
-from alpaca_dash.content.charts.packed import PACKED_JS
 from alpaca_dash.content.spec import render_export
 from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.domain import Observable, Run, RunStatus
@@ -16,8 +15,8 @@ from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import list_observables
+from alpaca_dash.web.assets import add_dashboard_assets
 from alpaca_dash.web.auth import require_user
-from alpaca_dash.web.dashboard.panel_card import PANEL_CSS
 from alpaca_dash.web.dashboard.panel_dialog import PanelDialog
 from alpaca_dash.web.dashboard.range_picker import RangePicker, check_runs_text
 from alpaca_dash.web.dashboard.run_bar import RunBar, parse_run, run_caption
@@ -31,7 +30,6 @@ from alpaca_dash.web.live import LiveRuns
 from alpaca_dash.web.pages.dashboards_page import export_filename
 from alpaca_dash.web.theme import frame
 from alpaca_dash.web.threads import in_thread
-from alpaca_dash.web.vendor import gridstack_head_html
 
 
 async def resolve_initial_run(access: DataAccess, asked: str | None) -> tuple[Run | None, str]:
@@ -74,9 +72,7 @@ def register(access: DataAccess, images: ImageCache, values: ValueCache, live_ru
                 ui.link("Back to your dashboards", "/")
             return
         observables = await in_thread(list_observables, access)
-        ui.add_head_html(gridstack_head_html())
-        ui.add_css(PANEL_CSS)
-        ui.add_head_html(f"<script>{PACKED_JS}</script>")
+        add_dashboard_assets()
         view = DashboardView(access, user, found, images, values)
         view.live, view.kiosk = is_on(live), is_on(kiosk)
         view.runs_text, runs_message = check_runs_text(runs, max_runs=access.settings.max_range)

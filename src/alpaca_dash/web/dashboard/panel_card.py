@@ -13,7 +13,7 @@ from nicegui import ui
 
 from alpaca_dash.content.charts.table import TABLE_COLUMNS
 from alpaca_dash.content.load import PanelContent
-from alpaca_dash.content.panel_csv import PNG_JS, NoCsv, build_panel_csv, panel_filename
+from alpaca_dash.content.panel_csv import NoCsv, build_panel_csv, panel_filename
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.web.dashboard.chart_updates import ChartUpdates
 from alpaca_dash.web.grid import PanelGrid
@@ -51,11 +51,6 @@ class Prefetched:
     task: asyncio.Task[PanelContent]
 
 
-#: marks the chart as painted for the benchmarks and tests (ECharts' "finished" event, in the browser only)
-PAINTED_JS = (
-    "() => {{ const el = document.getElementById('c{id}'); "
-    "if (el && el.closest('[data-state=ready]')) el.dataset.painted = performance.now(); }}"
-)
 #: what a chart shows until its data arrives
 EMPTY_OPTION: dict[str, Any] = {"animation": False, "series": []}
 
@@ -143,7 +138,8 @@ class PanelCard:
     def _create_chart(self, option: dict[str, Any]) -> None:
         with self.body:
             self.chart = ui.echart(dict(option)).classes("panel-chart")
-            self.chart.on("chart:finished", js_handler=PAINTED_JS.format(id=self.chart.id))
+            # marks the chart as painted, for the benchmarks and tests (in the browser only)
+            self.chart.on("chart:finished", js_handler=f"() => alpaca.markPainted({self.chart.id})")
         self.spinner.move(self.body)  # keep the spinner above the chart
 
     def goes_straight_to_chart(self, content: PanelContent) -> bool:
@@ -194,20 +190,7 @@ class PanelCard:
             ui.notify("Only charts can be saved as PNG.", type="warning")
             return
         name = json.dumps(panel_filename(self.title.text, "png"))
-        ui.run_javascript(PNG_JS.format(id=self.chart.id, filename=name))
+        ui.run_javascript(f"alpaca.savePng({self.chart.id}, {name})")
 
     def set_title(self, text: str) -> None:
         self.title.set_text(text)
-
-
-PANEL_CSS = """
-.panel-card { display: flex; flex-direction: column; border-radius: 6px; overflow: hidden;
-  background: var(--panel-bg, #fff); box-shadow: 0 1px 3px rgba(0,0,0,.25); }
-body.body--dark .panel-card { --panel-bg: #1e1e1e; }
-.panel-head { padding: 2px 8px; cursor: move; min-height: 30px; border-bottom: 1px solid rgba(128,128,128,.2); }
-.panel-title { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1 1 auto; }
-.panel-body { position: relative; flex: 1 1 auto; min-height: 0; }
-.panel-chart { position: absolute; inset: 0; width: 100%; height: 100%; }
-.panel-table { position: absolute; inset: 0; overflow: auto; }
-.grid-stack { min-height: 200px; }
-"""

@@ -9,23 +9,11 @@ from nicegui import events, ui
 
 from alpaca_dash.domain import Observable
 from alpaca_dash.queries.observables import build_tree
+from alpaca_dash.web.assets import static_text
 
 ObservableHandler = Callable[[Observable], Any]
 #: expand every group when a search leaves at most this many observables
 EXPAND_LIMIT = 200
-
-NODE_TEMPLATE = r"""
-<div class="row items-center no-wrap" :data-observable="props.node.kind ? props.node.id : undefined">
-  <q-icon size="xs" class="q-mr-xs"
-    :name="({scalar: 'looks_one', array1d: 'show_chart', array2d: 'image'})[props.node.kind] || 'folder'"
-    :color="props.node.kind ? 'primary' : 'grey'" />
-  <span>{{ props.node.label }}</span>
-  <q-tooltip v-if="props.node.kind">
-    {{ props.node.kind }} · {{ props.node.dtype }} · shape [{{ props.node.shape.join(' x ') }}]
-    <span v-if="props.node.unit"> · {{ props.node.unit }}</span>
-  </q-tooltip>
-</div>
-"""
 
 
 def filter_observables(items: list[Observable], query: str) -> list[Observable]:
@@ -54,7 +42,7 @@ class ObservableTree:
         self.search.classes("w-full")
         self.count = ui.label().classes("text-xs text-grey")
         self.tree = ui.tree([], node_key="id", on_select=self._picked).props("dense no-selection-unset")
-        self.tree.add_slot("default-header", NODE_TEMPLATE)
+        self.tree.add_slot("default-header", static_text("observable_node.html"))
         self.tree.classes("w-full observable-tree")
         self.show(items)
 

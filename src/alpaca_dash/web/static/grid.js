@@ -1,6 +1,14 @@
-// A drag-and-resize grid: gridstack (served from node_modules, see vendor.py) around NiceGUI children.
+// A drag-and-resize grid: gridstack around NiceGUI children (the PanelGrid element, web/grid.py).
 // Each child is a .grid-stack-item with gs-id/gs-x/gs-y/gs-w/gs-h attributes; the grid reports the layout
 // ("layout") after every move or resize and the pixel size of every panel body ("sizes").
+
+// gridstack's bundle, served from node_modules and named in the page's import map (vendor.py). Its modules in
+// dist/ import each other without file extensions, which browsers cannot resolve; the bundle is a UMD script that,
+// run as a module, exports nothing and puts GridStack on the global object
+import "gridstack";
+
+const { GridStack } = globalThis;
+
 export default {
   template: `<div class="grid-stack"><slot></slot></div>`,
   props: {
@@ -8,11 +16,11 @@ export default {
     cellHeight: Number,
   },
   mounted() {
-    if (!window.GridStack) {
+    if (!GridStack) {
       this.$el.innerText = "The grid library is not loaded: run 'npm ci' where the app is installed.";
       return;
     }
-    this.grid = window.GridStack.init(
+    this.grid = GridStack.init(
       {
         column: 12,
         cellHeight: this.cellHeight,
