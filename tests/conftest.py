@@ -21,6 +21,7 @@ from alpaca_dash.sources.simulated import SimulatedSource
 from alpaca_dash.timescale.database import Database, with_schema
 
 BACKENDS = ["postgres", "timescale"]
+pytest_plugins = ["cli_fixtures"]
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import h5py
@@ -11,10 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import text
-from typer.testing import CliRunner, Result
 
-import alpaca_dash.serve_commands  # noqa: F401  (registers demo, serve, follow and users, as main() does)
-from alpaca_dash.cli import app
 from alpaca_dash.config import Settings
 from alpaca_dash.domain import ObservableKind
 from alpaca_dash.export import read_arrays
@@ -26,6 +22,8 @@ from alpaca_dash.queries.users import authenticate
 from alpaca_dash.queries.values import load_value, referenced_files
 from alpaca_dash.sources.simulated import CCD, ELENA, SSPALS
 from alpaca_dash.timescale.database import Database
+
+from cli_fixtures import assert_one_line_error, run_cli
 
 SCALAR = f"{ELENA}*H_offset_mm"
 WAVEFORM = f"{SSPALS}*V"
@@ -42,6 +40,7 @@ COMMANDS = [
     ["db"],
     ["db", "init"],
     ["db", "migrate"],
+    ["db", "stop"],
     ["demo"],
     ["serve"],
     ["follow"],
@@ -54,43 +53,9 @@ VALUE_TABLES = ("runs", "observables", "scalars", "arrays1d", "arrays2d", "array
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, fresh_schema_url: str, data_dir: Path, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("ALPACA_DASH_") and not name.startswith("ALPACA_DASH_TEST_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("ALPACA_DASH_DATABASE_URL", fresh_schema_url)
-    monkeypatch.setenv("ALPACA_DASH_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("ALPACA_DASH_SIMULATED_IMAGE_SIZE", "32")
-    monkeypatch.setenv("ALPACA_DASH_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.setenv("COLUMNS", "400")  # rich would otherwise fold tables at 80 columns
-
-
-@pytest.fixture
 def access(cli_env: None, db: Database, data_dir: Path) -> DataAccess:
     """The same database and sidecar the command uses, to check what it stored."""
     return DataAccess(db, ParquetStore(data_dir / "parquet"), Settings(data_dir=data_dir))
-
-
-def run_cli(*args: str, code: int = 0) -> Result:
-    """Run the command in-process; a crash (any exception other than an exit) fails the test with its traceback."""
-    result = CliRunner().invoke(app, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert result.exit_code == code, f"exit {result.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-    return result
-
-
-def assert_one_line_error(result: Result, *fragments: str) -> None:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 def row_counts(db: Database) -> dict[str, int]:
@@ -275,8 +240,8 @@ def test_users_add_and_duplicate(access: DataAccess) -> None:
 
     short = run_cli("users", "add", "bob", "--password", "short", code=1)
     assert_one_line_error(short, "at least 8 characters")
-    bad_role = run_cli("users", "add", "carol", "--role", "owner", "--password", "long-enough", code=1)
-    assert_one_line_error(bad_role, "unknown role")
+    bad_role = run_cli("users", "add", "carol", "--role", "owner", "--password", "long-enough", code=2)
+    assert_one_line_error(bad_role, "Invalid value for '--role'", "'owner' is not one of")
 
 
 def test_reversed_range_is_refused(cli_env: None) -> None:
@@ -351,4 +316,4 @@ def test_bad_setting_value_exits_2(cli_env: None, monkeypatch: pytest.MonkeyPatc
 
 def test_bad_option_value_is_a_usage_error(cli_env: None) -> None:
     result = run_cli("runs", "--limit", "many", code=2)
-    assert "Invalid value for '--limit'" in result.stderr
+    assert_one_line_error(result, "Invalid value for '--limit'", "see 'alpaca-dash runs --help'")

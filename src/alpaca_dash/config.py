@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from alpaca_dash.domain import Role
@@ -105,6 +105,50 @@ class Settings(BaseSettings):
         Role.VIEWER, description="Role of a user first seen through SSO whose groups map to no role."
     )
 
+    @field_validator("database_url")
+    @classmethod
+    def _libpq_url(cls, value: str) -> str:
+        if value:
+            import psycopg
+            from psycopg.conninfo import conninfo_to_dict
+
+            try:
+                conninfo_to_dict(value)
+            except psycopg.ProgrammingError as exc:
+                raise ValueError(
+                    f"{mask_secrets('url', exc)}; expected postgresql://user@host:port/database or key=value pairs"
+                ) from None
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected redis://[:password@]host:port/db, rediss://... or unix:///path")
+        return value
+
+    @field_validator("parquet_s3_uri")
+    @classmethod
+    def _s3_uri(cls, value: str) -> str:
+        if value and not re.match(r"s3://[^/]+", value):
+            raise ValueError("expected s3://bucket/prefix")
+        return value
+
+    @field_validator("parquet_s3_endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        if value and not re.match(r"https?://[^/]+", value):
+            raise ValueError("expected http(s)://host:port")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
     @property
     def parquet_root(self) -> Path:
         """The sidecar root, resolved from ``parquet_dir`` or ``data_dir``."""
@@ -119,8 +163,12 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml_file = Path(os.environ.get(CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE))
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_file()))
+
+
+def config_file() -> Path:
+    """The TOML file settings are read from (it need not exist)."""
+    return Path(os.environ.get(CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE))
 
 
 def describe_settings() -> list[tuple[str, str, str]]:

@@ -1,20 +1,20 @@
-"""Long-running commands (demo, serve, follow) and account management, registered on the CLI app."""
+"""The long-running commands: demo, serve and follow. The ingest scheduler they run is started and stopped with
+the web application (or, for ``follow``, with the command)."""
 
 from __future__ import annotations
 
 import signal
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from alpaca_dash.cli import app, console, fails_cleanly, load_settings, open_access, print_error
-from alpaca_dash.config import Settings
-from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.sources import open_source
+from alpaca_dash.cli_common import echo, fails_cleanly, load_settings, on_command_exit, open_access
 
-users_app = typer.Typer(help="Local accounts.", no_args_is_help=True)
-app.add_typer(users_app, name="users")
+if TYPE_CHECKING:
+    from alpaca_dash.config import Settings
+    from alpaca_dash.pipeline.scheduler import IngestScheduler
+    from alpaca_dash.queries.access import DataAccess
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "alpaca-demo"
@@ -34,35 +34,47 @@ def continue_simulation(settings: Settings, access: DataAccess) -> Settings:
     return settings.model_copy(update={"simulated_history": finished})
 
 
-def start_scheduler(settings: Settings, access: DataAccess, *, follow: bool) -> object:
-    """Start the ingest scheduler in this process: following the configured source, and running queued jobs."""
+def build_scheduler(settings: Settings, access: DataAccess) -> IngestScheduler:
+    """The ingest scheduler (not started): following the configured source, and running queued jobs."""
     from alpaca_dash.pipeline.scheduler import IngestScheduler
+    from alpaca_dash.sources import open_source
 
     settings = continue_simulation(settings, access)
-    follow_source = open_source(settings, follow=True) if follow else None
-    scheduler = IngestScheduler(
+    return IngestScheduler(
         access.db,
         access.store,
-        follow_source,
+        open_source(settings, follow=True),
         lambda kind: open_source(settings, kind, follow=False),  # type: ignore[arg-type]
         follow_interval=settings.follow_interval,
     )
-    scheduler.start()
-    return scheduler
 
 
-@app.command()
+def serve_with_scheduler(settings: Settings, access: DataAccess, scheduler: IngestScheduler | None) -> None:
+    """Serve the dashboard until interrupted; the scheduler starts with the app and is shut down with it."""
+    from alpaca_dash.web.app import serve
+
+    if scheduler is None:
+        serve(settings, access)
+        return
+    on_command_exit(scheduler.shutdown)  # also when the server never got as far as its shutdown hooks
+    serve(settings, access, on_startup=scheduler.start, on_shutdown=scheduler.shutdown)
+
+
 @fails_cleanly
 def demo(
-    port: Annotated[int | None, typer.Option(help="Port of the dashboard.")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port of the dashboard.")] = None,
 ) -> None:
     """Everything at once: embedded PostgreSQL (unless a URL is set), simulated runs arriving, and the dashboard."""
     from alpaca_dash.queries import dashboards, users
     from alpaca_dash.queries.demo_dashboard import demo_dashboard_spec
-    from alpaca_dash.web.app import serve
+    from alpaca_dash.timescale.embedded import embedded_running, stop_embedded
 
     settings = load_settings(port=port, source="simulated")
-    access = DataAccess.open(settings)
+    # the demo stops the embedded server it started; one that was already running is someone else's to stop
+    started_embedded = not settings.database_url and not embedded_running(settings.data_dir)
+    if started_embedded:
+        on_command_exit(lambda: stop_embedded(settings.data_dir))
+    access = open_access(settings, migrate=True)
     user = users.find_user(access, DEMO_USER)
     if user is None:
         user = users.create_user(access, DEMO_USER, DEMO_PASSWORD, users.Role.EDITOR)
@@ -70,17 +82,23 @@ def demo(
         users.set_password(access, DEMO_USER, DEMO_PASSWORD)
     if not dashboards.list_dashboards(access, user.id):
         dashboards.create_dashboard(access, user.id, "Demo", demo_dashboard_spec())
-    start_scheduler(settings, access, follow=True)
-    console.print(
+    if settings.database_url:
+        stops = "the dashboard and the simulation"
+    elif started_embedded:
+        stops = "the dashboard, the simulation and the embedded database"
+    else:
+        stops = "the dashboard and the simulation; the embedded database was already running and keeps running "
+        stops += "('alpaca-dash db stop' stops it)"
+    echo(
         f"\n[bold]Alpaca Dashboard[/bold] on [link]http://{settings.host}:{settings.port}/[/link]\n"
         f"  login: [bold]{DEMO_USER}[/bold] / [bold]{DEMO_PASSWORD}[/bold]\n"
         f"  database: {access.db.capabilities.describe()}\n"
-        f"  a simulated run finishes every {settings.simulated_run_seconds:g} s; Ctrl-C stops\n"
+        f"  a simulated run finishes every {settings.simulated_run_seconds:g} s\n"
+        f"  Ctrl-C stops {stops}\n"
     )
-    serve(settings, access)
+    serve_with_scheduler(settings, access, build_scheduler(settings, access))
 
 
-@app.command("serve")
 @fails_cleanly
 def serve_command(
     ingest: Annotated[
@@ -92,15 +110,11 @@ def serve_command(
     ] = True,
 ) -> None:
     """Serve the dashboard (and, by default, the ingest scheduler in the same process)."""
-    from alpaca_dash.web.app import serve
-
     settings = load_settings()
-    access = DataAccess.open(settings)
-    if ingest:
-        start_scheduler(settings, access, follow=True)
+    access = open_access(settings, migrate=True)
     use_shared_storage(settings)
-    console.print(f"Alpaca Dashboard on http://{settings.host}:{settings.port}/")
-    serve(settings, access)
+    echo(f"Alpaca Dashboard on http://{settings.host}:{settings.port}/")
+    serve_with_scheduler(settings, access, build_scheduler(settings, access) if ingest else None)
 
 
 def use_shared_storage(settings: Settings) -> None:
@@ -111,50 +125,18 @@ def use_shared_storage(settings: Settings) -> None:
         Storage.redis_url = settings.redis_url
 
 
-@app.command()
 @fails_cleanly
 def follow() -> None:
     """Only ingest: follow the newest runs and run queued jobs (the worker of a scaled-out deployment)."""
     settings = load_settings()
-    access = DataAccess.open(settings)
-    scheduler = start_scheduler(settings, access, follow=True)
+    access = open_access(settings, migrate=True)
+    scheduler = build_scheduler(settings, access)
+    on_command_exit(scheduler.shutdown)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    console.print(f"following the {settings.source} source every {settings.follow_interval:g} s; Ctrl-C stops")
+    scheduler.start()
+    echo(f"following the {settings.source} source every {settings.follow_interval:g} s; Ctrl-C stops")
     try:
         stop.wait()
     except KeyboardInterrupt:
         pass
-    scheduler.shutdown()  # type: ignore[attr-defined]
-
-
-@users_app.command("add")
-@fails_cleanly
-def users_add(
-    name: Annotated[str, typer.Argument(help="Login name.")],
-    role: Annotated[str, typer.Option(help="viewer, editor or admin.")] = "viewer",
-    password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")
-    ] = "",
-) -> None:
-    """Create a local account."""
-    from alpaca_dash.queries import users
-
-    access = open_access(load_settings())
-    try:
-        user = users.create_user(access, name, password, role)
-    except users.UserError as exc:
-        print_error(exc)
-        raise typer.Exit(1) from None
-    console.print(f"created {user.role.value} {user.name}")
-
-
-@users_app.command("list")
-@fails_cleanly
-def users_list() -> None:
-    """List local accounts."""
-    from alpaca_dash.queries import users
-
-    access = open_access(load_settings())
-    for user in users.list_users(access):
-        console.print(f"{user.name}\t{user.role.value}\t{'disabled' if user.disabled else ''}")

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from alpaca_dash.cli import console, db_app, fails_cleanly, load_settings, print_error
+from alpaca_dash.cli_common import echo, fails_cleanly, load_settings, print_error
+from alpaca_dash.db_commands import db_app
 
 
 @db_app.command("grant-readonly")
@@ -38,4 +39,4 @@ def grant_readonly_command(
                 raise typer.Exit(1) from None
     finally:
         db.dispose()
-    console.print(f"{'created role' if created else 'role'} {role} may read {', '.join(VIEWS)}")
+    echo(f"{'created role' if created else 'role'} {role} may read {', '.join(VIEWS)}")

@@ -129,8 +129,10 @@ class IngestScheduler:
         self._scheduler.start()
 
     def shutdown(self, *, wait: bool = True) -> None:
+        """Stop the ticks (waiting for a running one unless ``wait`` is False) and release the ingest lock."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
+            log.info("ingest scheduler stopped")
         self.lock.release()
 
     def follow_tick(self) -> None:

@@ -24,11 +24,15 @@ class DataAccess:
     def open(cls, settings: Settings, *, migrate: bool = True) -> DataAccess:
         """Connect (starting the embedded database if none is configured) and bring the schema up to date."""
         db = Database.from_settings(settings)
-        if migrate:
-            db.migrate(timescale=settings.timescale)
-        else:
-            db.check_schema()
-        return cls(db, open_store(settings), settings)
+        try:
+            if migrate:
+                db.migrate(timescale=settings.timescale)
+            else:
+                db.check_schema()
+            return cls(db, open_store(settings), settings)
+        except BaseException:
+            db.dispose()
+            raise
 
     def close(self) -> None:
         self.db.dispose()

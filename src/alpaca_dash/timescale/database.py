@@ -96,13 +96,18 @@ class Database:
                 raise DatabaseUnavailable("TimescaleDB is required (ALPACA_DASH_TIMESCALE=required) but not available")
             applied = migrate(conn, caps)
         self._capabilities = caps
-        log.info("schema at version %d on %s", newest_version(), caps.describe())
+        # said when something changed; every command opens the database, and a line each time would be noise
+        log.log(
+            logging.INFO if applied else logging.DEBUG, "schema at version %d on %s", newest_version(), caps.describe()
+        )
         return [m.version for m in applied]
 
     def check_schema(self) -> None:
         """:raises DatabaseUnavailable: when the schema is missing or behind this program."""
         with self.begin() as conn:
             version = current_version(conn)
+        if version == 0:
+            raise DatabaseUnavailable("the database has no Alpaca Dashboard schema yet: run 'alpaca-dash db init'")
         if version < newest_version():
             raise DatabaseUnavailable(
                 f"database schema is at version {version}, this program needs {newest_version()}: "

@@ -64,14 +64,25 @@ def storage_secret(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-def serve(settings: Settings, access: DataAccess, *, on_startup: Callable[[], None] | None = None) -> None:
+def serve(
+    settings: Settings,
+    access: DataAccess,
+    *,
+    on_startup: Callable[[], None] | None = None,
+    on_shutdown: Callable[[], None] | None = None,
+) -> None:
     """Serve the dashboard until interrupted (blocks).
+
+    :param on_startup: called when the app has started (before it takes requests).
+    :param on_shutdown: called when it stops, before the database connections are closed.
 
     :raises VendorMissing: when the browser libraries are not installed (``npm ci``).
     """
     configure_app(access, node_modules=settings.node_modules)
     if on_startup is not None:
-        app.on_startup(on_startup)
+        app.on_startup(lambda: on_startup())  # NiceGUI passes the app to a handler that takes any parameter
+    if on_shutdown is not None:
+        app.on_shutdown(lambda: on_shutdown())
     app.on_shutdown(access.close)
     ui.run(
         host=settings.host,

@@ -1,0 +1,56 @@
+"""``alpaca-dash db``: create or upgrade the schema, and stop the embedded server."""
+
+from __future__ import annotations
+
+import typer
+
+from alpaca_dash.cli_common import OneLineErrors, echo, fails_cleanly, load_settings
+
+db_app = typer.Typer(
+    cls=OneLineErrors, help="Create or upgrade the database schema; stop the embedded server.", no_args_is_help=True
+)
+
+
+@db_app.command("init")
+@fails_cleanly
+def db_init() -> None:
+    """Create the schema (and the TimescaleDB extension where available)."""
+    _migrate()
+
+
+@db_app.command("migrate")
+@fails_cleanly
+def db_migrate() -> None:
+    """Apply pending schema migrations."""
+    _migrate()
+
+
+def _migrate() -> None:
+    from alpaca_dash.timescale.database import Database
+    from alpaca_dash.timescale.migrations import newest_version
+
+    settings = load_settings()
+    db = Database.from_settings(settings)
+    try:
+        applied = db.migrate(timescale=settings.timescale)
+        echo(f"applied migrations {applied or 'none'}; schema at version {newest_version()}")
+        echo(db.capabilities.describe())
+    finally:
+        db.dispose()
+
+
+@db_app.command("stop")
+@fails_cleanly
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL of the data folder (it keeps running after other commands, for the next one)."""
+    from alpaca_dash.timescale.embedded import embedded_folder, stop_embedded
+
+    settings = load_settings()
+    folder = embedded_folder(settings.data_dir)
+    if settings.database_url:
+        echo(f"ALPACA_DASH_DATABASE_URL is set, so no embedded server is used; looking at {folder} all the same")
+    echo(
+        f"stopped the embedded PostgreSQL in {folder}"
+        if stop_embedded(settings.data_dir)
+        else f"no embedded PostgreSQL is running in {folder}"
+    )
