@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -37,8 +38,12 @@ def run_cli(*args: str, code: int = 0, input: str | None = None) -> Result:
     return result
 
 
+LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (DEBUG|INFO|WARNING) ")
+
+
 def assert_one_line_error(result: Result, *fragments: str) -> None:
-    lines = result.stderr.strip().splitlines()
+    """Exactly one line on stderr besides log lines (which the log level decides), and it is the error."""
+    lines = [line for line in result.stderr.strip().splitlines() if line.strip() and not LOG_LINE.match(line)]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ")
     for fragment in fragments:
