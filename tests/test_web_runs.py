@@ -114,3 +114,28 @@ def test_form_helpers() -> None:
     assert (chosen.first, chosen.last, chosen.good, chosen.tag) == (390000, None, False, "cal")
     assert chosen.with_errors
     assert build_filter(None, None, "all", "", "", False) == run_queries.RunFilter()
+
+
+async def test_pages_go_past_the_first_through_every_run(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    await log_in(web_user, "victor")
+    await web_user.open("/runs?rows=3")
+    await wait_for_rows(web_user, lambda rows: [r["run"] for r in rows] == [390003, 390002, 390001])
+    await web_user.should_see("Page 1: runs 390003 to 390001", retries=SLOW)
+    web_user.find(marker="runs-older").click()
+    await wait_for_rows(web_user, lambda rows: [r["run"] for r in rows] == [390000])
+    await web_user.should_see("Page 2: runs 390000 to 390000", retries=SLOW)
+    older = next(iter(web_user.find(marker="runs-older").elements))
+    assert not older.enabled  # the last page
+    web_user.find(marker="runs-newer").click()
+    await wait_for_rows(web_user, lambda rows: [r["run"] for r in rows] == [390003, 390002, 390001])
+
+
+def test_keyset_pages_meet_without_gaps_or_repeats_under_a_filter(seeded_access: DataAccess) -> None:
+    for run in (390000, 390002, 390003):
+        run_queries.update_run_meta(seeded_access, run, tags=["scan"])
+    where = run_queries.RunFilter(tag="scan")
+    first = run_queries.list_runs(seeded_access, limit=2, where=where)
+    second = run_queries.list_runs(seeded_access, limit=2, before=first[-1].run, where=where)
+    assert [r.run for r in first] == [390003, 390002] and [r.run for r in second] == [390000]

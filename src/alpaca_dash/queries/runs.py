@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, Select, func, select, update
 
 from alpaca_dash.domain import Run, RunStatus
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.timescale.schema import runs
+from alpaca_dash.timescale.schema import run_tags, runs
 
 
 def _to_run(row: Row[Any]) -> Run:
@@ -48,21 +48,33 @@ class RunFilter:
 def list_runs(
     access: DataAccess, *, limit: int = 50, before: int | None = None, where: RunFilter | None = None
 ) -> list[Run]:
-    """The newest runs first, at most ``limit``, optionally only those below run ``before`` and matching ``where``."""
-    query = select(runs).order_by(runs.c.run.desc()).limit(limit)
-    if before is not None:
-        query = query.where(runs.c.run < before)
+    """The newest runs first, at most ``limit``, optionally only those below run ``before`` and matching ``where``.
+
+    Pages through every run by keyset: the next page is the one ``before`` the last run of this one.
+    """
+    with access.db.begin() as conn:
+        return [_to_run(row) for row in conn.execute(runs_query(limit=limit, before=before, where=where))]
+
+
+def runs_query(*, limit: int, before: int | None = None, where: RunFilter | None = None) -> Select[Any]:
+    """The query of :func:`list_runs`; each filter has an index that serves it in run order at a million runs."""
     f = where or RunFilter()
+    query = select(runs)
+    key = runs.c.run
+    if f.tag:  # the tag's newest runs are a backward walk of its own key (run_tags), not of every run's
+        key = run_tags.c.run
+        query = query.join(run_tags, key == runs.c.run).where(run_tags.c.tag == f.tag)
+    query = query.order_by(key.desc()).limit(limit)
+    if before is not None:
+        query = query.where(key < before)
     if f.first is not None:
-        query = query.where(runs.c.run >= f.first)
+        query = query.where(key >= f.first)
     if f.last is not None:
-        query = query.where(runs.c.run <= f.last)
+        query = query.where(key <= f.last)
     if f.good is not None:
         query = query.where(runs.c.good == f.good)
     if f.status:
         query = query.where(runs.c.status == f.status)
-    if f.tag:
-        query = query.where(runs.c.tags.contains([f.tag]))
     if f.text:
         query = query.where(runs.c.comment.ilike("%" + escape_like(f.text) + "%", escape="\\"))
     if f.with_errors:
@@ -71,8 +83,7 @@ def list_runs(
         query = query.where(runs.c.start_time >= f.since)
     if f.until is not None:
         query = query.where(runs.c.start_time < f.until)
-    with access.db.begin() as conn:
-        return [_to_run(row) for row in conn.execute(query)]
+    return query
 
 
 def get_run(access: DataAccess, run: int) -> Run | None:

@@ -215,6 +215,31 @@ def has_trigrams(conn: Connection) -> bool:
     return conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).scalar() is not None
 
 
+def _index_run_tags(conn: Connection, caps: Capabilities) -> None:
+    """``run_tags`` (tag, run): the newest runs with a tag are one backward range of its key, however rare the tag.
+
+    The GIN index on ``runs.tags`` finds a tag's runs but not in run order, so the planner walks the runs key backwards
+    hoping to meet 200 tagged runs soon: 1.5 s at 1e6 runs for a tag no run has. A trigger keeps the table in step with
+    every writer of ``runs.tags`` (the runs page, the API, psql).
+    """
+    conn.execute(text("CREATE TABLE run_tags (tag text NOT NULL, run integer NOT NULL, PRIMARY KEY (tag, run))"))
+    conn.execute(text("INSERT INTO run_tags SELECT DISTINCT unnest(tags), run FROM runs"))
+    conn.execute(
+        text(
+            "CREATE FUNCTION alpaca_copy_run_tags() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF TG_OP = 'UPDATE' THEN DELETE FROM run_tags WHERE run = OLD.run AND tag = ANY(OLD.tags); END IF; "
+            "INSERT INTO run_tags SELECT DISTINCT t, NEW.run FROM unnest(NEW.tags) AS t ON CONFLICT DO NOTHING; "
+            "RETURN NULL; END $$"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE TRIGGER runs_copy_tags AFTER INSERT OR UPDATE OF tags ON runs "
+            "FOR EACH ROW EXECUTE FUNCTION alpaca_copy_run_tags()"
+        )
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, observables, value tables, ingest jobs and errors", _create_core_tables),
     Migration(2, "users, dashboards and dashboard versions", _create_user_tables),
@@ -222,6 +247,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "covering key for scalar trends, index of bad runs", _cover_trends),
     Migration(5, "views with dtype and run time, run_list view, indexes on run times", _grafana_views),
     Migration(6, "flat at years of runs: open registry rows, search and filter indexes, rollup", _scale_to_years),
+    Migration(7, "run_tags: the newest runs of a tag by key", _index_run_tags),
 ]
 
 

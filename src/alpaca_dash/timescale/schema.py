@@ -163,6 +163,15 @@ scalar_rollup = Table(
     PrimaryKeyConstraint("observable_id", "bucket"),
 )
 
+#: each tag of each run, kept by a trigger on ``runs`` (migration 7), so a tag filter reads its newest runs by key
+run_tags = Table(
+    "run_tags",
+    metadata,
+    Column("tag", Text, nullable=False),
+    Column("run", Integer, nullable=False),
+    PrimaryKeyConstraint("tag", "run"),
+)
+
 #: value tables keyed by (observable_id, run): hypertables on ``run`` under TimescaleDB
 VALUE_TABLES = (scalars, arrays1d, array_stats, arrays2d)
 

@@ -7,19 +7,19 @@ from nicegui import ui
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.web.auth import require_user
 from alpaca_dash.web.live import LiveRuns
-from alpaca_dash.web.pages.runs_table import RunsTable
+from alpaca_dash.web.pages.runs_table import ROW_LIMIT, RunsTable
 from alpaca_dash.web.theme import frame
 
 
 def register(access: DataAccess, live_runs: LiveRuns | None = None) -> None:
     @ui.page("/runs")
-    async def runs_index(theme: str | None = None) -> None:
+    async def runs_index(theme: str | None = None, rows: int = ROW_LIMIT) -> None:
         user = await require_user(access)
         if user is None:
             return
         with frame("Runs", user, theme=theme, live_runs=live_runs):
             ui.label("Newest runs").classes("text-h6")
-            table = RunsTable(access, user)
+            table = RunsTable(access, user, rows=rows)
         await table.refresh()
         if live_runs is not None:
             await ui.context.client.connected()

@@ -16,7 +16,9 @@ from alpaca_dash.web.threads import in_thread
 from alpaca_dash.web.time_text import utc_text
 
 READ_ONLY = "Viewers cannot change runs."
+#: rows per page; ``/runs?rows=N`` asks for another size within ``MAX_ROWS``
 ROW_LIMIT = 200
+MAX_ROWS = 1000
 GOOD_CHOICES = {"all": "Good and bad", "good": "Good only", "bad": "Bad only"}
 
 COLUMNS: list[dict[str, Any]] = [
@@ -76,10 +78,14 @@ def build_filter(
 class RunsTable:
     """The filter form, the table and, for editors, the editor of one run's comment, tags and quality."""
 
-    def __init__(self, access: DataAccess, user: User) -> None:
+    def __init__(self, access: DataAccess, user: User, *, rows: int = ROW_LIMIT) -> None:
         self.access = access
         self.user = user
         self.elog_template = access.settings.elog_url_template
+        self.page_size = max(1, min(rows, MAX_ROWS))
+        #: the ``before`` run of each page from the newest one to the one shown (keyset paging: no offsets)
+        self.pages: list[int | None] = [None]
+        self.next_before: int | None = None
         with ui.row().classes("items-end gap-2"):
             self.first = ui.number("From run", format="%d", min=0).props("dense outlined").classes("w-32")
             self.last = ui.number("To run", format="%d", min=0).props("dense outlined").classes("w-32")
@@ -87,13 +93,21 @@ class RunsTable:
             self.tag = ui.input("Tag").props("dense outlined").classes("w-32")
             self.text = ui.input("Comment contains").props("dense outlined").classes("w-48")
             self.with_errors = ui.checkbox("With errors")
-            ui.button("Filter", icon="filter_alt", on_click=self.refresh).mark("runs-filter")
+            ui.button("Filter", icon="filter_alt", on_click=self.apply_filter).mark("runs-filter")
         self.table = ui.table(columns=COLUMNS, rows=[], row_key="run").classes("w-full").mark("runs-table")
         self.table.props('no-data-label="No runs to show: none match the filters, or none are ingested yet."')
         self.table.add_slot(
             "body-cell-elog",
             '<q-td :props="props"><a v-if="props.value" :href="props.value" target="_blank">e-log</a></q-td>',
         )
+        with ui.row().classes("items-center gap-2"):
+            self.newest_button = ui.button("Newest", icon="first_page", on_click=self.newest).props("flat dense")
+            self.newer_button = ui.button("Newer", icon="chevron_left", on_click=self.newer).props("flat dense")
+            self.older_button = ui.button("Older", icon="chevron_right", on_click=self.older).props("flat dense")
+            self.newest_button.mark("runs-newest")
+            self.newer_button.mark("runs-newer")
+            self.older_button.mark("runs-older")
+            self.page_label = ui.label().classes("text-sm text-grey").mark("runs-page")
         if user.can_edit:
             self.table.on("rowClick", lambda e: self.open_editor(int(e.args[1]["run"])))
             with ui.row().classes("items-end gap-2"):
@@ -120,8 +134,40 @@ class RunsTable:
         )
 
     async def refresh(self, _run: object = None) -> None:
-        found = await in_thread(run_queries.list_runs, self.access, limit=ROW_LIMIT, where=self.current_filter())
-        self.table.rows = [run_row(run, self.elog_template) for run in found]
+        """Show the current page again (a new run shows on the first page; other pages stay where they are)."""
+        found = await in_thread(
+            run_queries.list_runs,
+            self.access,
+            limit=self.page_size + 1,
+            before=self.pages[-1],
+            where=self.current_filter(),
+        )
+        shown = found[: self.page_size]
+        self.next_before = shown[-1].run if len(found) > self.page_size else None
+        self.table.rows = [run_row(run, self.elog_template) for run in shown]
+        self.older_button.set_enabled(self.next_before is not None)
+        self.newer_button.set_enabled(len(self.pages) > 1)
+        self.newest_button.set_enabled(len(self.pages) > 1)
+        span = f"runs {shown[0].run} to {shown[-1].run}" if shown else "no runs"
+        self.page_label.set_text(f"Page {len(self.pages)}: {span}")
+
+    async def apply_filter(self) -> None:
+        self.pages = [None]
+        await self.refresh()
+
+    async def older(self) -> None:
+        if self.next_before is not None:
+            self.pages.append(self.next_before)
+            await self.refresh()
+
+    async def newer(self) -> None:
+        if len(self.pages) > 1:
+            self.pages.pop()
+            await self.refresh()
+
+    async def newest(self) -> None:
+        self.pages = [None]
+        await self.refresh()
 
     async def _edit_typed(self) -> None:
         if self.edit_run.value is not None:
