@@ -14,6 +14,7 @@ from alpaca_dash import (
     db_commands,
     serve_commands,
     sql_commands,  # noqa: F401  (registers db grant-readonly on db_commands.db_app)
+    token_commands,
     user_commands,
 )
 from alpaca_dash.cli_common import (
@@ -42,6 +43,7 @@ app = typer.Typer(
 )
 app.add_typer(db_commands.db_app, name="db")
 app.add_typer(user_commands.users_app, name="users")
+app.add_typer(token_commands.tokens_app, name="tokens")
 for _command in (serve_commands.demo, serve_commands.serve_command, serve_commands.follow):
     app.command(_command.__name__.removesuffix("_command"))(_command)
 

@@ -240,6 +240,10 @@ def _index_run_tags(conn: Connection, caps: Capabilities) -> None:
     )
 
 
+def _create_token_table(conn: Connection, caps: Capabilities) -> None:
+    schema.metadata.create_all(conn, tables=[schema.api_tokens])
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, observables, value tables, ingest jobs and errors", _create_core_tables),
     Migration(2, "users, dashboards and dashboard versions", _create_user_tables),
@@ -248,6 +252,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "views with dtype and run time, run_list view, indexes on run times", _grafana_views),
     Migration(6, "flat at years of runs: open registry rows, search and filter indexes, rollup", _scale_to_years),
     Migration(7, "run_tags: the newest runs of a tag by key", _index_run_tags),
+    Migration(8, "personal API tokens, stored hashed", _create_token_table),
 ]
 
 

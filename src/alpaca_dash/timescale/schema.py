@@ -213,3 +213,22 @@ dashboard_versions = Table(
     Column("saved_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("dashboard_id", "version"),
 )
+
+# --- personal API tokens (migration 8) ---
+
+#: a token is shown once; only its SHA-256 is kept (tokens are 256 random bits: a slow hash would add nothing), with
+#: its first characters so that a user can tell tokens apart
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("token_hash", Text, nullable=False, unique=True),
+    Column("prefix", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("api_tokens_user", "user_id"),
+)

@@ -11,12 +11,13 @@ from nicegui import app, ui
 from alpaca_dash.config import Settings
 from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.web.api_routes import add_api_routes
 from alpaca_dash.web.auth import LoginRequired, ProductionConfigError, session_cookie_options
 from alpaca_dash.web.dashboard.page import register as register_dashboard_page
 from alpaca_dash.web.export_route import add_export_route
 from alpaca_dash.web.image_cache import ImageCache
 from alpaca_dash.web.live import LiveRuns
-from alpaca_dash.web.pages import admin_page, dashboards_page, jobs_page, login_page, runs_page
+from alpaca_dash.web.pages import account_page, admin_page, dashboards_page, jobs_page, login_page, runs_page
 from alpaca_dash.web.proxy_login import add_proxy_login
 from alpaca_dash.web.routes import add_routes
 from alpaca_dash.web.vendor import find_node_modules, serve_vendor_files
@@ -36,6 +37,8 @@ def configure_app(access: DataAccess, *, node_modules: Path | None = None) -> No
     add_proxy_login(access)
     add_routes(access, images)
     add_export_route(access)
+    add_api_routes(access)
+    account_page.register(access, live_runs)
     login_page.register(access)
     dashboards_page.register(access, live_runs)
     register_dashboard_page(access, images, ValueCache(), live_runs)

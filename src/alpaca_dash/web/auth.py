@@ -15,6 +15,7 @@ from alpaca_dash.config import Settings
 from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.users import User
+from alpaca_dash.web.bearer import bearer_token
 
 USER_ID = "user_id"
 PUBLIC_PATHS = frozenset({"/login", "/healthz", "/favicon.ico"})
@@ -67,6 +68,8 @@ class LoginRequired(BaseHTTPMiddleware):
         path = request.url.path
         if is_public(path) or session_user_id() is not None:
             return await call_next(request)
+        if path.startswith("/api/") and bearer_token(request) is not None:
+            return await call_next(request)  # the route checks the token (web/api_auth.py)
         if path.startswith("/api/"):
             return Response("not signed in", status_code=401)
         target = path + (f"?{request.url.query}" if request.url.query else "")

@@ -1,7 +1,7 @@
 """``GET /api/export?observable=...&runs=a-b``: chosen observables over a run range as a Parquet download.
 
 The file is written in bounded row groups to a temporary file in a worker thread, then streamed from disk and
-deleted; the session must be signed in (the login middleware answers 401 otherwise).
+deleted; the request needs a signed-in session or a personal API token (``Authorization: Bearer``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import Query
+from fastapi import Query, Request
 from nicegui import app
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
@@ -21,7 +21,7 @@ from alpaca_dash.export import export_parquet
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import UnknownObservable, get_observables
 from alpaca_dash.run_range import RunRange, RunRangeError, parse_run_range
-from alpaca_dash.web.auth import session_user_id
+from alpaca_dash.web.api_auth import api_user, unauthorized
 from alpaca_dash.web.threads import in_thread
 
 EXPORT_ROUTE = "/api/export"
@@ -53,11 +53,12 @@ def _write(access: DataAccess, names: list[str], runs: RunRange) -> Path:
 def add_export_route(access: DataAccess) -> None:
     @app.get(EXPORT_ROUTE, include_in_schema=False)
     async def export_observables(
+        request: Request,
         observable: list[str] = Query(default=[]),  # noqa: B008 (FastAPI's way to declare a repeated parameter)
         runs: str = "",
     ) -> Response:
-        if session_user_id() is None:
-            return Response("not signed in", status_code=401)
+        if await api_user(access, request) is None:
+            return unauthorized(request)
         names = list(dict.fromkeys(observable))
         if not names or len(names) > MAX_EXPORT_OBSERVABLES:
             return Response(f"name 1 to {MAX_EXPORT_OBSERVABLES} observables", status_code=400)

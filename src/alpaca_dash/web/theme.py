@@ -71,6 +71,7 @@ def frame(
             with ui.button(icon="account_circle").props("flat round dense color=white").mark("user-menu"):
                 with ui.menu():
                     ui.item(f"{user.name} ({user.role.value})").props("disable")
+                    ui.menu_item("Account and API tokens", on_click=lambda: ui.navigate.to("/account")).mark("account")
                     ui.menu_item("Log out", on_click=_logout).mark("logout")
     with ui.column().classes("w-full p-3 gap-3"):
         if live_runs is not None:
