@@ -41,12 +41,17 @@ COMMANDS = [
     ["db", "init"],
     ["db", "migrate"],
     ["db", "stop"],
+    ["db", "grant-readonly"],
     ["demo"],
     ["serve"],
     ["follow"],
     ["users"],
     ["users", "add"],
     ["users", "list"],
+    ["tokens"],
+    ["tokens", "create"],
+    ["tokens", "list"],
+    ["tokens", "revoke"],
     ["config"],
 ]
 VALUE_TABLES = ("runs", "observables", "scalars", "arrays1d", "arrays2d", "array_stats", "ingest_errors")
