@@ -17,11 +17,12 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, sync_playwright
 
-from alpaca_dash.content.across_runs import load_across_runs
 from alpaca_dash.content.charts.packed import series_data
+from alpaca_dash.content.data import Target
 from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.panel_data import load_panel
 from alpaca_dash.queries.users import Role, create_user
 from alpaca_dash.run_range import RunRange
 from alpaca_dash.web.dashboard.panel_card import RECENT_CONTENTS
@@ -157,13 +158,14 @@ def ask_range(page: Page, field: Locator, text: str) -> list[float]:
 def time_server_load(
     access: DataAccess, spec: PanelSpec, runs: RunRange, size: tuple[int, int], reps: int
 ) -> tuple[list[float], dict[str, Any]]:
-    """What the server runs in a thread for the panel (``load_across_runs``), timed here: ms, and the option."""
+    """What the server runs in a thread for the panel (``load_panel``), timed here: ms, and the option."""
+    target = Target(runs.last, runs)
     for _ in range(WARMUPS):
-        content = load_across_runs(access, spec, runs, size)
+        content = load_panel(access, spec, target, size, publish=str)
     found = []
     for _ in range(reps):
         started = time.perf_counter()
-        content = load_across_runs(access, spec, runs, size)
+        content = load_panel(access, spec, target, size, publish=str)
         found.append((time.perf_counter() - started) * 1e3)
     if content.option is None:
         raise RuntimeError(f"the trend panel did not load: {content.state} {content.message}")
@@ -178,7 +180,7 @@ def build_painted_table(results: dict[str, Painted]) -> str:
         "to the data in the page",
         "unpacking",
         "drawing",
-        "load_across_runs alone",
+        "load_panel alone",
         "points",
         "websocket message",
     ]
@@ -212,9 +214,9 @@ def describe_painted(sample: Painted, load: str) -> str:
   {WARMUPS} untimed ones. Opening the page does the same work plus loading the page (P4), and a run switch with a
   `lastN` range redraws the trend the same way. The time runs from the Enter `keydown` to the chart's ECharts
   `finished` (`data-painted`, set by the panel card), both in the page's clock. It is split where the page unpacks
-  the series (`alpaca.rows`, wrapped by the benchmark): before that, the server's work (the event, `load_across_runs`
+  the series (`alpaca.rows`, wrapped by the benchmark): before that, the server's work (the event, `load_panel`
   in a thread, the message with the new option) and the transfer; then base64 to arrays; then `setOption` and the
-  canvas drawing up to `finished`. "load_across_runs alone" is the server's part by itself (`load_trend`,
+  canvas drawing up to `finished`. "load_panel alone" is the server's part by itself (`load_trend`,
   downsampling, `build_trend_option`), timed in the benchmark's process at the panel's size with the browser closed.
 
 {load}

@@ -23,13 +23,14 @@ import numpy as np
 import psycopg
 
 from alpaca_dash.config import Settings
-from alpaca_dash.content.across_runs import load_across_runs
+from alpaca_dash.content import data
 from alpaca_dash.content.charts.packed import PACKED_KEY
 from alpaca_dash.content.downsample import downsample_line
 from alpaca_dash.domain import DTYPE_CODES, Observable, ObservableKind, RunStatus
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import get_observables
+from alpaca_dash.queries.panel_data import load_panel
 from alpaca_dash.queries.trends import SCALAR_TREND_SQL, load_trend
 from alpaca_dash.run_range import RunRange
 from alpaca_dash.timescale import writer
@@ -257,7 +258,8 @@ def copy_row_by_row(conn: Connection, query: str, params: tuple[Any, ...]) -> li
 def panel_option(access: DataAccess, observable: Observable) -> dict[str, Any]:
     """The trend panel's ECharts option as the server builds it for a panel ``POINTS / 2`` pixels wide."""
     spec = trend_dashboard(observable.name).panels[0]
-    content = load_across_runs(access, spec, RunRange(FIRST_RUN, LAST_RUN), (POINTS // 2, 400))
+    target = data.Target(LAST_RUN, RunRange(FIRST_RUN, LAST_RUN))
+    content = load_panel(access, spec, target, (POINTS // 2, 400), publish=str)
     if content.option is None:
         raise RuntimeError(f"the trend panel did not load: {content.state} {content.message}")
     return content.option
@@ -386,10 +388,10 @@ Times in ms, median (range).
 - (b), second table, is `queries.trends.load_trend` from Python: pool checkout, the binary COPY of the two arrays
   decoded by numpy (`reader.copy_columns`, also timed alone), the bad-runs query and the good mask. "COPY row by
   row" is how `copy_columns` read the same rows before: 100,000 COPY messages, one per row.
-- (c) adds `queries.downsample.downsample_line` (MinMaxLTTB, NaN-aware) to {POINTS:,} points, what a panel about
+- (c) adds `content.downsample.downsample_line` (MinMaxLTTB, NaN-aware) to {POINTS:,} points, what a panel about
   1,000 px wide is sent. Downsampling alone takes {downsample_ms:.1f} ms.
-- Payload: the trend panel's ECharts option for those {POINTS:,} points, as `build_trend_option` makes it (through
-  `load_across_runs`), is {sample.option_bytes / 1024:.1f} kB of JSON, of which {sample.packed_bytes / 1024:.1f} kB
+- Payload: the trend panel's ECharts option for those {POINTS:,} points, as `build_trend_option` makes it
+  (through `load_panel`), is {sample.option_bytes / 1024:.1f} kB of JSON, of which {sample.packed_bytes / 1024:.1f} kB
   are the packed series: base64 of the x, y and run columns as little-endian floats (float32 unless that is off by
   more than a millionth of the column's span, then float64; here {_widths(sample.packed_widths)}) under the series'
   `:data` key, unpacked in the page.

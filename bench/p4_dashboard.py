@@ -17,7 +17,9 @@ from typing import Any
 from playwright.sync_api import Browser, CDPSession, Page, sync_playwright
 
 from alpaca_dash.config import Settings
-from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
+from alpaca_dash.content.charts.histogram import HistogramOptions
+from alpaca_dash.content.charts.image import ImageOptions
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_range
 from alpaca_dash.queries import dashboards as store
@@ -76,7 +78,7 @@ def p4_spec() -> DashboardSpec:
             id="ccd_pct",
             type="image",
             observables=[CCD],
-            options=PanelOptions(colormap="inferno", z_mode="percentile"),
+            options=ImageOptions(colormap="inferno", z_mode="percentile"),
             layout=GridPosition(x=6, y=7, w=6, h=6),
         ),
         PanelSpec(id="hist_v", type="histogram", observables=[f"{SSPALS}*V"], layout=GridPosition(y=13, w=3)),
@@ -84,7 +86,7 @@ def p4_spec() -> DashboardSpec:
             id="hist_clock",
             type="histogram",
             observables=["SC56_coinc*event_clock"],
-            options=PanelOptions(log_y=True),
+            options=HistogramOptions(log_y=True),
             layout=GridPosition(x=3, y=13, w=3),
         ),
         PanelSpec(id="clock", type="line", observables=["SC56_coinc*event_clock"], layout=GridPosition(x=6, y=13, w=3)),

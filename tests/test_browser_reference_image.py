@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 from test_browser_journey import CCD, TIMEOUT, log_in, wait_for_panels
 
-from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
+from alpaca_dash.content.charts.image import ImageOptions
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.domain import RunRecord
 from alpaca_dash.pipeline.ingest import ingest_range
 from alpaca_dash.queries import dashboards as store
@@ -52,7 +53,7 @@ def test_reference_beside_and_subtracted_as_painted(browser_site: BrowserSite, c
                 id="diff",
                 type="image",
                 observables=[CCD],
-                options=PanelOptions(reference_view="difference"),
+                options=ImageOptions(reference_view="difference"),
                 layout=GridPosition(x=8, w=4, h=5),
             ),
         ],

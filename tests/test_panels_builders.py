@@ -8,8 +8,13 @@ import numpy as np
 import pytest
 
 from alpaca_dash.content.charts.common import axis_name
-from alpaca_dash.content.charts.histogram import build_histogram_option, compute_histogram, histogram_edges
-from alpaca_dash.content.charts.image import (
+from alpaca_dash.content.charts.histogram import bar_heights, build_histogram_option, compute_histogram
+from alpaca_dash.content.charts.line import build_line_option
+from alpaca_dash.content.charts.packed import series_data
+from alpaca_dash.content.charts.scatter import build_scatter_option
+from alpaca_dash.content.charts.stat import build_stat_option, format_value, threshold_color, unit_text
+from alpaca_dash.content.charts.table import build_table_rows, short_names
+from alpaca_dash.content.image_option import (
     SIDE_GAP,
     PlacedImage,
     build_image_option,
@@ -17,12 +22,8 @@ from alpaca_dash.content.charts.image import (
     image_grid,
     image_grids,
 )
-from alpaca_dash.content.charts.line import build_line_option, build_scatter_option
-from alpaca_dash.content.charts.packed import series_data
-from alpaca_dash.content.charts.stat import build_stat_option, format_value, threshold_color, unit_text
-from alpaca_dash.content.charts.table import build_table_rows, short_names
-from alpaca_dash.content.registry import chart_types_for, kind_for_chart
-from alpaca_dash.content.spec import Threshold
+from alpaca_dash.content.options import Threshold
+from alpaca_dash.content.registry import chart_type, chart_types_for
 from alpaca_dash.domain import ObservableKind
 
 
@@ -30,7 +31,9 @@ def test_chart_types_follow_the_kind() -> None:
     assert chart_types_for(ObservableKind.SCALAR) == ("stat", "table", "trend", "correlation")
     assert chart_types_for("array1d") == ("line", "scatter", "histogram", "trend")
     assert chart_types_for(ObservableKind.ARRAY2D) == ("image", "trend")
-    assert kind_for_chart("table") is ObservableKind.SCALAR and kind_for_chart("image") is ObservableKind.ARRAY2D
+    assert chart_type("table").many and chart_type("trend").across_runs and chart_type("stat").has_bounds
+    with pytest.raises(ValueError, match="unknown chart type 'pie': one of stat, table, line"):
+        chart_type("pie")
 
 
 @pytest.mark.parametrize(
@@ -101,7 +104,9 @@ def test_histogram_by_bins_or_width_and_log_scale() -> None:
     assert option["yAxis"]["type"] == "log" and series_data(option["series"][0]) == [[0.5, None], [1.5, 4.0]]
     assert (option["xAxis"]["type"], option["xAxis"]["min"], option["xAxis"]["max"]) == ("value", 0.0, 2.0)
     edges, _ = compute_histogram(np.array([-0.97, -0.5, 0.11]), bins=7)
-    np.testing.assert_allclose(histogram_edges(build_histogram_option(edges, np.ones(7))), edges)
+    other_run = np.array([-0.97, -0.96, 0.11, np.nan, 5.0])  # outside the panel's bins: not counted
+    np.testing.assert_array_equal(bar_heights(other_run, edges, log_y=False), [2, 0, 0, 0, 0, 0, 1])
+    assert np.isnan(bar_heights(other_run, edges, log_y=True)[1])
     assert compute_histogram(np.array([np.nan]))[1].sum() == 0
     assert len(compute_histogram(np.arange(10.0), bin_width=1e-9)[1]) == 1000
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from alpaca_dash.content.colormaps import ANCHORS, color_stops, lookup_table
+from alpaca_dash.content.colormaps import COLORMAPS, color_stops, lookup_table
 from alpaca_dash.content.downsample import downsample_line, points_for_width
 from alpaca_dash.content.images import ZRange, render_png, resolve_zrange
 
@@ -44,10 +44,22 @@ def test_downsampling_copes_with_nan_bool_and_unordered_x() -> None:
     assert points_for_width(0) == 16 and points_for_width(10_000) == 8000
 
 
-def test_lookup_tables_run_between_their_anchor_colours() -> None:
-    for name in ANCHORS:
+#: entries of matplotlib's own tables (``matplotlib._cm_listed``), as floats
+MATPLOTLIB = {
+    ("viridis", 0): (0.267004, 0.004874, 0.329415),
+    ("viridis", 128): (0.127568, 0.566949, 0.550556),
+    ("viridis", 255): (0.993248, 0.906157, 0.143936),
+    ("inferno", 255): (0.988362, 0.998364, 0.644924),
+    ("magma", 0): (0.001462, 0.000466, 0.013866),
+}
+
+
+def test_lookup_tables_are_matplotlibs_colours() -> None:
+    for name in COLORMAPS:
         table = lookup_table(name)
         assert table.shape == (256, 3) and table.dtype == np.uint8
+    for (name, index), rgb in MATPLOTLIB.items():
+        assert tuple(lookup_table(name)[index]) == tuple(round(c * 255) for c in rgb), (name, index)
     assert color_stops("gray", 3) == ["#000000", "#808080", "#ffffff"]
     assert color_stops("viridis", 2) == ["#440154", "#fde725"]
     with pytest.raises(KeyError):

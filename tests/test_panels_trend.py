@@ -10,8 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from alpaca_dash.content.across_runs import resolve_runs
+from alpaca_dash.content.charts.correlation import build_correlation_option
 from alpaca_dash.content.charts.packed import series_data
-from alpaca_dash.content.charts.trend import BAD_COLOR, build_correlation_option, build_trend_option
+from alpaca_dash.content.charts.trend import BAD_COLOR, TrendOptions, build_trend_option
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.run_range import RunRangeError
 from alpaca_dash.web.assets import static_text
@@ -101,10 +102,10 @@ def test_run_ranges_of_trends() -> None:
 
 
 def test_spec_of_panels_across_runs_and_old_specs() -> None:
-    old = PanelSpec.model_validate({"id": "a", "type": "stat", "observables": ["x"], "options": {"unit": "mm"}})
-    assert old.options.statistic is None and old.options.trend_x == "run" and not old.options.hide_bad
+    old = PanelSpec.model_validate({"id": "a", "type": "trend", "observables": ["x"], "options": {"unit": "mm"}})
+    assert old.options == TrendOptions(unit="mm", statistic=None, trend_x="run", hide_bad=False)
     trend = PanelSpec(id="t", type="trend", observables=["w"], options={"statistic": "max", "trend_x": "time"})  # type: ignore[arg-type]
-    assert trend.options.statistic == "max"
+    assert trend.options_as(TrendOptions).statistic == "max"
     with pytest.raises(ValidationError, match="needs an x observable"):
         PanelSpec(id="c", type="correlation", observables=["y"])
     with pytest.raises(ValidationError):

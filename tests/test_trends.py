@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from alpaca_dash.domain import RunRecord
+from alpaca_dash.domain import RunRecord, correlate
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_range
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import get_observables
-from alpaca_dash.queries.trends import TrendError, correlate, load_run_times, load_trend
+from alpaca_dash.queries.trends import TrendError, load_run_times, load_trend
 from alpaca_dash.timescale.database import Database
 
 from memory_source import MemorySource

@@ -11,14 +11,15 @@ from nicegui import ui
 from nicegui.testing.user import User
 from pydantic import ValidationError
 
-from alpaca_dash.content.alarms import classify_level, summarise_levels, trend_value
+from alpaca_dash.content.alarms import classify_level, panel_level, summarise_levels
+from alpaca_dash.content.charts.stat import StatOptions
+from alpaca_dash.content.data import PanelContent
+from alpaca_dash.content.options import bounds_problem
 from alpaca_dash.content.spec import (
     DashboardFileError,
     DashboardSpec,
     GridPosition,
-    PanelOptions,
     PanelSpec,
-    bounds_problem,
     parse_import,
 )
 from alpaca_dash.queries import dashboards as store
@@ -35,31 +36,35 @@ H = f"{ELENA}*H_offset_mm"
 
 
 def test_levels() -> None:
-    bounds = PanelOptions(warn_low=-1, warn_high=1, alarm_high=2)
+    bounds = StatOptions(warn_low=-1, warn_high=1, alarm_high=2)
     assert classify_level(0.0, bounds) == "ok"
     assert classify_level(1.5, bounds) == "warn" and classify_level(-1.5, bounds) == "warn"
     assert classify_level(2.5, bounds) == "alarm"
     assert classify_level(float("nan"), bounds) is None and classify_level(None, bounds) is None
-    assert trend_value({"series": [{"data": [[1, 0.5, 7], [2, 0.7, 8]]}]}, 8) == 0.7
+    judged = PanelSpec(id="s", type="stat", observables=[H], options=bounds)
+    assert panel_level(judged, PanelContent("ready", {}, value=1.5)) == "warn"
+    assert panel_level(judged, PanelContent("nodata", value=None)) is None
+    unjudged = PanelSpec(id="s", type="stat", observables=[H])
+    assert panel_level(unjudged, PanelContent("ready", {}, value=1e9)) is None
     assert summarise_levels({"a": "alarm", "b": "warn", "c": "ok"}, {"a": "A", "b": "B"}) == ("1 in alarm", "A, B")
     assert summarise_levels({"c": "ok"}, {}) == ("", "")
 
 
 def test_warn_bounds_lie_within_the_alarm_bounds() -> None:
-    assert bounds_problem(PanelOptions(warn_low=-1, warn_high=1, alarm_low=-2, alarm_high=2)) == ""
-    assert bounds_problem(PanelOptions(warn_low=-2, alarm_low=-2, warn_high=5)) == ""  # a warn bound may equal one
+    assert bounds_problem(StatOptions(warn_low=-1, warn_high=1, alarm_low=-2, alarm_high=2)) == ""
+    assert bounds_problem(StatOptions(warn_low=-2, alarm_low=-2, warn_high=5)) == ""  # a warn bound may equal one
     with pytest.raises(ValidationError, match=r"within the alarm bounds: alarm low \(-2\) is above warn low \(-3\)"):
-        PanelOptions(warn_low=-3, alarm_low=-2)
+        StatOptions(warn_low=-3, alarm_low=-2)
     with pytest.raises(ValidationError, match=r"within the alarm bounds: warn high \(3\) is above alarm high \(2\)"):
-        PanelOptions(warn_high=3, alarm_high=2)
+        StatOptions(warn_high=3, alarm_high=2)
     with pytest.raises(ValidationError, match=r"warn low \(1\) must be below warn high \(0\)"):
-        PanelOptions(warn_low=1, warn_high=0)
+        StatOptions(warn_low=1, warn_high=0)
     with pytest.raises(ValidationError, match=r"alarm low \(2\) must be below alarm high \(2\)"):
-        PanelOptions(alarm_low=2, alarm_high=2)
+        StatOptions(alarm_low=2, alarm_high=2)
     with pytest.raises(ValidationError, match=r"alarm low \(5\) must be below warn high \(1\)"):
-        PanelOptions(alarm_low=5, warn_high=1)
+        StatOptions(alarm_low=5, warn_high=1)
     with pytest.raises(ValidationError, match="alarm high must be a finite number"):
-        PanelOptions(alarm_high=float("inf"))
+        StatOptions(alarm_high=float("inf"))
     panel = {"id": "a", "type": "stat", "observables": [H], "options": {"warn_high": 3, "alarm_high": 2}}
     imported = {"title": "Bad bounds", "spec": {"panels": [panel]}}
     with pytest.raises(DashboardFileError, match="warn bounds must lie within the alarm bounds"):
@@ -87,13 +92,13 @@ async def test_panels_in_alarm_are_badged(
     shown = float(value.item())
     spec = DashboardSpec(
         panels=[
-            PanelSpec(id="hot", type="stat", title="Hot", observables=[H], options=PanelOptions(alarm_high=shown - 1)),
+            PanelSpec(id="hot", type="stat", title="Hot", observables=[H], options=StatOptions(alarm_high=shown - 1)),
             PanelSpec(
                 id="fine",
                 type="stat",
                 title="Fine",
                 observables=[H],
-                options=PanelOptions(warn_low=shown - 1, warn_high=shown + 1),
+                options=StatOptions(warn_low=shown - 1, warn_high=shown + 1),
                 layout=GridPosition(x=4),
             ),
             PanelSpec(
@@ -101,7 +106,7 @@ async def test_panels_in_alarm_are_badged(
                 type="trend",
                 title="Trend",
                 observables=[H],
-                options=PanelOptions(warn_high=shown - 1, alarm_high=shown + 100),
+                options=StatOptions(warn_high=shown - 1, alarm_high=shown + 100),
                 layout=GridPosition(x=8),
             ),
         ]

@@ -9,8 +9,9 @@ from pathlib import Path
 from nicegui import ui
 from nicegui.testing.user import User
 
+from alpaca_dash.content.charts.image import ImageOptions
 from alpaca_dash.content.charts.packed import series_data
-from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.sources.simulated import CCD, ELENA, SSPALS
@@ -58,7 +59,7 @@ def demo_spec() -> DashboardSpec:
             PanelSpec(id="stat", type="stat", title="H offset", observables=[f"{ELENA}*H_offset_mm"]),
             PanelSpec(id="wave", type="line", observables=[f"{SSPALS}*V"], x=f"{SSPALS}*t", layout=GridPosition(x=4)),
             PanelSpec(id="hist", type="histogram", observables=[f"{SSPALS}*V"], layout=GridPosition(x=8)),
-            PanelSpec(id="ccd", type="image", observables=[CCD], options=PanelOptions(z_mode="percentile")),
+            PanelSpec(id="ccd", type="image", observables=[CCD], options=ImageOptions(z_mode="percentile")),
             PanelSpec(
                 id="table",
                 type="table",

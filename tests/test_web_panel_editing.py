@@ -10,7 +10,8 @@ from nicegui import ui
 from nicegui.testing.user import User
 
 from alpaca_dash.content.charts.packed import series_data
-from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
+from alpaca_dash.content.charts.trend import TrendOptions
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import get_observables
@@ -184,7 +185,7 @@ async def test_trend_axis_and_bad_runs_through_the_dialog(
 ) -> None:
     alice = accounts["alice"]
     update_run_meta(seeded_access, 390001, good=False, comment="beam lost")
-    bounds = PanelOptions(warn_low=-1000.5, alarm_low=-2000)
+    bounds = TrendOptions(warn_low=-1000.5, alarm_low=-2000)
     spec = DashboardSpec(panels=[PanelSpec(id="t", type="trend", title="T", observables=[H], options=bounds)])
     made = store.create_dashboard(seeded_access, alice, "Trend", spec)
     await log_in(web_user, "alice")
@@ -202,7 +203,7 @@ async def test_trend_axis_and_bad_runs_through_the_dialog(
     web_user.find(marker="panel-save").click()
     await eventually(lambda: saved_panel(seeded_access, made.id, alice).options.hide_bad)
     options = saved_panel(seeded_access, made.id, alice).options
-    assert options == PanelOptions(trend_x="time", hide_bad=True, warn_low=-1000.5, alarm_low=-2000)
+    assert options == TrendOptions(trend_x="time", hide_bad=True, warn_low=-1000.5, alarm_low=-2000)
 
     def redrawn() -> bool:
         state, option = panel_chart(web_user, "t")

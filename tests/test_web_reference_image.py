@@ -13,6 +13,7 @@ from nicegui import ui
 from nicegui.testing.user import User
 from PIL import Image
 
+from alpaca_dash.content.charts.image import ImageOptions
 from alpaca_dash.content.colormaps import color_stops
 from alpaca_dash.content.image_compare import (
     compared_image_option,
@@ -22,7 +23,7 @@ from alpaca_dash.content.image_compare import (
     symmetric_limit,
 )
 from alpaca_dash.content.images import ZRange
-from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.domain import RunRecord
 from alpaca_dash.pipeline.ingest import ingest_range
 from alpaca_dash.queries import dashboards as store
@@ -102,8 +103,10 @@ def draw(view: str, reference: Any) -> tuple[Option, dict[str, bytes]]:
             raise reference
         return reference
 
-    spec = PanelSpec(id="p", type="image", observables=[CAMERA], options=PanelOptions(reference_view=view))
-    option = compared_image_option(spec, SHOWN, "", (600, 300), publish, run=2, reference=1, load_reference=load)
+    spec = PanelSpec(id="p", type="image", observables=[CAMERA], options=ImageOptions(reference_view=view))
+    option = compared_image_option(
+        spec.options_as(ImageOptions), SHOWN, "", (600, 300), publish, run=2, reference=1, load_reference=load
+    )
     return option, published
 
 
@@ -191,7 +194,7 @@ async def test_pinned_reference_beside_and_subtracted_from_the_runs_image(
     web_user: User, access: DataAccess, accounts: dict[str, int], log_in: LogIn
 ) -> None:
     camera_runs(access)
-    difference = PanelOptions(reference_view="difference")
+    difference = ImageOptions(reference_view="difference")
     spec = DashboardSpec(
         panels=[
             PanelSpec(id="side", type="image", observables=[CAMERA]),
@@ -231,7 +234,7 @@ async def test_the_reference_view_is_chosen_in_the_panel_dialog(
     web_user: User, access: DataAccess, accounts: dict[str, int], log_in: LogIn
 ) -> None:
     camera_runs(access)
-    options = PanelOptions(reference_view="difference", colormap="gray")
+    options = ImageOptions(reference_view="difference", colormap="gray")
     panel = PanelSpec(id="cam", type="image", observables=[CAMERA], options=options)
     made = store.create_dashboard(access, accounts["alice"], "Camera", DashboardSpec(panels=[panel], reference_run=1))
     await log_in(web_user, "alice")
@@ -247,4 +250,4 @@ async def test_the_reference_view_is_chosen_in_the_panel_dialog(
     options_now = await wait_for_names(web_user, {"cam": ["run 2", "reference 1"]})
     assert options_now["cam"]["visualMap"]["inRange"]["color"] == color_stops("gray")
     found = store.get_dashboard(access, made.id, accounts["alice"])
-    assert found is not None and found.spec.panels[0].options == PanelOptions(colormap="gray")
+    assert found is not None and found.spec.panels[0].options == ImageOptions(colormap="gray")

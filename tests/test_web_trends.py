@@ -9,8 +9,10 @@ from typing import Any
 from nicegui import ui
 from nicegui.testing.user import User
 
+from alpaca_dash.content.charts.correlation import CorrelationOptions
 from alpaca_dash.content.charts.packed import series_data
-from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec
+from alpaca_dash.content.charts.trend import TrendOptions
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.runs import update_run_meta
@@ -29,7 +31,7 @@ def trend_spec() -> DashboardSpec:
                 id="wavemax",
                 type="trend",
                 observables=[f"{SSPALS}*V"],
-                options=PanelOptions(statistic="max", hide_bad=True),
+                options=TrendOptions(statistic="max", hide_bad=True),
                 layout=GridPosition(x=4),
             ),
             PanelSpec(
@@ -122,8 +124,8 @@ async def test_trend_and_correlation_panels_through_the_dialog(
     panels = await wait_ready(web_user, 2)
     found = store.get_dashboard(seeded_access, made.id, accounts["alice"])
     assert found is not None
-    assert [(p.type, p.x, p.options.statistic) for p in found.spec.panels] == [
-        ("correlation", f"{ELENA}*V_offset_mm", None),
-        ("trend", None, "std"),
+    assert [(p.type, p.x, p.options) for p in found.spec.panels] == [
+        ("correlation", f"{ELENA}*V_offset_mm", CorrelationOptions()),
+        ("trend", None, TrendOptions(statistic="std")),
     ]
     assert all(p["state"] == "ready" for p in panels.values())

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from alpaca_dash.config import Settings
-from alpaca_dash.domain import Observable, ObservableKind, RunStatus
+from alpaca_dash.domain import Observable, ObservableKind, RunStatus, Statistic
 from alpaca_dash.export import export_parquet, read_arrays
 from alpaca_dash.frames import FrameKind, arrow_column, check_frame_kind, to_frame
 from alpaca_dash.queries import observables as observable_queries
@@ -35,7 +35,7 @@ from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.columns import load_array_series, load_bad_runs, load_scalar_columns, run_index
 from alpaca_dash.queries.errors import list_errors
-from alpaca_dash.queries.trends import Statistic, load_run_times, load_trend
+from alpaca_dash.queries.trends import load_run_times, load_trend
 from alpaca_dash.queries.values import load_value
 from alpaca_dash.run_range import RunRange, RunsLike, to_run_range
 from alpaca_dash.stacks import ArrayStack

@@ -67,8 +67,8 @@ def print_error(message: object) -> None:
 def expected_errors() -> tuple[type[BaseException], ...]:
     """The errors a user can cause. Imported only when something was raised: a module that was never imported
     cannot have raised its error, and importing them all up front would cost every command a third of a second."""
+    from alpaca_dash.domain import UnknownObservable
     from alpaca_dash.parquet_cache.format import SidecarError
-    from alpaca_dash.queries.observables import UnknownObservable
     from alpaca_dash.run_range import RunRangeError
     from alpaca_dash.sources.base import SourceError
     from alpaca_dash.timescale.database import DatabaseUnavailable

@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+
+from alpaca_dash.types import Array
 
 NAME_SEPARATOR = "*"
 #: run numbers, observable ids and such are PostgreSQL ``integer`` columns: this is one past the largest
@@ -54,6 +56,10 @@ class Role(StrEnum):
     VIEWER = "viewer"
     EDITOR = "editor"
     ADMIN = "admin"
+
+
+class UnknownObservable(LookupError):
+    """No observable has that exact name."""
 
 
 class UnsupportedValue(ValueError):
@@ -192,3 +198,42 @@ def _deviation(values: np.ndarray[Any, Any], mean: float) -> float:
         np.multiply(deviations, deviations, out=deviations)
         squares += float(np.add.reduce(deviations))
     return math.sqrt(squares / values.size)
+
+
+#: statistics of an array kept per run (``array_stats``), which a trend can follow
+Statistic = Literal["min", "max", "mean", "std", "sum", "count", "nan_count"]
+STATISTICS: tuple[Statistic, ...] = ("sum", "mean", "max", "min", "std", "count", "nan_count")
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One value per run, ascending by run; ``good`` is False for runs users marked bad."""
+
+    observable: Observable
+    statistic: Statistic | None
+    runs: Array
+    values: Array
+    good: Array
+    #: runs one point stands for: 1 for a value per run, more for rollup buckets (``trend_detail``)
+    bucket_runs: int = 1
+
+    def __len__(self) -> int:
+        return int(self.runs.size)
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """Two trends on their common runs: ``x`` against ``y``, labelled by run."""
+
+    x: Trend
+    y: Trend
+    runs: Array
+    x_values: Array
+    y_values: Array
+    good: Array
+
+
+def correlate(x: Trend, y: Trend) -> Correlation:
+    """Pair the values of two trends run by run; runs missing from either side are left out."""
+    common, ix, iy = np.intersect1d(x.runs, y.runs, assume_unique=True, return_indices=True)
+    return Correlation(x, y, common, x.values[ix], y.values[iy], x.good[ix] & y.good[iy])

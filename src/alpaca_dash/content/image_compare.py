@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from alpaca_dash.content.charts.common import Option
-from alpaca_dash.content.charts.image import PlacedImage, build_image_option, image_grids
+from alpaca_dash.content.data import PublishImage
+from alpaca_dash.content.image_option import PlacedImage, build_image_option, image_grids
 from alpaca_dash.content.images import PERCENTILE_SAMPLE, ZRange, render_png, resolve_zrange
-from alpaca_dash.content.spec import PanelOptions, PanelSpec
 from alpaca_dash.types import Array
+
+if TYPE_CHECKING:
+    from alpaca_dash.content.charts.image import ImageOptions
 
 log = logging.getLogger(__name__)
 
-#: stores a PNG for the viewer and returns the URL the browser fetches it from
-PublishImage = Callable[[bytes], str]
 #: reads the reference run's image; None when that run has none
 LoadReference = Callable[[], Array | None]
 #: a diverging map: zero difference is neutral grey, the run brighter is red, dimmer is blue
@@ -29,7 +30,7 @@ DIFFERENCE_COLORMAP = "coolwarm"
 TIMES, MINUS = "\N{MULTIPLICATION SIGN}", "\N{MINUS SIGN}"
 
 
-def panel_zrange(options: PanelOptions) -> ZRange:
+def panel_zrange(options: ImageOptions) -> ZRange:
     return ZRange(
         options.z_mode, options.z_low, options.z_high, options.percentile_low, options.percentile_high, options.log_z
     )
@@ -92,7 +93,7 @@ def shape_text(array: Array) -> str:
 
 
 def image_option(
-    spec: PanelSpec,
+    options: ImageOptions,
     images: Sequence[tuple[Array, str]],
     unit: str,
     size: tuple[int, int],
@@ -105,7 +106,7 @@ def image_option(
 
     :param colormap: instead of the panel's; :param zrange: instead of the panel's z settings.
     """
-    o = spec.options
+    o = options
     colormap = colormap or o.colormap
     zrange = zrange or panel_zrange(o)
     low, high = shared_zrange([array for array, _ in images], zrange) if len(images) > 1 else (None, None)
@@ -132,7 +133,7 @@ def image_option(
 
 
 def compared_image_option(
-    spec: PanelSpec,
+    options: ImageOptions,
     value: Array,
     unit: str,
     size: tuple[int, int],
@@ -148,20 +149,20 @@ def compared_image_option(
     try:
         other = load_reference()
     except Exception as exc:  # the panel's own image is fine; only the comparison is missing
-        log.warning("reference run %d of panel %s failed: %s", reference, spec.id, exc)
+        log.warning("reference run %d of an image panel failed: %s", reference, exc)
         note = f"unreadable ({type(exc).__name__})"
     else:
         note = comparison_problem(value, other)
     if note or other is None:
-        return image_option(spec, [(value, f"run {run} · reference {reference} {note}")], unit, size, publish)
-    if spec.options.reference_view == "side":
-        return image_option(spec, [(value, f"run {run}"), (other, f"reference {reference}")], unit, size, publish)
+        return image_option(options, [(value, f"run {run} · reference {reference} {note}")], unit, size, publish)
+    if options.reference_view == "side":
+        return image_option(options, [(value, f"run {run}"), (other, f"reference {reference}")], unit, size, publish)
     difference = image_difference(value, other)
-    limit = symmetric_limit(difference, panel_zrange(spec.options))
+    limit = symmetric_limit(difference, panel_zrange(options))
     label = f"run {run} {MINUS} reference {reference}"
     symmetric = ZRange("manual", -limit, limit)
     return image_option(
-        spec, [(difference, label)], unit, size, publish, colormap=DIFFERENCE_COLORMAP, zrange=symmetric
+        options, [(difference, label)], unit, size, publish, colormap=DIFFERENCE_COLORMAP, zrange=symmetric
     )
 
 

@@ -1,153 +1,106 @@
 """What a dashboard is made of, as validated data: panels, their options and grid positions.
 
-The same models check what the editor saves and what a user imports, with bounded sizes everywhere.
+The same models check what the editor saves and what a user imports, with bounded sizes everywhere. A panel's
+``options`` are the options model of its chart type (``content.registry``); dashboards saved before chart types had
+their own models carried every option of every type, and those that do not concern a panel's type are dropped on load.
 """
 
 from __future__ import annotations
 
+import builtins
 import json
-import math
 import secrets
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, SerializeAsAny, ValidationError, model_validator
 
+from alpaca_dash.content.options import ChartOptions, Strict
+from alpaca_dash.content.registry import chart_type
 from alpaca_dash.domain import INT32_LIMIT
 
 GRID_COLUMNS = 12
 MAX_PANELS = 48
 MAX_OBSERVABLES = 24
 MAX_IMPORT_BYTES = 256 * 1024
-
-ChartType = Literal["stat", "line", "scatter", "histogram", "image", "table", "trend", "correlation"]
-#: chart types whose points are runs, drawn over the dashboard's run range rather than for one run
-ACROSS_RUNS = ("trend", "correlation")
-TrendStatistic = Literal["sum", "mean", "max", "min", "std", "count", "nan_count"]
-TrendAxis = Literal["run", "time"]
-Colormap = Literal["viridis", "inferno", "magma", "gray", "coolwarm"]
-ZMode = Literal["auto", "percentile", "manual"]
-#: how an image panel shows the reference run: beside the shown run's image, or subtracted from it
-ReferenceView = Literal["side", "difference"]
-Color = Annotated[str, Field(pattern=r"^(#[0-9a-fA-F]{3,8}|[a-z]{3,20})$")]
+Options = TypeVar("Options", bound=ChartOptions)
 ObservableName = Annotated[str, Field(min_length=1, max_length=500)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Threshold(_Strict):
-    """From ``value`` upwards a stat is drawn in ``color``."""
-
-    value: float
-    color: Color
-
-
-class PanelOptions(_Strict):
-    """Every option of every chart type; each type reads the ones that concern it."""
-
-    unit: Annotated[str, Field(max_length=40)] = ""
-    decimals: Annotated[int, Field(ge=0, le=12)] | None = None
-    thresholds: Annotated[list[Threshold], Field(max_length=10)] = []
-    bins: Annotated[int, Field(ge=1, le=1000)] = 50
-    bin_width: Annotated[float, Field(gt=0)] | None = None
-    log_y: bool = False
-    colormap: Colormap = "viridis"
-    z_mode: ZMode = "auto"
-    z_low: float | None = None
-    z_high: float | None = None
-    percentile_low: Annotated[float, Field(ge=0, le=100)] = 1.0
-    percentile_high: Annotated[float, Field(ge=0, le=100)] = 99.0
-    log_z: bool = False
-    colorbar: bool = True
-    reference_view: ReferenceView = "side"
-    statistic: TrendStatistic | None = None
-    trend_x: TrendAxis = "run"
-    hide_bad: bool = False
-    warn_low: float | None = None
-    warn_high: float | None = None
-    alarm_low: float | None = None
-    alarm_high: float | None = None
-
-    @model_validator(mode="after")
-    def _check_ranges(self) -> PanelOptions:
-        if self.percentile_low >= self.percentile_high:
-            raise ValueError("percentile_low must be below percentile_high")
-        if self.z_low is not None and self.z_high is not None and self.z_low >= self.z_high:
-            raise ValueError("z_low must be below z_high")
-        problem = bounds_problem(self)
-        if problem:
-            raise ValueError(problem)
-        return self
-
-
-#: (lower, upper, whether they may be equal): the warn band lies inside the alarm band, each low below each high
-BOUND_ORDER = (
-    ("alarm_low", "warn_low", True),
-    ("warn_high", "alarm_high", True),
-    ("warn_low", "warn_high", False),
-    ("alarm_low", "alarm_high", False),
-    ("warn_low", "alarm_high", False),
-    ("alarm_low", "warn_high", False),
+#: every option of the one options model all chart types shared before each had its own (dashboards saved then
+#: carry all of them, defaults included); dropped on load where the panel's type has no such option
+SHARED_OPTIONS_OF_OLD = frozenset(
+    "unit decimals thresholds bins bin_width log_y colormap z_mode z_low z_high percentile_low percentile_high log_z "
+    "colorbar reference_view statistic trend_x hide_bad warn_low warn_high alarm_low alarm_high".split()
 )
 
 
-def bounds_problem(options: PanelOptions) -> str:
-    """What is wrong with the warn / alarm bounds of ``options``, or "" when they make sense."""
-    given = {name: getattr(options, name) for name in ("warn_low", "warn_high", "alarm_low", "alarm_high")}
-    for name, value in given.items():
-        if value is not None and not math.isfinite(value):
-            return f"{name.replace('_', ' ')} must be a finite number"
-    for low, high, may_equal in BOUND_ORDER:
-        a, b = given[low], given[high]
-        if a is None or b is None or a < b or (may_equal and a == b):
-            continue
-        if may_equal:
-            return f"the warn bounds must lie within the alarm bounds: {_bound(low, a)} is above {_bound(high, b)}"
-        return f"{_bound(low, a)} must be below {_bound(high, b)}"
-    return ""
-
-
-def _bound(name: str, value: float) -> str:
-    return f"{name.replace('_', ' ')} ({value:g})"
-
-
-class GridPosition(_Strict):
+class GridPosition(Strict):
     x: Annotated[int, Field(ge=0, lt=GRID_COLUMNS)] = 0
     y: Annotated[int, Field(ge=0, le=10_000)] = 0
     w: Annotated[int, Field(ge=1, le=GRID_COLUMNS)] = 4
     h: Annotated[int, Field(ge=1, le=40)] = 4
 
 
-class PanelSpec(_Strict):
+class PanelSpec(Strict):
     """One chart. ``observables`` are the y values (one for most types, several for a table); ``x`` is the
-    optional x of a line or scatter panel, another 1D observable of the same run."""
+    optional x of the types that have one (``ChartType.x``), another observable of the same run."""
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
-    type: ChartType
+    type: Annotated[str, Field(max_length=40)]
     title: Annotated[str, Field(max_length=200)] = ""
     observables: Annotated[list[ObservableName], Field(min_length=1, max_length=MAX_OBSERVABLES)]
     x: ObservableName | None = None
-    options: PanelOptions = PanelOptions()
+    options: SerializeAsAny[ChartOptions] = ChartOptions()
     layout: GridPosition = GridPosition()
+
+    def options_as(self, model: builtins.type[Options]) -> Options:
+        """The options, as the chart type's model they are (checked when the spec was made)."""
+        if not isinstance(self.options, model):
+            raise TypeError(f"panel {self.id} has {type(self.options).__name__}, not {model.__name__}")
+        return self.options
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_options(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+            return data
+        model = chart_type(data["type"]).options
+        raw = data.get("options")
+        if isinstance(raw, model):
+            return data
+        if raw is None:
+            return {**data, "options": model()}
+        given = raw.model_dump() if isinstance(raw, ChartOptions) else raw
+        if isinstance(given, dict):
+            given = {k: v for k, v in given.items() if k in model.model_fields or k not in SHARED_OPTIONS_OF_OLD}
+        try:
+            return {**data, "options": model.model_validate(given)}
+        except ValidationError as exc:  # said as the panel's own problem, where the options are
+            raise ValueError(options_problem(exc)) from None
 
     @model_validator(mode="after")
     def _check_arity(self) -> PanelSpec:
-        if self.type != "table" and len(self.observables) != 1:
+        chart = chart_type(self.type)
+        if not chart.many and len(self.observables) != 1:
             raise ValueError(f"a {self.type} panel shows exactly one observable")
-        if self.x is not None and self.type not in ("line", "scatter", "correlation"):
-            raise ValueError("only line, scatter and correlation panels have an x observable")
-        if self.type == "correlation" and self.x is None:
-            raise ValueError("a correlation panel needs an x observable (a scalar)")
+        if self.x is not None and chart.x is None:
+            raise ValueError(f"a {self.type} panel has no x observable")
+        if chart.x is not None and chart.x.required and self.x is None:
+            raise ValueError(f"a {self.type} panel needs an x observable ({chart.x.kind.value})")
         if self.layout.x + self.layout.w > GRID_COLUMNS:
             raise ValueError(f"panel {self.id} reaches past column {GRID_COLUMNS}")
         return self
 
 
-class DashboardSpec(_Strict):
+def options_problem(exc: ValidationError) -> str:
+    """The first problem of a chart type's options, as a person reads it: ``options.bins: ...``."""
+    error = exc.errors()[0]
+    where = ".".join(["options", *(str(p) for p in error["loc"])])
+    return f"{where}: {str(error['msg']).removeprefix('Value error, ')}"
+
+
+class DashboardSpec(Strict):
     """The saved content of a dashboard."""
 
-    panels: Annotated[list[PanelSpec], Field(max_length=MAX_PANELS)] = []
+    panels: Annotated[list[PanelSpec], Field(max_length=MAX_PANELS)] = Field(default_factory=list)
     #: a run pinned for comparison, drawn over line and histogram panels and beside or subtracted from images
     reference_run: Annotated[int, Field(ge=0, lt=INT32_LIMIT)] | None = None
 
@@ -162,7 +115,7 @@ class DashboardSpec(_Strict):
         return next((p for p in self.panels if p.id == panel_id), None)
 
 
-class DashboardExport(_Strict):
+class DashboardExport(Strict):
     """A dashboard as a file: what export writes and import accepts."""
 
     format: Literal["alpaca-dash/dashboard"] = "alpaca-dash/dashboard"

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelOptions, PanelSpec, Threshold
+from alpaca_dash.content.charts.histogram import HistogramOptions
+from alpaca_dash.content.charts.image import ImageOptions
+from alpaca_dash.content.charts.stat import StatOptions
+from alpaca_dash.content.charts.table import TableOptions
+from alpaca_dash.content.options import Threshold
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 
 SSPALS = "captorius3*acq_0*Channel_2_SSPALS*Y_[V]"
 CCD = "5TCCD*acq_2*background_corrected*img_with_roi"
@@ -20,7 +25,7 @@ def demo_dashboard_spec() -> DashboardSpec:
                 type="stat",
                 title="ELENA H offset",
                 observables=[f"{ELENA}*H_offset_mm"],
-                options=PanelOptions(decimals=3, thresholds=[Threshold(value=0.3, color="orange")]),
+                options=StatOptions(decimals=3, thresholds=[Threshold(value=0.3, color="orange")]),
                 layout=GridPosition(x=0, y=0, w=3, h=3),
             ),
             PanelSpec(
@@ -28,7 +33,7 @@ def demo_dashboard_spec() -> DashboardSpec:
                 type="stat",
                 title="ELENA intensity",
                 observables=[f"{ELENA}*Intensity_E7"],
-                options=PanelOptions(decimals=2),
+                options=StatOptions(decimals=2),
                 layout=GridPosition(x=3, y=0, w=3, h=3),
             ),
             PanelSpec(
@@ -44,7 +49,7 @@ def demo_dashboard_spec() -> DashboardSpec:
                 type="image",
                 title="5TCCD image",
                 observables=[CCD],
-                options=PanelOptions(colormap="inferno", z_mode="percentile", percentile_low=1, percentile_high=99.9),
+                options=ImageOptions(colormap="inferno", z_mode="percentile", percentile_low=1, percentile_high=99.9),
                 layout=GridPosition(x=0, y=3, w=3, h=6),
             ),
             PanelSpec(
@@ -54,7 +59,7 @@ def demo_dashboard_spec() -> DashboardSpec:
                 observables=[
                     f"{ELENA}*{name}" for name in ("H_offset_mm", "V_offset_mm", "H_angle_mrad", "V_angle_mrad")
                 ],
-                options=PanelOptions(decimals=3),
+                options=TableOptions(decimals=3),
                 layout=GridPosition(x=3, y=3, w=3, h=6),
             ),
             PanelSpec(
@@ -62,7 +67,7 @@ def demo_dashboard_spec() -> DashboardSpec:
                 type="histogram",
                 title="SSPALS amplitudes",
                 observables=[f"{SSPALS}*V"],
-                options=PanelOptions(bins=80, log_y=True),
+                options=HistogramOptions(bins=80, log_y=True),
                 layout=GridPosition(x=6, y=5, w=6, h=4),
             ),
             PanelSpec(

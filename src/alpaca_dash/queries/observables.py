@@ -7,13 +7,9 @@ from typing import Any
 
 from sqlalchemy import Row, Select, func, select
 
-from alpaca_dash.domain import Observable, ObservableKind
+from alpaca_dash.domain import Observable, ObservableKind, UnknownObservable
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.timescale.schema import observables, runs
-
-
-class UnknownObservable(LookupError):
-    """No observable has that exact name."""
 
 
 def to_observable(row: Row[Any]) -> Observable:

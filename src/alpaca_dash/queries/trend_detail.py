@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from alpaca_dash.domain import Observable, ObservableKind
+from alpaca_dash.domain import Observable, ObservableKind, Statistic, Trend
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.trends import SCALAR_TREND_SQL, Statistic, Trend, load_trend, sort_by_run
+from alpaca_dash.queries.trends import SCALAR_TREND_SQL, load_trend, sort_by_run
 from alpaca_dash.timescale.reader import copy_columns
 from alpaca_dash.timescale.rollup import ROLLUP_RUNS, bucket_of
 

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 import numpy as np
 from sqlalchemy import select
 
-from alpaca_dash.domain import Observable, ObservableKind
+from alpaca_dash.domain import STATISTICS, Observable, ObservableKind, Statistic, Trend
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.timescale.reader import copy_columns
 from alpaca_dash.timescale.schema import runs
 from alpaca_dash.types import Array
-
-Statistic = Literal["min", "max", "mean", "std", "sum", "count", "nan_count"]
-STATISTICS: tuple[Statistic, ...] = ("sum", "mean", "max", "min", "std", "count", "nan_count")
-
 
 #: without ORDER BY: the rows come as the server finds them (in run order from an index scan) and numpy sorts them
 #: if need be, which spares the server a sort of up to 100k rows that spills to disk at the default work_mem
@@ -25,22 +18,6 @@ SCALAR_TREND_SQL = "SELECT run, value FROM scalars WHERE observable_id = %s AND 
 
 class TrendError(ValueError):
     """A trend that cannot be drawn: a statistic of a scalar, or a value of an array."""
-
-
-@dataclass(frozen=True)
-class Trend:
-    """One value per run, ascending by run; ``good`` is False for runs users marked bad."""
-
-    observable: Observable
-    statistic: Statistic | None
-    runs: Array
-    values: Array
-    good: Array
-    #: runs one point stands for: 1 for a value per run, more for rollup buckets (``trend_detail``)
-    bucket_runs: int = 1
-
-    def __len__(self) -> int:
-        return int(self.runs.size)
 
 
 def load_trend(
@@ -95,21 +72,3 @@ def load_run_times(access: DataAccess, run_numbers: Array) -> Array:
     hit[hit] = stored[position[hit]] == run_numbers[hit]
     times[hit] = micros[position[hit]].view("datetime64[us]")
     return times
-
-
-@dataclass(frozen=True)
-class Correlation:
-    """Two trends on their common runs: ``x`` against ``y``, labelled by run."""
-
-    x: Trend
-    y: Trend
-    runs: Array
-    x_values: Array
-    y_values: Array
-    good: Array
-
-
-def correlate(x: Trend, y: Trend) -> Correlation:
-    """Pair the values of two trends run by run; runs missing from either side are left out."""
-    common, ix, iy = np.intersect1d(x.runs, y.runs, assume_unique=True, return_indices=True)
-    return Correlation(x, y, common, x.values[ix], y.values[iy], x.good[ix] & y.good[iy])

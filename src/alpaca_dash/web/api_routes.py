@@ -16,12 +16,11 @@ from fastapi.responses import JSONResponse
 from nicegui import app
 from starlette.responses import Response
 
-from alpaca_dash.domain import Observable, Run
+from alpaca_dash.domain import STATISTICS, Observable, Run, UnknownObservable
 from alpaca_dash.queries import observables as observable_queries
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.observables import UnknownObservable
-from alpaca_dash.queries.trends import STATISTICS, TrendError, load_run_times, load_trend
+from alpaca_dash.queries.trends import TrendError, load_run_times, load_trend
 from alpaca_dash.run_range import RunRange, RunRangeError, parse_run_range
 from alpaca_dash.web.api_auth import api_user, unauthorized
 from alpaca_dash.web.threads import in_thread

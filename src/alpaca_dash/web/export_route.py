@@ -17,9 +17,10 @@ from nicegui import app
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
 
+from alpaca_dash.domain import UnknownObservable
 from alpaca_dash.export import export_parquet
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.observables import UnknownObservable, get_observables
+from alpaca_dash.queries.observables import get_observables
 from alpaca_dash.run_range import RunRange, RunRangeError, parse_run_range
 from alpaca_dash.web.api_auth import api_user, unauthorized
 from alpaca_dash.web.threads import in_thread

@@ -1,1 +1,1 @@
-"""The chart types: one module each, registered in ``content.registry``."""
+"""The chart types, one module each, each with a ``CHART`` that ``content.registry`` registers (see there)."""

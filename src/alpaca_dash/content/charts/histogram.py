@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import Field
 
-from alpaca_dash.content.charts.common import GRID_LINES, Option, base_option, number_axis
-from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows, series_data
+from alpaca_dash.content.charts.common import GRID_LINES, Option, axis_name, base_option, number_axis
+from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
+from alpaca_dash.content.data import PanelContent, PanelData, Size, Target
+from alpaca_dash.content.options import ChartOptions, Unit
+from alpaca_dash.content.reference import add_reference, reference_series, reference_values
+from alpaca_dash.content.registry import ChartType
+from alpaca_dash.content.spec import PanelSpec
+from alpaca_dash.domain import ObservableKind
 
 MAX_BINS = 1000
 
@@ -37,7 +44,7 @@ def build_histogram_option(
 ) -> Option:
     """Bars on a value axis from the first bin edge to the last, each as wide as its bin, so the axis has round
     ticks (a category axis labelled every bin centre with 5 digits); empty bins are left out on a log scale."""
-    centres = (edges[:-1] + edges[1:]) / 2
+    centres = edges_centres(edges)
     heights = counts.astype(np.float64)
     if log_y:
         heights[heights <= 0] = np.nan  # no bar: log(0) is not drawable
@@ -57,7 +64,44 @@ def build_histogram_option(
     return option
 
 
-def histogram_edges(option: Option) -> np.ndarray[Any, Any]:
-    """The bin edges of a histogram panel's option (equal bins between its axis' ends, as ``np.histogram`` made)."""
-    bins = len(series_data(option["series"][0]))
-    return np.linspace(option["xAxis"]["min"], option["xAxis"]["max"], bins + 1)
+class HistogramOptions(ChartOptions):
+    unit: Unit = ""
+    bins: Annotated[int, Field(ge=1, le=MAX_BINS)] = 50
+    bin_width: Annotated[float, Field(gt=0)] | None = None
+    log_y: bool = False
+
+
+def bar_heights(values: np.ndarray[Any, Any], edges: np.ndarray[Any, Any], *, log_y: bool) -> np.ndarray[Any, Any]:
+    """Counts of ``values`` (another run's) in the bins ``edges`` of the panel, NaN for no bar on a log scale."""
+    finite = values[np.isfinite(values)] if values.dtype.kind == "f" else values
+    counts = np.histogram(finite, bins=edges)[0].astype(np.float64)
+    if log_y:
+        counts[counts <= 0] = np.nan
+    return counts
+
+
+def load_histogram(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> PanelContent:
+    options = spec.options_as(HistogramOptions)
+    observable = data.observables(spec.observables)[spec.observables[0]]
+    values = data.value(observable, target.run)
+    edges, counts = compute_histogram(values, bins=options.bins, bin_width=options.bin_width)
+    x_name = axis_name(observable.name, options.unit or observable.unit or "")
+    option = build_histogram_option(edges, counts, x_name=x_name, log_y=options.log_y)
+    reference = target.compared
+    other = None if reference is None else reference_values(data, spec, reference)
+    if reference is not None and other is not None:
+        heights = bar_heights(other[0], edges, log_y=options.log_y)
+        option = add_reference(
+            option, reference_series("histogram", reference, pack_rows(edges_centres(edges), heights))
+        )
+    return PanelContent("ready", option)
+
+
+def edges_centres(edges: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    centres: np.ndarray[Any, Any] = (edges[:-1] + edges[1:]) / 2
+    return centres
+
+
+CHART = ChartType(
+    "histogram", "Histogram", (ObservableKind.ARRAY1D,), (4, 4), HistogramOptions, load_histogram, takes_reference=True
+)

@@ -1,12 +1,23 @@
-"""Waveform / line and scatter panels: y against the sample index or against another 1D observable."""
+"""The waveform / line panel: y against the sample index or against another 1D observable, and the reference run."""
 
 from __future__ import annotations
 
-from alpaca_dash.content.charts.common import ArrayLike, Option, base_option, number_axis
+from alpaca_dash.content.charts.common import ArrayLike, Option, axis_name, base_option, number_axis
 from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
+from alpaca_dash.content.data import PanelContent, PanelData, Size, Target
+from alpaca_dash.content.downsample import downsample_line, points_for_width
+from alpaca_dash.content.options import ChartOptions, Unit
+from alpaca_dash.content.reference import add_reference, reference_series, reference_values
+from alpaca_dash.content.registry import ChartType, XObservable
+from alpaca_dash.content.spec import PanelSpec
+from alpaca_dash.domain import ObservableKind
 
 
-def _axes(x_name: str, y_name: str) -> Option:
+class LineOptions(ChartOptions):
+    unit: Unit = ""
+
+
+def xy_axes(x_name: str, y_name: str) -> Option:
     return {
         "xAxis": number_axis(x_name, nameLocation="middle", nameGap=24),
         "yAxis": number_axis(y_name, nameTextStyle={"align": "left"}),
@@ -16,7 +27,7 @@ def _axes(x_name: str, y_name: str) -> Option:
 def build_line_option(x: ArrayLike, y: ArrayLike, *, x_name: str = "index", y_name: str = "") -> Option:
     """A line of already downsampled points, zoomable with the mouse wheel."""
     option = base_option()
-    option.update(_axes(x_name, y_name))
+    option.update(xy_axes(x_name, y_name))
     option["dataZoom"] = [{"type": "inside", "xAxisIndex": 0}]
     option["series"] = [
         {
@@ -31,10 +42,36 @@ def build_line_option(x: ArrayLike, y: ArrayLike, *, x_name: str = "index", y_na
     return option
 
 
-def build_scatter_option(x: ArrayLike, y: ArrayLike, *, x_name: str = "index", y_name: str = "") -> Option:
-    """Points without lines, for y against an x that is not ordered."""
-    option = base_option()
-    option.update(_axes(x_name, y_name))
-    option["tooltip"] = {"trigger": "item", "confine": True}
-    option["series"] = [{"type": "scatter", PACKED_KEY: pack_rows(x, y), "symbolSize": 3, "large": True}]
-    return option
+def axis_names(data: PanelData, spec: PanelSpec, unit: str) -> tuple[str, str]:
+    """The x and y axis names of a panel of y against an optional x."""
+    found = data.observables([spec.observables[0], *([spec.x] if spec.x else [])])
+    x_name = axis_name(spec.x, found[spec.x].unit) if spec.x else "index"
+    y = found[spec.observables[0]]
+    return x_name, axis_name(y.name, unit or y.unit or "")
+
+
+def load_line(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> PanelContent:
+    found = data.observables([spec.observables[0], *([spec.x] if spec.x else [])])
+    y = data.value(found[spec.observables[0]], target.run)
+    x = data.value(found[spec.x], target.run) if spec.x else None
+    x_name, y_name = axis_names(data, spec, spec.options_as(LineOptions).unit)
+    points = points_for_width(size[0])
+    option = build_line_option(*downsample_line(y, points, x), x_name=x_name, y_name=y_name)
+    reference = target.compared
+    other = None if reference is None else reference_values(data, spec, reference)
+    if reference is not None and other is not None:
+        series = reference_series("line", reference, pack_rows(*downsample_line(other[0], points, other[1])))
+        option = add_reference(option, series)
+    return PanelContent("ready", option)
+
+
+CHART = ChartType(
+    "line",
+    "Waveform / line",
+    (ObservableKind.ARRAY1D,),
+    (6, 4),
+    LineOptions,
+    load_line,
+    takes_reference=True,
+    x=XObservable(ObservableKind.ARRAY1D, "x (another 1D of the same run; empty: sample index)"),
+)

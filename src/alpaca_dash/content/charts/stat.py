@@ -1,13 +1,20 @@
-"""The stat panel: one big number with its unit, coloured by thresholds."""
+"""The stat panel: one big number with its unit, coloured by thresholds; warn / alarm outside its bounds."""
 
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Sequence
+from typing import Annotated
+
+from pydantic import Field
 
 from alpaca_dash.content.charts.common import Option
-from alpaca_dash.content.spec import Threshold
+from alpaca_dash.content.data import NoData, PanelContent, PanelData, Size, Target
+from alpaca_dash.content.options import BoundedOptions, Threshold, Unit
+from alpaca_dash.content.registry import ChartType
+from alpaca_dash.content.spec import PanelSpec
+from alpaca_dash.domain import ObservableKind
 
 DEFAULT_COLOR = "#5470c6"
 #: a unit that is a power of ten, as ALPACA names counts in millions or 1e7 particles
@@ -77,3 +84,26 @@ def build_stat_option(
             {"type": "text", "left": "center", "bottom": 6, "style": {"text": caption, "fontSize": 11, "fill": "#888"}}
         )
     return {"animation": False, "graphic": {"elements": elements}, "series": []}
+
+
+Decimals = Annotated[int, Field(ge=0, le=12)]
+
+
+class StatOptions(BoundedOptions):
+    unit: Unit = ""
+    decimals: Decimals | None = None
+    thresholds: Annotated[list[Threshold], Field(max_length=10)] = Field(default_factory=list)
+
+
+def load_stat(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> PanelContent:
+    options = spec.options_as(StatOptions)
+    observable = data.observables(spec.observables)[spec.observables[0]]
+    scalar = data.value(observable, target.run).item()
+    if isinstance(scalar, float) and math.isnan(scalar):
+        raise NoData("No data for this run (NaN)")
+    unit = options.unit or observable.unit or ""
+    option = build_stat_option(scalar, unit=unit, thresholds=options.thresholds, decimals=options.decimals)
+    return PanelContent("ready", option, value=float(scalar))
+
+
+CHART = ChartType("stat", "Stat (value)", (ObservableKind.SCALAR,), (3, 3), StatOptions, load_stat)

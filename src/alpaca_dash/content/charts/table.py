@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
-from alpaca_dash.content.charts.stat import format_value
+from alpaca_dash.content.charts.stat import Decimals, format_value
+from alpaca_dash.content.data import NoData, PanelContent, PanelData, Size, Target
+from alpaca_dash.content.options import ChartOptions
+from alpaca_dash.content.registry import ChartType
+from alpaca_dash.content.spec import PanelSpec
+from alpaca_dash.domain import ObservableKind
 
 TABLE_COLUMNS: list[dict[str, str]] = [
     {"name": "name", "label": "Observable", "field": "name", "align": "left"},
@@ -42,3 +48,26 @@ def build_table_rows(
         shown = "—" if value is None else format_value(value, decimals)
         rows.append({"name": labels[name], "full_name": name, "value": shown, "unit": units.get(name, "")})
     return rows
+
+
+class TableOptions(ChartOptions):
+    decimals: Decimals | None = None
+
+
+def load_table(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> PanelContent:
+    found = data.observables(spec.observables)
+    items = [found[name] for name in spec.observables]
+    stored = data.scalars(items, target.run)
+    values: dict[str, float | int | bool | None] = {}
+    for item in items:
+        raw = stored.get(item.id)
+        scalar = None if raw is None else raw.item()
+        values[item.name] = None if isinstance(scalar, float) and math.isnan(scalar) else scalar
+    if all(v is None for v in values.values()):
+        raise NoData("No data for this run")
+    units = {item.name: item.unit or "" for item in items}
+    decimals = spec.options_as(TableOptions).decimals
+    return PanelContent("ready", rows=build_table_rows(spec.observables, values, units, decimals=decimals))
+
+
+CHART = ChartType("table", "Table of scalars", (ObservableKind.SCALAR,), (4, 4), TableOptions, load_table, many=True)

@@ -1,16 +1,29 @@
-"""Panels across runs: a trend (value per run, against run number or start time) and scalar-vs-scalar."""
+"""The trend panel: a scalar, or a statistic of an array, per run over the dashboard's run range."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
+from alpaca_dash.content.across_runs import run_range_of, trend_y_name, without_bad
 from alpaca_dash.content.charts.common import GRID_LINES, RUN_LABEL, ArrayLike, Option, base_option, number_axis
 from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
+from alpaca_dash.content.data import NoData, PanelContent, PanelData, Size, Target
+from alpaca_dash.content.downsample import downsample_line, points_for_width
+from alpaca_dash.content.options import BoundedOptions, Unit
+from alpaca_dash.content.registry import ChartType
+from alpaca_dash.content.spec import PanelSpec
+from alpaca_dash.domain import Observable, ObservableKind, Statistic, Trend
 from alpaca_dash.types import Array
 
 BAD_COLOR = "#d32f2f"
 #: the tooltip of the runs under the pointer: each run's number and value (``static/charts.js``)
 TREND_TOOLTIP = "alpaca.trendTooltip"
+TREND_TOOLTIP = (
+    "(ps) => [].concat(ps).map((p) => p.marker + 'run ' + p.value[2] + ': '"
+    " + (p.value[1] === null ? '—' : String(+p.value[1].toPrecision(7)))).join('<br>')"
+)
 
 
 def _x_values(runs: Array, times: Array | None) -> Array:
@@ -75,38 +88,65 @@ def build_trend_option(
     return option
 
 
-#: the tooltip of a correlation point: its run and both values
-#: a point's run and its two values
-CORRELATION_TOOLTIP = "alpaca.correlationTooltip"
+TrendAxis = Literal["run", "time"]
 
 
-def build_correlation_option(
-    runs: ArrayLike, x: ArrayLike, y: ArrayLike, good: ArrayLike, *, x_name: str = "", y_name: str = ""
-) -> Option:
-    """One point per run, y against x; hovering shows the run number. Bad runs are drawn in red."""
-    run_array, x_array, y_array = np.asarray(runs), np.asarray(x), np.asarray(y)
-    ok = np.asarray(good, dtype=bool)
-    option = base_option()
-    option.update(
-        {
-            "xAxis": number_axis(x_name, nameLocation="middle", nameGap=24),
-            "yAxis": number_axis(y_name, nameTextStyle={"align": "left"}),
-            "tooltip": {"trigger": "item", "confine": True, ":formatter": CORRELATION_TOOLTIP},
-        }
+class TrendOptions(BoundedOptions):
+    unit: Unit = ""
+    #: of an array (None for a scalar, and the mean when an array's panel names none)
+    statistic: Statistic | None = None
+    trend_x: TrendAxis = "run"
+    hide_bad: bool = False
+
+
+def downsampled(trend: Trend, width: int) -> Trend:
+    """The trend thinned to the panel's width, keeping each stretch's extremes (MinMaxLTTB)."""
+    index = np.asarray(downsample_line(trend.values, points_for_width(width))[0])
+    return Trend(trend.observable, trend.statistic, trend.runs[index], trend.values[index], trend.good[index])
+
+
+def load_trend_panel(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> PanelContent:
+    options = spec.options_as(TrendOptions)
+    runs = run_range_of(target)
+    observable = data.observables(spec.observables)[spec.observables[0]]
+    statistic = None if observable.kind is ObservableKind.SCALAR else (options.statistic or "mean")
+    trend = data.trend(observable, runs, statistic, width=size[0])
+    if options.hide_bad:
+        trend = without_bad(trend)
+    if len(trend) == 0:
+        raise NoData(f"No values in runs {runs}")
+    value = shown_value(data, observable, trend, target.run)
+    trend = downsampled(trend, size[0])
+    times = data.run_times(trend.runs) if options.trend_x == "time" else None
+    option = build_trend_option(
+        trend.runs,
+        trend.values,
+        trend.good,
+        times=times,
+        hide_bad=options.hide_bad,
+        y_name=trend_y_name(observable, options.unit, statistic),
     )
-    option["series"] = [
-        {
-            "type": "scatter",
-            "name": "good runs",
-            "symbolSize": 5,
-            PACKED_KEY: pack_rows(x_array[ok], y_array[ok], run_array[ok]),
-        },
-        {
-            "type": "scatter",
-            "name": "bad runs",
-            "symbolSize": 5,
-            "itemStyle": {"color": BAD_COLOR},
-            PACKED_KEY: pack_rows(x_array[~ok], y_array[~ok], run_array[~ok]),
-        },
-    ]
-    return option
+    return PanelContent("ready", option, value=value)
+
+
+def shown_value(data: PanelData, observable: Observable, trend: Trend, run: int) -> float | None:
+    """The shown run's value in the trend, which its warn / alarm bounds judge; read on its own when the trend is
+    made of rollup buckets (a bucket's min and max are not the run's value)."""
+    if trend.bucket_runs == 1:
+        found = trend.values[trend.runs == run]
+        return float(found[0]) if found.size else None
+    try:
+        return float(data.value(observable, run).item())
+    except NoData:
+        return None
+
+
+CHART = ChartType(
+    "trend",
+    "Trend across runs",
+    (ObservableKind.SCALAR, ObservableKind.ARRAY1D, ObservableKind.ARRAY2D),
+    (6, 4),
+    TrendOptions,
+    load_trend_panel,
+    across_runs=True,
+)

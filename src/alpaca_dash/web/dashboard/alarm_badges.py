@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from alpaca_dash.content.alarms import LEVEL_COLORS, WITH_BOUNDS, Level, has_bounds, load_level, summarise_levels
-from alpaca_dash.content.load import PanelContent
-from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.content.alarms import LEVEL_COLORS, Level, panel_level, summarise_levels
+from alpaca_dash.content.data import PanelContent
 from alpaca_dash.web.dashboard.panel_card import PanelCard
-from alpaca_dash.web.threads import in_thread
 
 
 class AlarmBadges:
     """Levels of the panels for the shown run; ``summary`` (placed by the page) names the panels in alarm."""
 
-    def __init__(self, access: DataAccess) -> None:
-        self.access = access
+    def __init__(self) -> None:
         self.levels: dict[str, Level | None] = {}
         self.badges: dict[str, ui.badge] = {}
         self.summary: ui.badge | None = None
 
     async def show(self, card: PanelCard, content: PanelContent, run: int | None, cards: dict[str, PanelCard]) -> None:
-        level = None
-        if card.spec.type in WITH_BOUNDS and has_bounds(card.spec.options) and content.state == "ready":
-            level = await in_thread(load_level, self.access, card.spec, run or 0, content.option)
+        level = panel_level(card.spec, content)
         self.levels[card.id] = level
         badge = self.badges.get(card.id)
         if badge is None and level in LEVEL_COLORS and card.badge.parent_slot is not None:

@@ -12,7 +12,7 @@ from typing import Any
 from nicegui import ui
 
 from alpaca_dash.content.charts.table import TABLE_COLUMNS
-from alpaca_dash.content.load import PanelContent
+from alpaca_dash.content.data import PanelContent
 from alpaca_dash.content.panel_csv import NoCsv, build_panel_csv, panel_filename
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.web.dashboard.chart_updates import ChartUpdates

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
+from functools import partial
+from types import SimpleNamespace
 from typing import Any
 
 from nicegui import ui
 from pydantic import ValidationError
 
-from alpaca_dash.content.alarms import WITH_BOUNDS
-from alpaca_dash.content.registry import CHART_LABELS, chart_types_for
-from alpaca_dash.content.spec import GridPosition, PanelOptions, PanelSpec, Threshold, new_panel_id
+from alpaca_dash.content.charts.image import ImageOptions
+from alpaca_dash.content.options import Threshold
+from alpaca_dash.content.registry import ChartType, chart_type, chart_types, chart_types_for
+from alpaca_dash.content.spec import GridPosition, PanelSpec, new_panel_id
 from alpaca_dash.domain import Observable, ObservableKind
 
 SaveHandler = Callable[[PanelSpec], Awaitable[None]]
+#: every option of every chart type at its default, to fill the fields a chart type does not have
+OPTION_DEFAULTS: dict[str, Any] = {
+    name: field.get_default(call_default_factory=True)
+    for chart in chart_types()
+    for name, field in chart.options.model_fields.items()
+}
 DEFAULT_SIZES = {
     "stat": (3, 3),
     "table": (4, 4),
@@ -101,11 +110,10 @@ class PanelDialog:
             self.chart = ui.select({}, label="Chart type", on_change=self._type_changed).classes("w-full")
             self.chart.mark("panel-chart-type")
             self.title = ui.input("Title").classes("w-full").mark("panel-title")
-            self.x = ui.select(one_d, label="x (another 1D of the same run; empty: sample index)", with_input=True,
-                               clearable=True).classes("w-full").mark("panel-x")  # fmt: skip
+            self.x = ui.select(one_d, label="x", with_input=True, clearable=True).classes("w-full").mark("panel-x")
             self.more = ui.select(scalars, label="More scalars", multiple=True, with_input=True).classes("w-full")
             self.more.props("use-chips").mark("panel-more")
-            self.x_lists = {"one_d": one_d, "scalars": scalars}
+            self.x_lists = {ObservableKind.ARRAY1D: one_d, ObservableKind.SCALAR: scalars}
             self.statistic = ui.select(["mean", "sum", "max", "min", "std"], value="mean",
                                        label="Statistic per run").classes("w-full").mark("panel-statistic")  # fmt: skip
             with ui.row().classes("w-full items-end gap-2") as self.stat_options:
@@ -154,6 +162,20 @@ class PanelDialog:
                         .classes("w-24")
                         .bind_visibility_from(self.z_mode, "value", value="percentile")
                     )
+            #: which option fields each row holds, and the field of each option: shown where the chart type has it
+            self.sections = {
+                self.stat_options: {"unit", "decimals", "thresholds"},
+                self.trend_options: {"trend_x", "hide_bad"},
+                self.histogram_options: {"bins", "bin_width", "log_y"},
+                self.image_options: set(ImageOptions.model_fields),
+            }
+            self.fields: dict[str, ui.element] = {
+                "unit": self.unit, "decimals": self.decimals, "thresholds": self.thresholds,
+                "trend_x": self.trend_x, "hide_bad": self.bad_runs,
+                "bins": self.bins, "bin_width": self.bin_width, "log_y": self.log_y,
+                "colormap": self.colormap, "z_mode": self.z_mode, "log_z": self.log_z, "colorbar": self.colorbar,
+                "reference_view": self.reference_view,
+            }  # fmt: skip
             self.error = ui.label().classes("text-negative")
             with ui.row().classes("w-full justify-end"):
                 ui.button("Cancel", on_click=self.dialog.close).props("flat")
@@ -174,7 +196,7 @@ class PanelDialog:
         self.dialog.open()
 
     def _fill(self, spec: PanelSpec, observable: str | None) -> None:
-        o = spec.options
+        o = SimpleNamespace(**(OPTION_DEFAULTS | spec.options.model_dump()))
         self.observable.set_value(observable)
         self._kind_changed()
         if self.editing is not None:
@@ -207,22 +229,28 @@ class PanelDialog:
     def _kind_changed(self, *_: Any) -> None:
         item = self.by_name.get(self.observable.value or "")
         types = chart_types_for(item.kind) if item else ()
-        self.chart.set_options({t: CHART_LABELS[t] for t in types}, value=types[0] if types else None)
+        self.chart.set_options({t: chart_type(t).label for t in types}, value=types[0] if types else None)
         self._type_changed()
 
+    def _chart(self) -> ChartType | None:
+        return chart_type(self.chart.value) if self.chart.value else None
+
     def _type_changed(self, *_: Any) -> None:
-        chart = self.chart.value
-        x_choices = self.x_lists["scalars" if chart == "correlation" else "one_d"]
-        if list(self.x.options) != x_choices:
-            self.x.set_options(x_choices, value=None)
-        self.x.set_visibility(chart in ("line", "scatter", "correlation"))
-        self.statistic.set_visibility(chart == "trend" and not self._is_scalar())
-        self.more.set_visibility(chart == "table")
-        self.stat_options.set_visibility(chart in ("stat", "table"))
-        self.bound_options.set_visibility(chart in WITH_BOUNDS)
-        self.trend_options.set_visibility(chart == "trend")
-        self.histogram_options.set_visibility(chart == "histogram")
-        self.image_options.set_visibility(chart == "image")
+        chart = self._chart()
+        fields = set(chart.options.model_fields) if chart else set()
+        if chart is not None and chart.x is not None:
+            x_choices = self.x_lists[chart.x.kind]
+            if list(self.x.options) != x_choices:
+                self.x.set_options(x_choices, value=None)
+            self.x.props(f'label="{chart.x.label}"')
+        self.x.set_visibility(chart is not None and chart.x is not None)
+        self.statistic.set_visibility("statistic" in fields and not self._is_scalar())
+        self.more.set_visibility(chart is not None and chart.many)
+        self.bound_options.set_visibility(chart is not None and chart.has_bounds)
+        for section, names in self.sections.items():
+            section.set_visibility(bool(fields & names))
+        for name, element in self.fields.items():
+            element.set_visibility(name in fields)
 
     def _is_scalar(self) -> bool:
         item = self.by_name.get(self.observable.value or "")
@@ -233,49 +261,53 @@ class PanelDialog:
 
         :raises ValueError: (including pydantic's ValidationError) when a field is missing or invalid.
         """
-        chart = self.chart.value
-        if not self.observable.value or not chart:
+        chart = self._chart()
+        if not self.observable.value or chart is None:
             raise ValueError("choose an observable and a chart type")
-        bounds = {
-            name: parse_bound(field.value, BOUND_LABELS[name]) if chart in WITH_BOUNDS else None
-            for name, field in self.bounds.items()
-        }
         observables = [self.observable.value]
-        if chart == "table":
+        if chart.many:
             observables += [name for name in self.more.value or [] if name != self.observable.value]
-        options = PanelOptions(
-            unit=self.unit.value or "",
-            decimals=None if self.decimals.value is None else int(self.decimals.value),
-            thresholds=parse_thresholds(self.thresholds.value or ""),
-            bins=int(self.bins.value or 50),
-            bin_width=self.bin_width.value or None,
-            log_y=bool(self.log_y.value),
-            colormap=self.colormap.value,
-            z_mode=self.z_mode.value,
-            z_low=self.z_low.value,
-            z_high=self.z_high.value,
-            percentile_low=self.p_low.value if self.p_low.value is not None else 1.0,
-            percentile_high=self.p_high.value if self.p_high.value is not None else 99.0,
-            log_z=bool(self.log_z.value),
-            colorbar=bool(self.colorbar.value),
-            reference_view=self.reference_view.value if chart == "image" else "side",
-            statistic=self.statistic.value if chart == "trend" and not self._is_scalar() else None,
-            trend_x=self.trend_x.value if chart == "trend" else "run",
-            hide_bad=chart == "trend" and self.bad_runs.value == "hide",
-            **bounds,
-        )
         if self.editing is not None:
             layout = self.editing.layout
             panel_id = self.editing.id
         else:
-            w, h = DEFAULT_SIZES[chart]
+            w, h = chart.default_size
             layout = GridPosition(x=0, y=10_000, w=w, h=h)
             panel_id = new_panel_id()
-        x = self.x.value if chart in ("line", "scatter", "correlation") and self.x.value else None
+        x = self.x.value if chart.x is not None and self.x.value else None
         return PanelSpec(
-            id=panel_id, type=chart, title=self.title.value or "", observables=observables, x=x, options=options,
-            layout=layout,
+            id=panel_id, type=chart.name, title=self.title.value or "", observables=observables, x=x,
+            options=chart.options(**self._option_values(chart)), layout=layout,
         )  # fmt: skip
+
+    def _option_values(self, chart: ChartType) -> dict[str, Any]:
+        """The fields' values of the options ``chart`` has (only those are parsed: others may hold anything).
+
+        :raises ValueError: naming the field, for a threshold or bound that is not understood.
+        """
+        fields = chart.options.model_fields
+        read: dict[str, Callable[[], Any]] = {
+            "unit": lambda: self.unit.value or "",
+            "decimals": lambda: None if self.decimals.value is None else int(self.decimals.value),
+            "thresholds": lambda: parse_thresholds(self.thresholds.value or ""),
+            "bins": lambda: int(self.bins.value or 50),
+            "bin_width": lambda: self.bin_width.value or None,
+            "log_y": lambda: bool(self.log_y.value),
+            "colormap": lambda: self.colormap.value,
+            "z_mode": lambda: self.z_mode.value,
+            "z_low": lambda: self.z_low.value,
+            "z_high": lambda: self.z_high.value,
+            "percentile_low": lambda: self.p_low.value if self.p_low.value is not None else 1.0,
+            "percentile_high": lambda: self.p_high.value if self.p_high.value is not None else 99.0,
+            "log_z": lambda: bool(self.log_z.value),
+            "colorbar": lambda: bool(self.colorbar.value),
+            "reference_view": lambda: self.reference_view.value,
+            "statistic": lambda: None if self._is_scalar() else self.statistic.value,
+            "trend_x": lambda: self.trend_x.value,
+            "hide_bad": lambda: self.bad_runs.value == "hide",
+            **{name: partial(parse_bound, field.value, BOUND_LABELS[name]) for name, field in self.bounds.items()},
+        }
+        return {name: value() for name, value in read.items() if name in fields}
 
     async def _save(self) -> None:
         try:

@@ -9,8 +9,8 @@ from typing import Any
 
 from nicegui import app
 
-from alpaca_dash.content.charts.image import fit_image_option
-from alpaca_dash.content.load import PanelContent
+from alpaca_dash.content.data import PanelContent
+from alpaca_dash.content.image_option import fit_image_option
 from alpaca_dash.content.spec import DashboardSpec, GridPosition
 from alpaca_dash.web.dashboard.panel_card import COLUMN_KEY, PanelCard
 

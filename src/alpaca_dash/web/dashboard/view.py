@@ -9,14 +9,15 @@ from typing import Any
 
 from nicegui import Client, app, background_tasks, ui
 
-from alpaca_dash.content.across_runs import load_across_runs, resolve_runs
-from alpaca_dash.content.load import PanelContent, load_panel_content
-from alpaca_dash.content.reference import WITH_OVERLAY, WITH_REFERENCE, load_reference
-from alpaca_dash.content.spec import ACROSS_RUNS, DashboardSpec, PanelSpec, new_panel_id
+from alpaca_dash.content.across_runs import resolve_runs
+from alpaca_dash.content.data import PanelContent, Target
+from alpaca_dash.content.registry import chart_type
+from alpaca_dash.content.spec import DashboardSpec, PanelSpec, new_panel_id
 from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.panel_data import load_panel
 from alpaca_dash.queries.users import User
 from alpaca_dash.web.dashboard.alarm_badges import AlarmBadges
 from alpaca_dash.web.dashboard.budget import MessageBudget, estimate_bytes
@@ -76,7 +77,7 @@ class DashboardView:
         self.live = False
         self.kiosk = False
         self.runs_text: str | None = None  # the run range of trend panels: None (the default), lastN or a-b
-        self.alarms = AlarmBadges(access)
+        self.alarms = AlarmBadges()
         self.ahead: asyncio.Task[None] | None = None
         self.charts: ChartUpdates | None = None
 
@@ -131,7 +132,7 @@ class DashboardView:
         """Change the trend panels' run range (already checked) and redraw only those panels."""
         self.runs_text = text
         ui.navigate.history.replace(self.url())
-        across = [card for card in self.cards.values() if card.spec.type in ACROSS_RUNS]
+        across = [card for card in self.cards.values() if chart_type(card.spec.type).across_runs]
         await self.refresh(*across)
 
     async def set_reference(self, run: int | None) -> None:
@@ -139,37 +140,15 @@ class DashboardView:
         if not await self.save(self.spec.model_copy(update={"reference_run": run})):
             return
         ui.notify(f"Reference run: {run}." if run is not None else "No reference run.")
-        shown = [card for card in self.cards.values() if card.spec.type in WITH_REFERENCE]
+        shown = [card for card in self.cards.values() if chart_type(card.spec.type).takes_reference]
         await self.refresh(*shown)
 
     async def _load(self, card: PanelCard, run: int, version: object) -> PanelContent:
-        if card.spec.type in ACROSS_RUNS:
-            runs = resolve_runs(self.runs_text, run, max_runs=self.access.settings.max_range)
-            return await in_thread(load_across_runs, self.access, card.spec, runs, card.size)
-        reference = self.spec.reference_run
-        if card.spec.type == "image" and reference not in (None, run):  # drawn with the run's image, on its scale
-            return await self._load_run(card, run, version, reference=reference)
-        content = await self._load_run(card, run, version)
-        if card.spec.type in WITH_OVERLAY and reference not in (None, run) and content.option is not None:
-            option = await in_thread(
-                load_reference, self.access, card.spec, reference, content.option, card.size[0], cache=self.values
-            )
-            return PanelContent(content.state, option, content.rows, content.message)
-        return content
-
-    async def _load_run(
-        self, card: PanelCard, run: int, version: object, *, reference: int | None = None
-    ) -> PanelContent:
+        chart = chart_type(card.spec.type)
+        runs = resolve_runs(self.runs_text, run, max_runs=self.access.settings.max_range) if chart.across_runs else None
+        target = Target(run, runs, self.spec.reference_run if chart.takes_reference else None)
         return await in_thread(
-            load_panel_content,
-            self.access,
-            card.spec,
-            run,
-            card.size,
-            self._publish,
-            cache=self.values,
-            version=version,
-            reference=reference,
+            load_panel, self.access, card.spec, target, card.size, self._publish, cache=self.values, version=version
         )
 
     async def start(self, run: int | None) -> None:
@@ -206,7 +185,7 @@ class DashboardView:
             if found is None or self.run != run:
                 return  # no further run, or the user moved on
             key = self._recent_key(card, found.run, found.ingested_at)
-            if card.spec.type not in ACROSS_RUNS and card.recent.get(key) is None:
+            if not chart_type(card.spec.type).across_runs and card.recent.get(key) is None:
                 content = await self._load(card, found.run, found.ingested_at)
                 if content.state != "error":
                     card.recent.put(key, content)

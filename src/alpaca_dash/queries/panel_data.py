@@ -1,0 +1,88 @@
+"""Panel content from storage: ``content``'s ``PanelData`` over the database and the sidecar, with the shared value
+cache, and ``load_panel``, the one call the web layer makes to fill a panel."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+
+from alpaca_dash.content import load
+from alpaca_dash.content.data import NoData, PanelContent, PublishImage, Size, Target
+from alpaca_dash.content.spec import PanelSpec
+from alpaca_dash.content.value_cache import ValueCache
+from alpaca_dash.domain import Observable, Statistic, Trend
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.observables import find_observables
+from alpaca_dash.queries.runs import get_run
+from alpaca_dash.queries.trend_detail import load_trend_for_width
+from alpaca_dash.queries.trends import load_run_times, load_trend
+from alpaca_dash.queries.values import load_scalars, load_value
+from alpaca_dash.run_range import RunRange
+from alpaca_dash.types import Array
+
+
+@dataclass(frozen=True)
+class StoredPanelData:
+    """Reads through ``cache`` when there is one; ``version`` (the shown run's ingest time) keys the shown run's
+    values, so a re-ingested run is read afresh."""
+
+    access: DataAccess
+    publish: PublishImage
+    cache: ValueCache | None = None
+    version: Hashable = None
+
+    def observables(self, names: Sequence[str]) -> Mapping[str, Observable]:
+        return {item.name: item for item in find_observables(self.access, names)}
+
+    def value(self, observable: Observable, run: int) -> Array:
+        return self._value(observable, run, self.version)
+
+    def other_run_value(self, observable: Observable, run: int) -> Array | None:
+        found = get_run(self.access, run)
+        if found is None:
+            return None
+        try:
+            return self._value(observable, run, found.ingested_at)
+        except NoData:
+            return None
+
+    def _value(self, observable: Observable, run: int, version: Hashable) -> Array:
+        if self.cache is None:
+            value = load_value(self.access, observable, run)
+        else:
+            key = (observable.id, run, version)
+            value = self.cache.get_or_load(key, lambda: load_value(self.access, observable, run))
+        if value is None or value.size == 0:
+            raise NoData("No data for this run")
+        return value
+
+    def scalars(self, observables: Sequence[Observable], run: int) -> Mapping[int, Array]:
+        return load_scalars(self.access, list(observables), run)
+
+    def trend(self, observable: Observable, runs: RunRange, statistic: Statistic | None, *, width: int = 0) -> Trend:
+        if width > 0:
+            return load_trend_for_width(self.access, observable, runs.first, runs.last, width, statistic=statistic)
+        return load_trend(self.access, observable, runs.first, runs.last, statistic=statistic)
+
+    def run_times(self, runs: Array) -> Array:
+        return load_run_times(self.access, runs)
+
+    def publish_image(self, png: bytes) -> str:
+        return self.publish(png)
+
+
+def load_panel(
+    access: DataAccess,
+    spec: PanelSpec,
+    target: Target,
+    size: Size,
+    publish: PublishImage,
+    *,
+    cache: ValueCache | None = None,
+    version: Hashable = None,
+) -> PanelContent:
+    """The content of one panel for ``target`` at ``size``; never raises (``content.load.load_panel``).
+
+    :param cache: values shared between panels and pages, the shown run's keyed with ``version`` (its ingest time).
+    """
+    return load.load_panel(StoredPanelData(access, publish, cache, version), spec, target, size)
