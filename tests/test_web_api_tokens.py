@@ -92,6 +92,7 @@ def test_tokens_of_disabled_accounts_and_bad_tokens_are_refused(browser_site: Br
             assert client.get("/api/runs", headers={"Authorization": header}).status_code == 401, header
         page = client.get("/runs", headers=bearer(token))  # a token opens the API, not the pages
         assert page.status_code == 303 and page.headers["location"].startswith("/login")
+        assert client.get("/api/images/abc.png", headers=bearer(token)).status_code == 401  # nor other API routes
 
 
 def test_the_read_api_refuses_bad_input_with_one_line(browser_site: BrowserSite) -> None:

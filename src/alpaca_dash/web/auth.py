@@ -15,7 +15,7 @@ from alpaca_dash.config import Settings
 from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.users import User
-from alpaca_dash.web.bearer import bearer_token
+from alpaca_dash.web.bearer import is_token_request
 
 USER_ID = "user_id"
 PUBLIC_PATHS = frozenset({"/login", "/healthz", "/favicon.ico"})
@@ -68,7 +68,7 @@ class LoginRequired(BaseHTTPMiddleware):
         path = request.url.path
         if is_public(path) or session_user_id() is not None:
             return await call_next(request)
-        if path.startswith("/api/") and bearer_token(request) is not None:
+        if is_token_request(request):
             return await call_next(request)  # the route checks the token (web/api_auth.py)
         if path.startswith("/api/"):
             return Response("not signed in", status_code=401)
