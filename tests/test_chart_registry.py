@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from pydantic import ValidationError
 
@@ -14,6 +15,7 @@ from alpaca_dash.content.charts.image import ImageOptions
 from alpaca_dash.content.charts.stat import StatOptions
 from alpaca_dash.content.options import Threshold
 from alpaca_dash.content.registry import chart_types
+from alpaca_dash.content.schema import dashboard_file_schema
 from alpaca_dash.content.spec import DashboardFileError, PanelSpec, parse_import, render_export
 
 OLD_FILE = Path(__file__).parent / "fixtures" / "dashboard_before_chart_types.json"
@@ -56,3 +58,22 @@ def test_every_chart_type_declares_what_the_dialog_and_loader_need() -> None:
     bounded = {chart.name for chart in chart_types() if chart.has_bounds}
     compared = {chart.name for chart in chart_types() if chart.takes_reference}
     assert (across, bounded, compared) == ({"trend", "correlation"}, {"stat", "trend"}, {"line", "histogram", "image"})
+
+
+SCHEMA_FILE = Path(__file__).parents[1] / "docs" / "dashboard.schema.json"
+
+
+def test_the_published_schema_is_the_registrys() -> None:
+    schema = dashboard_file_schema()
+    assert json.loads(SCHEMA_FILE.read_text()) == schema, (
+        "regenerate docs/dashboard.schema.json (see docs/architecture.md)"
+    )
+    for chart in chart_types():
+        panel = schema["$defs"][f"{chart.name.title()}Panel"]
+        assert panel["properties"]["type"]["const"] == chart.name
+        assert set(schema["$defs"][chart.options.__name__]["properties"]) == set(chart.options.model_fields)
+    exported = json.loads(render_export("Demo", parse_import(OLD_FILE.read_bytes()).spec))
+    jsonschema.validate(exported, schema)
+    exported["spec"]["panels"][0]["options"]["bins"] = 10  # a histogram's option on a stat panel
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(exported, schema)
