@@ -17,6 +17,7 @@ from bench import (
     p6_image,
     p7_soak,
     p8_export,
+    p13_scale,
 )
 from bench.common import (
     DATABASE_URL_ENV,
@@ -40,7 +41,10 @@ BENCHMARKS: dict[str, Callable[[Options], Section]] = {
     "p7": p7_soak.run,
     "p8": p8_export.run,
     "api": api_arrays.run,
+    "p13": p13_scale.run,
 }
+#: long, and seeded into the database it is given: only when asked for by name
+NOT_BY_DEFAULT = {"p13"}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -55,12 +59,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--reps", type=int, default=DEFAULT_REPS, help="repetitions per measurement; medians reported")
     parser.add_argument("--no-timescale", action="store_true", help=f"ignore {TIMESCALE_URL_ENV}")
     parser.add_argument("--write", action="store_true", help="replace the benchmark's section of docs/performance.md")
+    parser.add_argument(
+        "--p13-sizes",
+        default=",".join(str(s) for s in p13_scale.SIZES),
+        help="P13: stored runs to measure at, comma separated (each size is seeded once into the database, reused)",
+    )
     args = parser.parse_args(argv)
     unknown = [name for name in args.benchmarks if name not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
     if args.reps < 1:
         parser.error("--reps must be at least 1")
+    try:
+        sizes = [int(float(size)) for size in args.p13_sizes.split(",")]
+    except ValueError:
+        parser.error(f"--p13-sizes takes run counts separated by commas, not {args.p13_sizes!r}")
+    if not sizes or min(sizes) < 1:
+        parser.error("--p13-sizes must be positive run counts")
+    args.sizes = sizes
     return args
 
 
@@ -73,6 +89,8 @@ def command_args(name: str, args: argparse.Namespace) -> list[str]:
         shown += ["--reps", str(args.reps)]
     if args.no_timescale:
         shown.append("--no-timescale")
+    if name == "p13":
+        shown += ["--p13-sizes", args.p13_sizes]
     return [*shown, "--write"]
 
 
@@ -81,9 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     # a plain kill unwinds like Ctrl-C, so the throwaway schemas are dropped
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     targets = resolve_targets(args.database_url, timescale=not args.no_timescale)
-    for name in args.benchmarks or list(BENCHMARKS):
+    for name in args.benchmarks or [name for name in BENCHMARKS if name not in NOT_BY_DEFAULT]:
         options = Options(targets, args.reps, args.write, command_args(name, args))
-        section = BENCHMARKS[name](options)
+        if name == "p13":
+            section = p13_scale.run(options, args.sizes)
+        else:
+            section = BENCHMARKS[name](options)
         text = render_section(section, options)
         print(text)
         if args.write:

@@ -168,3 +168,23 @@ def vacuum(url: str) -> None:
         for table in ("scalars", "runs", "observables", "scalar_rollup", "array_stats", "arrays1d", "arrays2d"):
             if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is not None:  # type: ignore[index]
                 conn.execute(f"VACUUM (ANALYZE) {table}")
+
+
+def database_bytes(db: Database) -> int:
+    """The schema's tables with their indexes and TOAST; hypertables with their chunks."""
+    with db.begin() as conn:
+        raw = conn.connection.driver_connection
+        hyper = raw.execute("SELECT to_regproc('hypertable_size') IS NOT NULL").fetchone()[0]  # type: ignore[union-attr,index]
+        rows = raw.execute(  # type: ignore[union-attr]
+            "SELECT c.relname FROM pg_class c WHERE c.relnamespace = to_regnamespace(current_schema()) "
+            "AND c.relkind IN ('r', 'p')"
+        ).fetchall()
+        total = 0
+        for (name,) in rows:
+            size = None
+            if hyper:
+                size = raw.execute("SELECT hypertable_size(to_regclass(%s))", (name,)).fetchone()[0]  # type: ignore[union-attr,index]
+            if size is None:
+                size = raw.execute("SELECT pg_total_relation_size(to_regclass(%s))", (name,)).fetchone()[0]  # type: ignore[union-attr,index]
+            total += int(size)
+    return total
