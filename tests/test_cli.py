@@ -18,6 +18,7 @@ from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.queries import jobs as queue
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import get_observables
+from alpaca_dash.queries.runs import list_runs
 from alpaca_dash.queries.users import authenticate
 from alpaca_dash.queries.values import load_value, referenced_files
 from alpaca_dash.sources.simulated import CCD, ELENA, SSPALS
@@ -42,6 +43,7 @@ COMMANDS = [
     ["db", "migrate"],
     ["db", "stop"],
     ["db", "grant-readonly"],
+    ["db", "prune"],
     ["demo"],
     ["serve"],
     ["follow"],
@@ -211,6 +213,17 @@ def test_export_writes_exactly_the_stored_values(access: DataAccess, tmp_path: P
                 assert actual.shape == (32, 32)
             assert actual.shape == expected.shape
             assert actual.tobytes() == expected.tobytes()
+
+
+def test_db_prune_says_what_it_would_delete_then_deletes_it(access: DataAccess, data_dir: Path) -> None:
+    run_cli("ingest", "--runs", "390000-390002")
+    asked = run_cli("db", "prune", "--before", "390002").stdout
+    assert "2 runs below 390002 would be deleted" in asked
+    assert [r.run for r in list_runs(access)] == [390002, 390001, 390000]
+    done = run_cli("db", "prune", "--before", "390002", "--yes").stdout
+    assert "deleted 2 runs below 390002 and 2 sidecar files" in done
+    assert [r.run for r in list_runs(access)] == [390002]
+    assert sorted(access.store.list_files()) == sorted(referenced_files(access))
 
 
 def test_reconcile_removes_only_old_orphans(access: DataAccess, data_dir: Path) -> None:

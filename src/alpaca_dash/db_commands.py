@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from alpaca_dash.cli_common import OneLineErrors, echo, fails_cleanly, load_settings
+from alpaca_dash.cli_common import OneLineErrors, echo, fails_cleanly, load_settings, open_access
 
 db_app = typer.Typer(
     cls=OneLineErrors, help="Create or upgrade the database schema; stop the embedded server.", no_args_is_help=True
@@ -54,3 +56,23 @@ def db_stop() -> None:
         if stop_embedded(settings.data_dir)
         else f"no embedded PostgreSQL is running in {folder}"
     )
+
+
+@db_app.command("prune")
+@fails_cleanly
+def db_prune(
+    before: Annotated[int, typer.Option("--before", min=1, help="Delete every run numbered below this one.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do it: without it, only say how many runs would go.")] = False,
+) -> None:
+    """Retention: delete the runs below a run number, with their values, errors and sidecar files."""
+    from alpaca_dash.queries.runs import count_runs_below
+    from alpaca_dash.timescale.retention import prune_runs
+
+    access = open_access(load_settings())
+    if not yes:
+        count = count_runs_below(access, before)
+        echo(f"{count} runs below {before} would be deleted; run again with --yes to delete them")
+        return
+    result = prune_runs(access.db, before)
+    access.store.remove(result.files)
+    echo(f"deleted {result.runs} runs below {before} and {len(result.files)} sidecar files")

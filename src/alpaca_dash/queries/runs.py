@@ -124,6 +124,12 @@ def list_run_numbers(access: DataAccess, first: int, last: int) -> list[int]:
         return [int(value) for value in conn.execute(query).scalars()]
 
 
+def count_runs_below(access: DataAccess, before: int) -> int:
+    """How many runs have a number below ``before`` (what retention would delete)."""
+    with access.db.begin() as conn:
+        return int(conn.execute(select(func.count()).where(runs.c.run < before)).scalar_one())
+
+
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
