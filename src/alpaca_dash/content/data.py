@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from alpaca_dash.content.zoom import Zoom
 from alpaca_dash.domain import Observable, Statistic, Trend
 from alpaca_dash.run_range import RunRange
 from alpaca_dash.types import Array
@@ -45,11 +46,13 @@ class Target:
     :param run: the shown run.
     :param runs: the run range of panels across runs (None for the others).
     :param reference: the dashboard's reference run, if one is pinned.
+    :param zoom: the window the panel is zoomed into, drawn at full resolution (None: the whole of it).
     """
 
     run: int
     runs: RunRange | None = None
     reference: int | None = None
+    zoom: Zoom | None = None
 
     @property
     def compared(self) -> int | None:

@@ -14,8 +14,9 @@ import numpy as np
 
 from alpaca_dash.content.charts.common import Option
 from alpaca_dash.content.data import PublishImage
-from alpaca_dash.content.image_option import PlacedImage, build_image_option, image_grids
+from alpaca_dash.content.image_option import PlacedImage, build_image_option, image_grids, with_regions
 from alpaca_dash.content.images import PERCENTILE_SAMPLE, ZRange, render_png, resolve_zrange
+from alpaca_dash.content.zoom import Zoom, region_bounds
 from alpaca_dash.types import Array
 
 if TYPE_CHECKING:
@@ -101,10 +102,12 @@ def image_option(
     *,
     colormap: str | None = None,
     zrange: ZRange | None = None,
+    zoom: Zoom | None = None,
 ) -> Option:
     """``images`` (arrays of one shape, with their labels) side by side, drawn to PNGs on one colour scale.
 
     :param colormap: instead of the panel's; :param zrange: instead of the panel's z settings.
+    :param zoom: the region the panel is zoomed into, drawn again from the arrays at full resolution.
     """
     o = options
     colormap = colormap or o.colormap
@@ -118,7 +121,7 @@ def image_option(
     for array, label in images:
         rendered = render_png(array, width=width, height=height, colormap=colormap, zrange=fixed)
         placed.append(PlacedImage(publish(rendered.png), label))
-    return build_image_option(
+    option = build_image_option(
         placed,
         columns=columns,
         rows=rows,
@@ -130,6 +133,26 @@ def image_option(
         colorbar=o.colorbar,
         unit=unit,
     )
+    bounds = None if zoom is None else region_bounds((rows, columns), zoom)
+    if bounds is None:
+        return option
+    scale = ZRange("manual", rendered.zmin, rendered.zmax, log=zrange.log)  # the overview's colours
+    c0, r0, c1, r1 = bounds
+    regions = [
+        publish(render_png(crisp(array[r0:r1, c0:c1], width, height), width=width, height=height,
+                           colormap=colormap, zrange=scale).png)
+        for array, _ in images
+    ]  # fmt: skip
+    return with_regions(option, regions, bounds)
+
+
+def crisp(region: Array, width: int, height: int) -> Array:
+    """A region with fewer pixels than the panel shows it on, each pixel repeated a whole number of times so it is
+    drawn as a sharp square (the browser would blur a small PNG it scales up)."""
+    factor = min(width // max(region.shape[1], 1), height // max(region.shape[0], 1))
+    if factor <= 1:
+        return region
+    return np.repeat(np.repeat(region, factor, axis=0), factor, axis=1)
 
 
 def compared_image_option(
@@ -142,6 +165,7 @@ def compared_image_option(
     run: int,
     reference: int,
     load_reference: LoadReference,
+    zoom: Zoom | None = None,
 ) -> Option:
     """The run's image with the reference run's, as the panel's ``reference_view`` asks: side by side or their
     difference; the run's image alone, its label saying why, when the reference cannot be compared."""
@@ -154,15 +178,17 @@ def compared_image_option(
     else:
         note = comparison_problem(value, other)
     if note or other is None:
-        return image_option(options, [(value, f"run {run} · reference {reference} {note}")], unit, size, publish)
+        label = f"run {run} · reference {reference} {note}"
+        return image_option(options, [(value, label)], unit, size, publish, zoom=zoom)
     if options.reference_view == "side":
-        return image_option(options, [(value, f"run {run}"), (other, f"reference {reference}")], unit, size, publish)
+        both = [(value, f"run {run}"), (other, f"reference {reference}")]
+        return image_option(options, both, unit, size, publish, zoom=zoom)
     difference = image_difference(value, other)
     limit = symmetric_limit(difference, panel_zrange(options))
     label = f"run {run} {MINUS} reference {reference}"
     symmetric = ZRange("manual", -limit, limit)
     return image_option(
-        options, [(difference, label)], unit, size, publish, colormap=DIFFERENCE_COLORMAP, zrange=symmetric
+        options, [(difference, label)], unit, size, publish, colormap=DIFFERENCE_COLORMAP, zrange=symmetric, zoom=zoom
     )
 
 

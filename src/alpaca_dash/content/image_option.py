@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from alpaca_dash.content.charts.common import Option
+from alpaca_dash.content.charts.common import Option, zoomed_to
 from alpaca_dash.content.colormaps import color_stops
 
 #: draws the PNG over its pixel axes, with its label in the corner, and starts fetching it (``static/charts.js``)
@@ -192,3 +192,36 @@ def build_image_option(
 def _label(value: float, unit: str) -> str:
     text = f"{value:.3g}"
     return f"{text} {unit}" if unit else text
+
+
+#: draws a PNG of an image's region over the pixels it covers (``static/charts.js``)
+REGION_RENDERER = "alpaca.regionRenderer"
+
+
+def with_regions(option: Option, urls: Sequence[str], bounds: tuple[int, int, int, int]) -> Option:
+    """``option`` with the PNGs of one region of each of its images drawn over them, and zoomed to that region.
+
+    :param bounds: first column, first row, end column and end row of the region.
+    """
+    c0, r0, c1, r1 = bounds
+    count = len(urls)
+    regions = []
+    for index, url in enumerate(urls):
+        series: Option = {
+            "type": "custom",
+            "data": [[c0, r0, c1, r1]],
+            ":renderItem": f"{REGION_RENDERER}({json.dumps(url)})",
+            "clip": True,
+            "silent": True,
+            "z": 3,
+        }
+        if index:
+            series |= {"xAxisIndex": index, "yAxisIndex": index}
+        regions.append(series)
+    indices = _one_or_all(list(range(count)))
+    return {
+        **option,
+        "alpacaImages": [*option.get("alpacaImages", []), *urls],
+        "dataZoom": [zoomed_to((c0, c1), xAxisIndex=indices), zoomed_to((r0, r1), yAxisIndex=indices)],
+        "series": [*option["series"], *regions],
+    }

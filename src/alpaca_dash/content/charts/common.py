@@ -48,3 +48,8 @@ def base_option(*, animation: bool = False) -> Option:
         "grid": {"left": 56, "right": 16, "top": 28, "bottom": 40, "containLabel": False},  # top: the y name
         "tooltip": {"trigger": "axis", "confine": True},
     }
+
+
+def zoomed_to(span: tuple[float, float], **axes: Any) -> Option:
+    """An inside data zoom over ``axes`` (``xAxisIndex=0``) showing ``span``: a zoomed panel redrawn stays zoomed."""
+    return {"type": "inside", **axes, "startValue": span[0], "endValue": span[1]}

@@ -48,7 +48,8 @@ def load_image(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> 
     unit = options.unit or observable.unit or ""
     reference = target.compared
     if reference is None:
-        return PanelContent("ready", image_option(options, [(value, "")], unit, size, data.publish_image))
+        option = image_option(options, [(value, "")], unit, size, data.publish_image, zoom=target.zoom)
+        return PanelContent("ready", option)
     option = compared_image_option(
         options,
         value,
@@ -58,6 +59,7 @@ def load_image(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> 
         run=target.run,
         reference=reference,
         load_reference=lambda: data.other_run_value(observable, reference),
+        zoom=target.zoom,
     )
     return PanelContent("ready", option)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alpaca_dash.content.charts.common import ArrayLike, Option, axis_name, base_option, number_axis
+from alpaca_dash.content.charts.common import ArrayLike, Option, axis_name, base_option, number_axis, zoomed_to
 from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
 from alpaca_dash.content.data import PanelContent, PanelData, Size, Target
 from alpaca_dash.content.downsample import downsample_line, points_for_width
@@ -10,7 +10,9 @@ from alpaca_dash.content.options import ChartOptions, Unit
 from alpaca_dash.content.reference import add_reference, reference_series, reference_values
 from alpaca_dash.content.registry import ChartType, XObservable
 from alpaca_dash.content.spec import PanelSpec
+from alpaca_dash.content.zoom import Zoom, detail_points, with_detail
 from alpaca_dash.domain import ObservableKind
+from alpaca_dash.types import Array
 
 
 class LineOptions(ChartOptions):
@@ -56,13 +58,23 @@ def load_line(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> P
     x = data.value(found[spec.x], target.run) if spec.x else None
     x_name, y_name = axis_names(data, spec, spec.options_as(LineOptions).unit)
     points = points_for_width(size[0])
-    option = build_line_option(*downsample_line(y, points, x), x_name=x_name, y_name=y_name)
+    option = build_line_option(*line_points(y, x, points, target.zoom), x_name=x_name, y_name=y_name)
     reference = target.compared
     other = None if reference is None else reference_values(data, spec, reference)
     if reference is not None and other is not None:
-        series = reference_series("line", reference, pack_rows(*downsample_line(other[0], points, other[1])))
+        series = reference_series("line", reference, pack_rows(*line_points(other[0], other[1], points, target.zoom)))
         option = add_reference(option, series)
+    if target.zoom is not None:
+        option["dataZoom"] = [zoomed_to(target.zoom.x, xAxisIndex=0)]
     return PanelContent("ready", option)
+
+
+def line_points(y: Array, x: Array | None, points: int, zoom: Zoom | None) -> tuple[Array, Array]:
+    """The line's points for the panel: downsampled over the whole array, and at full resolution in the zoom."""
+    overview = downsample_line(y, points, x)
+    if zoom is None:
+        return overview
+    return with_detail(overview, detail_points(y, x, zoom.x, points), zoom.x)
 
 
 CHART = ChartType(
