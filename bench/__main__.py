@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from bench import (
     api_arrays,
+    cli_startup,
     p1_scalar_copy,
     p2_realistic_run,
     p3_trend,
@@ -42,6 +43,7 @@ BENCHMARKS: dict[str, Callable[[Options], Section]] = {
     "p8": p8_export.run,
     "api": api_arrays.run,
     "p13": p13_scale.run,
+    "cli": cli_startup.run,
 }
 #: long, and seeded into the database it is given: only when asked for by name
 NOT_BY_DEFAULT = {"p13"}
