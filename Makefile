@@ -6,14 +6,14 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 NODE_DEPS := $(if $(wildcard package.json),$(NODE_STAMP))
 
-.PHONY: install demo test check format bench clean
+.PHONY: install demo test check format bench lock clean
 
 install: $(STAMP) $(NODE_DEPS)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,embedded,redis]'
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -37,6 +37,12 @@ format: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# requirements.lock: the image's exact packages (production dependencies and the Redis client), with hashes
+lock:
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra redis --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+		--generate-hashes --custom-compile-command 'make lock' --output-file requirements.lock
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -68,7 +68,7 @@ def run(options: Options) -> Section:
         rows: list[list[str]] = []
         for case, measure in cases.items():
             seconds: dict[str, list[float]] = {label: [] for label in envs}
-            for label, env in envs.items():
+            for env in envs.values():
                 measure(env)  # warm-up: the page cache and .pyc files
             for _ in range(reps):
                 for label, env in envs.items():
@@ -76,7 +76,8 @@ def run(options: Options) -> Section:
             before, now = (statistics.median(seconds[label]) for label in envs)
             goal = TARGETS.get(case)
             verdict = "" if goal is None else f"{'meets' if now < goal else 'misses'} < {goal:g} s"
-            rows.append([case, summarise(seconds["before"]), summarise(seconds["now"]), f"{before / now:.2f}x", verdict])
+            ratio = f"{before / now:.2f}x"
+            rows.append([case, summarise(seconds["before"]), summarise(seconds["now"]), ratio, verdict])
     table = format_table(["process", f"before ({OLD_REF})", "now", "before ÷ now", "target"], rows)
     body = (
         "Whole `alpaca-dash` processes, old code against new, alternating on one machine "

@@ -23,6 +23,8 @@ from alpaca_dash.content.spec import DashboardSpec, PanelSpec
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.web.testserver import free_port
 
+from nginx_local import local_upstream
+
 if TYPE_CHECKING:
     from web_fixtures import BrowserSite
 
@@ -80,7 +82,7 @@ def adapt_config(text: str, tmp: Path, app_port: int, echo_port: int, http_port:
     )
     echo = f"        location = /__echo_headers {{\n            proxy_pass http://127.0.0.1:{echo_port};\n        }}\n"
     replaced = (
-        text.replace("server app:8080", f"server 127.0.0.1:{app_port}")
+        local_upstream(text, [app_port])
         .replace("/etc/nginx/tls", str(tmp / "tls"))
         .replace("pid /tmp/nginx.pid;", f"pid {tmp / 'nginx.pid'};\nuser root;")
         .replace("access_log /dev/stdout;", f"access_log {tmp / 'access.log'};")

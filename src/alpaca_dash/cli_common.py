@@ -33,6 +33,10 @@ _command_resources: contextvars.ContextVar[contextlib.ExitStack | None] = contex
 )
 
 
+class SetupError(RuntimeError):
+    """Something the command needs is not installed here (an optional extra) or not configured."""
+
+
 @functools.cache
 def stdout_console() -> Console:
     from rich.console import Console
@@ -73,7 +77,7 @@ def expected_errors() -> tuple[type[BaseException], ...]:
     from alpaca_dash.sources.base import SourceError
     from alpaca_dash.timescale.database import DatabaseUnavailable
 
-    return (DatabaseUnavailable, SourceError, SidecarError, RunRangeError, UnknownObservable, OSError)
+    return (DatabaseUnavailable, SourceError, SidecarError, RunRangeError, UnknownObservable, SetupError, OSError)
 
 
 def fails_cleanly(command: F) -> F:

@@ -1,4 +1,5 @@
-"""The one place settings are read: environment (prefix ``ALPACA_DASH_``), then an optional TOML file, then defaults."""
+"""The one place settings are read: environment (prefix ``ALPACA_DASH_``), files named by ``ALPACA_DASH_<NAME>_FILE``
+(secrets), then an optional TOML file, then defaults."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -14,6 +16,7 @@ from alpaca_dash.domain import Role
 
 SourceKind = Literal["simulated", "files", "alpaca"]
 
+ENV_PREFIX = "ALPACA_DASH_"
 CONFIG_FILE_ENV = "ALPACA_DASH_CONFIG"
 DEFAULT_CONFIG_FILE = Path("config/alpaca-dash.toml")
 MASK = "***"
@@ -31,12 +34,15 @@ _PARAMETER = re.compile(
 class Settings(BaseSettings):
     """Every setting of the application, with its default and what it is for."""
 
-    model_config = SettingsConfigDict(env_prefix="ALPACA_DASH_", extra="forbid", frozen=True)
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
 
     database_url: str = Field(
         "",
         description="PostgreSQL/TimescaleDB URL (postgresql://user@host:port/db). Empty starts an embedded "
         "PostgreSQL in DATA_DIR/postgres, which needs no server.",
+    )
+    database_password: str = Field(
+        "", description="Password of the database user when it is not in the URL (from a file: DATABASE_PASSWORD_FILE)."
     )
     data_dir: Path = Field(Path("data"), description="Folder for the embedded database and the Parquet sidecar.")
     parquet_dir: Path | None = Field(
@@ -45,9 +51,11 @@ class Settings(BaseSettings):
     parquet_s3_uri: str = Field(
         "", description="s3://bucket/prefix for the sidecar on S3-compatible storage instead of a folder (scale-out)."
     )
-    parquet_s3_endpoint: str = Field(
-        "", description="http(s)://host:port of the S3-compatible service; empty for AWS. Keys: AWS_* variables."
+    parquet_s3_endpoint: str = Field("", description="http(s)://host:port of the S3-compatible service; empty for AWS.")
+    parquet_s3_access_key: str = Field(
+        "", description="Access key of the sidecar's S3 storage; empty: the AWS_* variables or ~/.aws files."
     )
+    parquet_s3_secret_key: str = Field("", description="Secret key that goes with PARQUET_S3_ACCESS_KEY.")
     timescale: Literal["auto", "off", "required"] = Field(
         "auto",
         description="Use TimescaleDB hypertables when the extension is available (auto), never (off), "
@@ -81,6 +89,7 @@ class Settings(BaseSettings):
     redis_url: str = Field(
         "", description="redis://host:port/db for NiceGUI's storage, shared by scaled-out web instances; empty: local."
     )
+    redis_password: str = Field("", description="Password of the Redis server when it is not in REDIS_URL.")
     log_level: str = Field("INFO", description="Python logging level.")
     production: bool = Field(
         False,
@@ -150,6 +159,14 @@ class Settings(BaseSettings):
         return level
 
     @property
+    def redis_url_with_password(self) -> str:
+        """``redis_url`` with ``redis_password`` in it, when the password is given apart."""
+        if not self.redis_password or not self.redis_url or "@" in self.redis_url.split("//", 1)[-1].split("/", 1)[0]:
+            return self.redis_url
+        scheme, rest = self.redis_url.split("://", 1)
+        return f"{scheme}://:{quote(self.redis_password, safe='')}@{rest}"
+
+    @property
     def parquet_root(self) -> Path:
         """The sidecar root, resolved from ``parquet_dir`` or ``data_dir``."""
         return (self.parquet_dir or self.data_dir / "parquet").resolve()
@@ -163,7 +180,14 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_file()))
+        from alpaca_dash.secret_files import FileEnvSettingsSource
+
+        return (
+            init_settings,
+            env_settings,
+            FileEnvSettingsSource(settings_cls, ENV_PREFIX),
+            TomlConfigSettingsSource(settings_cls, toml_file=config_file()),
+        )
 
 
 def config_file() -> Path:

