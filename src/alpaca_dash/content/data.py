@@ -40,6 +40,15 @@ class PanelContent:
 
 
 @dataclass(frozen=True)
+class Download:
+    """A file of a panel's data, to save."""
+
+    filename: str
+    content: bytes
+    media_type: str
+
+
+@dataclass(frozen=True)
 class Target:
     """What a panel is drawn for.
 

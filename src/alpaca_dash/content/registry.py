@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from alpaca_dash.content.data import PanelContent, PanelData, Size, Target
+from alpaca_dash.content.data import Download, PanelContent, PanelData, Size, Target
 from alpaca_dash.content.options import BoundedOptions, ChartOptions
 from alpaca_dash.domain import ObservableKind
 
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 #: turns a panel spec into its content for one target (a run, or a run range); may raise (``content.load`` turns
 #: exceptions into the panel's message)
 Loader = Callable[[PanelData, "PanelSpec", Target, Size], PanelContent]
+#: the panel's stored data for one target as a file of the given format (``content.downloads``)
+Downloader = Callable[[PanelData, "PanelSpec", Target, str], Download]
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class ChartType:
     :param across_runs: its points are runs, over the dashboard's run range, rather than one run's values.
     :param takes_reference: it draws the dashboard's reference run, so it is redrawn when one is pinned.
     :param many: it shows several observables (a table), not one.
+    :param download: its data as a file, in one of ``download_formats`` (the first the usual one).
     """
 
     name: str
@@ -54,6 +57,8 @@ class ChartType:
     takes_reference: bool = False
     many: bool = False
     x: XObservable | None = None
+    download: Downloader | None = None
+    download_formats: tuple[str, ...] = ("csv",)
 
     @property
     def has_bounds(self) -> bool:

@@ -8,7 +8,8 @@ from alpaca_dash.content.across_runs import run_range_of
 from alpaca_dash.content.charts.common import ArrayLike, Option, axis_name, base_option, number_axis
 from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
 from alpaca_dash.content.charts.trend import BAD_COLOR
-from alpaca_dash.content.data import NoData, PanelContent, PanelData, Size, Target
+from alpaca_dash.content.data import Download, NoData, PanelContent, PanelData, Size, Target
+from alpaca_dash.content.downloads import aligned, csv_file, file_stem
 from alpaca_dash.content.downsample import points_for_width, thin_points
 from alpaca_dash.content.options import ChartOptions, Unit
 from alpaca_dash.content.registry import ChartType, XObservable
@@ -74,6 +75,17 @@ def load_correlation(data: PanelData, spec: PanelSpec, target: Target, size: Siz
     return PanelContent("ready", option)
 
 
+def correlation_csv(data: PanelData, spec: PanelSpec, target: Target, fmt: str) -> Download:
+    """Every run of the range with both values, and whether it is good."""
+    runs = run_range_of(target)
+    found = data.observables([spec.observables[0], spec.x or ""])
+    y_obs, x_obs = found[spec.observables[0]], found[spec.x or ""]
+    pairs = correlate(data.trend(x_obs, runs, None), data.trend(y_obs, runs, None))
+    stem = f"{file_stem(y_obs.name)}_runs{runs.first}-{runs.last}"
+    columns = [pairs.runs, pairs.x_values, pairs.y_values, pairs.good]
+    return csv_file(f"{stem}.csv", ["run", x_obs.name, y_obs.name, "good"], aligned(columns))
+
+
 CHART = ChartType(
     "correlation",
     "Scalar vs scalar across runs",
@@ -83,4 +95,5 @@ CHART = ChartType(
     load_correlation,
     across_runs=True,
     x=XObservable(ObservableKind.SCALAR, "x (a scalar)", required=True),
+    download=correlation_csv,
 )

@@ -10,7 +10,8 @@ from pydantic import Field
 
 from alpaca_dash.content.charts.common import GRID_LINES, Option, axis_name, base_option, number_axis
 from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
-from alpaca_dash.content.data import PanelContent, PanelData, Size, Target
+from alpaca_dash.content.data import Download, PanelContent, PanelData, Size, Target
+from alpaca_dash.content.downloads import aligned, csv_file, run_stem
 from alpaca_dash.content.options import ChartOptions, Unit
 from alpaca_dash.content.reference import add_reference, reference_series, reference_values
 from alpaca_dash.content.registry import ChartType
@@ -102,6 +103,29 @@ def edges_centres(edges: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return centres
 
 
+def histogram_csv(data: PanelData, spec: PanelSpec, target: Target, fmt: str) -> Download:
+    """The bins of the shown run's histogram (and the reference run's counts in them), from every stored value."""
+    options = spec.options_as(HistogramOptions)
+    observable = data.observables(spec.observables)[spec.observables[0]]
+    values = data.value(observable, target.run)
+    edges, counts = compute_histogram(values, bins=options.bins, bin_width=options.bin_width)
+    header = ["bin_low", "bin_high", f"count run {target.run}"]
+    columns = [edges[:-1], edges[1:], counts]
+    reference = target.compared
+    other = None if reference is None else reference_values(data, spec, reference)
+    if reference is not None and other is not None:
+        header.append(f"count reference {reference}")
+        columns.append(bar_heights(other[0], edges, log_y=False).astype(np.int64))
+    return csv_file(f"{run_stem(spec, target)}.csv", header, aligned(columns))
+
+
 CHART = ChartType(
-    "histogram", "Histogram", (ObservableKind.ARRAY1D,), (4, 4), HistogramOptions, load_histogram, takes_reference=True
+    "histogram",
+    "Histogram",
+    (ObservableKind.ARRAY1D,),
+    (4, 4),
+    HistogramOptions,
+    load_histogram,
+    takes_reference=True,
+    download=histogram_csv,
 )

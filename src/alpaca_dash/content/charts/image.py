@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import Field, model_validator
 
-from alpaca_dash.content.data import PanelContent, PanelData, Size, Target
+from alpaca_dash.content.data import Download, PanelContent, PanelData, Size, Target
+from alpaca_dash.content.downloads import matrix_csv, run_stem
 from alpaca_dash.content.image_compare import compared_image_option, image_option
 from alpaca_dash.content.images import ZMode
 from alpaca_dash.content.options import ChartOptions, Unit
@@ -64,4 +67,25 @@ def load_image(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> 
     return PanelContent("ready", option)
 
 
-CHART = ChartType("image", "Image", (ObservableKind.ARRAY2D,), (4, 5), ImageOptions, load_image, takes_reference=True)
+def image_file(data: PanelData, spec: PanelSpec, target: Target, fmt: str) -> Download:
+    """The shown run's whole image: ``.npy`` (dtype and shape kept) or a CSV matrix, a line per row."""
+    value = data.value(data.observables(spec.observables)[spec.observables[0]], target.run)
+    stem = run_stem(spec, target)
+    if fmt == "npy":
+        out = io.BytesIO()
+        np.save(out, value, allow_pickle=False)
+        return Download(f"{stem}.npy", out.getvalue(), "application/octet-stream")
+    return Download(f"{stem}.csv", matrix_csv(value), "text/csv")
+
+
+CHART = ChartType(
+    "image",
+    "Image",
+    (ObservableKind.ARRAY2D,),
+    (4, 5),
+    ImageOptions,
+    load_image,
+    takes_reference=True,
+    download=image_file,
+    download_formats=("npy", "csv"),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alpaca_dash.content.charts.common import ArrayLike, Option, axis_name, base_option, number_axis, zoomed_to
 from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
 from alpaca_dash.content.data import PanelContent, PanelData, Size, Target
+from alpaca_dash.content.downloads import samples_csv
 from alpaca_dash.content.downsample import downsample_line, points_for_width
 from alpaca_dash.content.options import ChartOptions, Unit
 from alpaca_dash.content.reference import add_reference, reference_series, reference_values
@@ -86,4 +87,5 @@ CHART = ChartType(
     load_line,
     takes_reference=True,
     x=XObservable(ObservableKind.ARRAY1D, "x (another 1D of the same run; empty: sample index)"),
+    download=samples_csv,
 )

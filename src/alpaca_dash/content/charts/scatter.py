@@ -8,6 +8,7 @@ from alpaca_dash.content.charts.common import ArrayLike, Option, base_option
 from alpaca_dash.content.charts.line import axis_names, xy_axes
 from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
 from alpaca_dash.content.data import PanelContent, PanelData, Size, Target
+from alpaca_dash.content.downloads import samples_csv
 from alpaca_dash.content.downsample import points_for_width, thin_points
 from alpaca_dash.content.options import ChartOptions, Unit
 from alpaca_dash.content.registry import ChartType, XObservable
@@ -46,4 +47,5 @@ CHART = ChartType(
     ScatterOptions,
     load_scatter,
     x=XObservable(ObservableKind.ARRAY1D, "x (another 1D of the same run; empty: sample index)"),
+    download=samples_csv,
 )

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from alpaca_dash.content.charts.common import Option
 from alpaca_dash.content.data import NoData, PanelContent, PanelData, Size, Target
+from alpaca_dash.content.downloads import values_csv
 from alpaca_dash.content.options import BoundedOptions, Threshold, Unit
 from alpaca_dash.content.registry import ChartType
 from alpaca_dash.content.spec import PanelSpec
@@ -106,4 +107,4 @@ def load_stat(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> P
     return PanelContent("ready", option, value=float(scalar))
 
 
-CHART = ChartType("stat", "Stat (value)", (ObservableKind.SCALAR,), (3, 3), StatOptions, load_stat)
+CHART = ChartType("stat", "Stat (value)", (ObservableKind.SCALAR,), (3, 3), StatOptions, load_stat, download=values_csv)

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from alpaca_dash.content.charts.stat import Decimals, format_value
 from alpaca_dash.content.data import NoData, PanelContent, PanelData, Size, Target
+from alpaca_dash.content.downloads import values_csv
 from alpaca_dash.content.options import ChartOptions
 from alpaca_dash.content.registry import ChartType
 from alpaca_dash.content.spec import PanelSpec
@@ -70,4 +71,13 @@ def load_table(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> 
     return PanelContent("ready", rows=build_table_rows(spec.observables, values, units, decimals=decimals))
 
 
-CHART = ChartType("table", "Table of scalars", (ObservableKind.SCALAR,), (4, 4), TableOptions, load_table, many=True)
+CHART = ChartType(
+    "table",
+    "Table of scalars",
+    (ObservableKind.SCALAR,),
+    (4, 4),
+    TableOptions,
+    load_table,
+    many=True,
+    download=values_csv,
+)

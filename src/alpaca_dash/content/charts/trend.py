@@ -9,7 +9,8 @@ import numpy as np
 from alpaca_dash.content.across_runs import run_range_of, trend_y_name, without_bad
 from alpaca_dash.content.charts.common import GRID_LINES, RUN_LABEL, ArrayLike, Option, base_option, number_axis
 from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
-from alpaca_dash.content.data import NoData, PanelContent, PanelData, Size, Target
+from alpaca_dash.content.data import Download, NoData, PanelContent, PanelData, Size, Target
+from alpaca_dash.content.downloads import aligned, csv_file, file_stem
 from alpaca_dash.content.downsample import downsample_line, points_for_width
 from alpaca_dash.content.options import BoundedOptions, Unit
 from alpaca_dash.content.registry import ChartType
@@ -99,6 +100,11 @@ class TrendOptions(BoundedOptions):
     hide_bad: bool = False
 
 
+def statistic_of(observable: Observable, options: TrendOptions) -> Statistic | None:
+    """What the trend follows: a scalar itself, or the array's statistic (its mean when none is chosen)."""
+    return None if observable.kind is ObservableKind.SCALAR else (options.statistic or "mean")
+
+
 def downsampled(trend: Trend, width: int) -> Trend:
     """The trend thinned to the panel's width, keeping each stretch's extremes (MinMaxLTTB)."""
     index = np.asarray(downsample_line(trend.values, points_for_width(width))[0])
@@ -109,7 +115,7 @@ def load_trend_panel(data: PanelData, spec: PanelSpec, target: Target, size: Siz
     options = spec.options_as(TrendOptions)
     runs = run_range_of(target)
     observable = data.observables(spec.observables)[spec.observables[0]]
-    statistic = None if observable.kind is ObservableKind.SCALAR else (options.statistic or "mean")
+    statistic = statistic_of(observable, options)
     trend = data.trend(observable, runs, statistic, width=size[0])
     if options.hide_bad:
         trend = without_bad(trend)
@@ -141,6 +147,19 @@ def shown_value(data: PanelData, observable: Observable, trend: Trend, run: int)
         return None
 
 
+def trend_csv(data: PanelData, spec: PanelSpec, target: Target, fmt: str) -> Download:
+    """Every run of the range with its value (or statistic), whether it is good: not thinned for the screen."""
+    runs = run_range_of(target)
+    observable = data.observables(spec.observables)[spec.observables[0]]
+    statistic = (
+        None if observable.kind is ObservableKind.SCALAR else (spec.options_as(TrendOptions).statistic or "mean")
+    )
+    trend = data.trend(observable, runs, statistic)
+    column = observable.name + (f" ({statistic})" if statistic else "")
+    stem = f"{file_stem(observable.name)}_runs{runs.first}-{runs.last}"
+    return csv_file(f"{stem}.csv", ["run", column, "good"], aligned([trend.runs, trend.values, trend.good]))
+
+
 CHART = ChartType(
     "trend",
     "Trend across runs",
@@ -149,4 +168,5 @@ CHART = ChartType(
     TrendOptions,
     load_trend_panel,
     across_runs=True,
+    download=trend_csv,
 )
