@@ -29,7 +29,7 @@ def test_a_dashboard_exported_before_chart_types_had_options_of_their_own_import
     assert panels["h-offset"].options == StatOptions(decimals=3, thresholds=[Threshold(value=0.3, color="orange")])
     assert panels["ccd"].options == ImageOptions(colormap="inferno", z_mode="percentile", percentile_high=99.9)
     assert panels["sspals-hist"].options == HistogramOptions(bins=80, log_y=True)
-    assert panels["scat"].options.model_dump() == {"unit": "mV"}
+    assert panels["scat"].options.model_dump() == {"unit": "mV", "overlay": None}
     assert imported.spec.reference_run == 390001
     again = parse_import(render_export(imported.title, imported.spec))
     assert again == imported
@@ -57,7 +57,11 @@ def test_every_chart_type_declares_what_the_dialog_and_loader_need() -> None:
     across = {chart.name for chart in chart_types() if chart.across_runs}
     bounded = {chart.name for chart in chart_types() if chart.has_bounds}
     compared = {chart.name for chart in chart_types() if chart.takes_reference}
-    assert (across, bounded, compared) == ({"trend", "correlation"}, {"stat", "trend"}, {"line", "histogram", "image"})
+    assert (across, bounded, compared) == (
+        {"trend", "correlation"},
+        {"stat", "trend"},
+        {"stat", "table", "line", "scatter", "histogram", "image"},
+    )
 
 
 SCHEMA_FILE = Path(__file__).parents[1] / "docs" / "dashboard.schema.json"

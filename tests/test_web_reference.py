@@ -1,4 +1,4 @@
-"""A reference run pinned per dashboard, drawn over line and histogram panels."""
+"""A reference run pinned per dashboard, drawn over line and histogram panels with a legend entry of its own."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+import numpy as np
 import pytest
 from nicegui import ui
 from nicegui.testing.user import User
 from sqlalchemy import text
 
 from alpaca_dash.content.charts.packed import series_data
-from alpaca_dash.content.reference import add_reference, reference_series
+from alpaca_dash.content.overlay import RunValues, style_series, with_legend
 from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
@@ -57,7 +58,7 @@ async def test_reference_overlay_appears_and_can_be_pinned(
     made = store.create_dashboard(seeded_access, accounts["alice"], "Compare", spec(390000))
     await log_in(web_user, "alice")
     await web_user.open(f"/dashboard/{made.id}?run=390002")
-    overlay = ["", "reference run 390000"]
+    overlay = ["run 390002", "reference 390000"]
     await wait_for_names(web_user, {"wave": overlay, "hist": overlay})
     assert web_user.client is not None
     hist = next(
@@ -99,20 +100,26 @@ async def test_the_reference_run_is_read_once_while_stepping(
     made = store.create_dashboard(seeded_access, accounts["alice"], "Compare", spec(390000))
     await log_in(web_user, "alice")
     await web_user.open(f"/dashboard/{made.id}?run=390003")
-    overlay = ["", "reference run 390000"]
-    await wait_for_names(web_user, {"wave": overlay, "hist": overlay})
+    await wait_for_names(
+        web_user, {"wave": ["run 390003", "reference 390000"], "hist": ["run 390003", "reference 390000"]}
+    )
     # the reference run's waveforms vanish from storage: what the page draws from now on comes from what it read
     with seeded_access.db.begin() as conn:
         conn.execute(text("DELETE FROM arrays1d WHERE run = 390000"))
-    for _ in range(2):
+    for run in (390002, 390001):
         web_user.find(marker="run-previous").click()
         await asyncio.sleep(0.5)
+        overlay = [f"run {run}", "reference 390000"]
         await wait_for_names(web_user, {"wave": overlay, "hist": overlay})
 
 
 def test_reference_helpers() -> None:
     option = {"series": [{"type": "line", "data": []}]}
-    merged = add_reference(option, reference_series("line", 7, [[0, 1]]))
-    assert [s.get("name") for s in merged["series"]] == [None, "reference run 7"]
+    shown = style_series(option["series"][0], RunValues(8, "shown", np.zeros(1)), 0, kind="line")
+    reference = style_series({"type": "line", "data": [[0, 1]]}, RunValues(7, "reference", np.zeros(1)), 0, kind="line")
+    merged = with_legend({**option, "series": [shown, reference]})
+    assert [s.get("name") for s in merged["series"]] == ["run 8", "reference 7"]
+    assert merged["legend"]["data"] == ["run 8", "reference 7"]
     assert option["series"] == [{"type": "line", "data": []}]
+    assert "legend" not in with_legend(option)
     assert DashboardSpec.model_validate({"panels": []}).reference_run is None

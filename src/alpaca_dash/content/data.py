@@ -54,7 +54,7 @@ class Target:
 
     :param run: the shown run.
     :param runs: the run range of panels across runs (None for the others).
-    :param reference: the dashboard's reference run, if one is pinned.
+    :param reference: the reference run, if one is pinned (the panel's own, else the dashboard's).
     :param zoom: the window the panel is zoomed into, drawn at full resolution (None: the whole of it).
     """
 
@@ -91,6 +91,19 @@ class PanelData(Protocol):
     def trend(self, observable: Observable, runs: RunRange, statistic: Statistic | None, *, width: int = 0) -> Trend:
         """The observable's value (or the array's ``statistic``) per stored run of ``runs``; with ``width`` (the
         panel's pixels), possibly rollup buckets where there are more runs than pixels (``Trend.bucket_runs``)."""
+        ...
+
+    def run_numbers(
+        self,
+        *,
+        before: int | None = None,
+        within: RunRange | None = None,
+        tag: str | None = None,
+        good: bool | None = None,
+        limit: int,
+    ) -> list[int]:
+        """Ingested runs, newest first, at most ``limit``: below ``before``, inside ``within``, carrying ``tag``,
+        with the good flag ``good`` (None: any of each)."""
         ...
 
     def run_times(self, runs: Array) -> Array:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from alpaca_dash.content.data import Download, NoData, PanelData, Target
-from alpaca_dash.content.reference import reference_values
+from alpaca_dash.content.overlay import other_values
 from alpaca_dash.content.registry import chart_type
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.types import Array
@@ -63,7 +63,7 @@ def samples_csv(data: PanelData, spec: PanelSpec, target: Target, fmt: str) -> D
     header = [spec.x or "index", f"{name} run {target.run}"]
     columns: list[Array] = [np.arange(value.size) if x is None else x, value]
     reference = target.compared
-    other = None if reference is None else reference_values(data, spec, reference)
+    other = None if reference is None else other_values(data, spec, reference)
     if reference is not None and other is not None:
         header.append(f"{name} reference {reference}")
         columns.append(other[0])

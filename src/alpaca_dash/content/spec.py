@@ -50,12 +50,24 @@ class PanelSpec(Strict):
     x: ObservableName | None = None
     options: SerializeAsAny[ChartOptions] = ChartOptions()
     layout: GridPosition = GridPosition()
+    #: this panel's reference run, in place of the dashboard's (chart types that take one)
+    reference_run: Annotated[int, Field(ge=0, lt=INT32_LIMIT)] | None = None
 
     def options_as(self, model: builtins.type[Options]) -> Options:
         """The options, as the chart type's model they are (checked when the spec was made)."""
         if not isinstance(self.options, model):
             raise TypeError(f"panel {self.id} has {type(self.options).__name__}, not {model.__name__}")
         return self.options
+
+    def reference_for(self, dashboard_reference: int | None) -> int | None:
+        """The reference run this panel draws: its own, else the dashboard's."""
+        return dashboard_reference if self.reference_run is None else self.reference_run
+
+    def follows_run_range(self) -> bool:
+        """Whether what it draws depends on the dashboard's run range: panels across runs, and overlays of the
+        range's runs with a tag or the good flag."""
+        overlay = getattr(self.options, "overlay", None)
+        return chart_type(self.type).across_runs or getattr(overlay, "mode", None) in ("tagged", "good")
 
     @model_validator(mode="before")
     @classmethod
@@ -85,6 +97,8 @@ class PanelSpec(Strict):
             raise ValueError(f"a {self.type} panel has no x observable")
         if chart.x is not None and chart.x.required and self.x is None:
             raise ValueError(f"a {self.type} panel needs an x observable ({chart.x.kind.value})")
+        if self.reference_run is not None and not chart.takes_reference:
+            raise ValueError(f"a {self.type} panel draws no reference run")
         if self.layout.x + self.layout.w > GRID_COLUMNS:
             raise ValueError(f"panel {self.id} reaches past column {GRID_COLUMNS}")
         return self

@@ -4,16 +4,16 @@ cache, and ``load_panel``, the one call the web layer makes to fill a panel."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from alpaca_dash.content import load
 from alpaca_dash.content.data import NoData, PanelContent, PublishImage, Size, Target
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.content.value_cache import ValueCache
-from alpaca_dash.domain import Observable, Statistic, Trend
+from alpaca_dash.domain import Observable, RunStatus, Statistic, Trend
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import find_observables
-from alpaca_dash.queries.runs import get_run
+from alpaca_dash.queries.runs import RunFilter, get_run, list_runs
 from alpaca_dash.queries.trend_detail import load_trend_for_width
 from alpaca_dash.queries.trends import load_run_times, load_trend
 from alpaca_dash.queries.values import load_scalars, load_value
@@ -30,6 +30,8 @@ class StoredPanelData:
     publish: PublishImage
     cache: ValueCache | None = None
     version: Hashable = None
+    #: the other runs' ingest times, as looked up (None: no such run)
+    versions: dict[int, tuple[Hashable] | None] = field(default_factory=dict)
 
     def observables(self, names: Sequence[str]) -> Mapping[str, Observable]:
         return {item.name: item for item in find_observables(self.access, names)}
@@ -38,11 +40,14 @@ class StoredPanelData:
         return self._value(observable, run, self.version)
 
     def other_run_value(self, observable: Observable, run: int) -> Array | None:
-        found = get_run(self.access, run)
-        if found is None:
+        if run not in self.versions:  # one look-up per run and panel, not per observable
+            found = get_run(self.access, run)
+            self.versions[run] = None if found is None else (found.ingested_at,)
+        version = self.versions[run]
+        if version is None:
             return None
         try:
-            return self._value(observable, run, found.ingested_at)
+            return self._value(observable, run, version[0])
         except NoData:
             return None
 
@@ -63,6 +68,24 @@ class StoredPanelData:
         if width > 0:
             return load_trend_for_width(self.access, observable, runs.first, runs.last, width, statistic=statistic)
         return load_trend(self.access, observable, runs.first, runs.last, statistic=statistic)
+
+    def run_numbers(
+        self,
+        *,
+        before: int | None = None,
+        within: RunRange | None = None,
+        tag: str | None = None,
+        good: bool | None = None,
+        limit: int,
+    ) -> list[int]:
+        where = RunFilter(
+            first=None if within is None else within.first,
+            last=None if within is None else within.last,
+            good=good,
+            tag=tag,
+            status=RunStatus.INGESTED,
+        )
+        return [run.run for run in list_runs(self.access, limit=limit, before=before, where=where)]
 
     def run_times(self, runs: Array) -> Array:
         return load_run_times(self.access, runs)

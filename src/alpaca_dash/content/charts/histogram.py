@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field
@@ -13,7 +13,7 @@ from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
 from alpaca_dash.content.data import Download, PanelContent, PanelData, Size, Target
 from alpaca_dash.content.downloads import aligned, csv_file, run_stem
 from alpaca_dash.content.options import ChartOptions, Unit
-from alpaca_dash.content.reference import add_reference, reference_series, reference_values
+from alpaca_dash.content.overlay import Overlay, RunValues, compared_values, other_values, style_series, with_legend
 from alpaca_dash.content.registry import ChartType
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.domain import ObservableKind
@@ -65,11 +65,20 @@ def build_histogram_option(
     return option
 
 
+Normalise = Literal["none", "area", "peak"]
+#: the y axis of each normalisation
+NORMALISED_AXIS = {"none": "count", "area": "fraction of entries", "peak": "fraction of the peak"}
+
+
 class HistogramOptions(ChartOptions):
     unit: Unit = ""
     bins: Annotated[int, Field(ge=1, le=MAX_BINS)] = 50
     bin_width: Annotated[float, Field(gt=0)] | None = None
     log_y: bool = False
+    #: each run's bars divided by its entries (``area``) or by its highest bar (``peak``), so that runs with
+    #: different statistics compare
+    normalise: Normalise = "none"
+    overlay: Overlay | None = None
 
 
 def bar_heights(values: np.ndarray[Any, Any], edges: np.ndarray[Any, Any], *, log_y: bool) -> np.ndarray[Any, Any]:
@@ -81,6 +90,16 @@ def bar_heights(values: np.ndarray[Any, Any], edges: np.ndarray[Any, Any], *, lo
     return counts
 
 
+def normalised(counts: np.ndarray[Any, Any], how: Normalise) -> np.ndarray[Any, Any]:
+    """``counts`` as the panel draws them: as they are, as fractions of their sum, or of their largest."""
+    heights = counts.astype(np.float64)
+    finite = heights[np.isfinite(heights)]
+    total = float(finite.sum()) if how == "area" else float(finite.max()) if finite.size else 0.0
+    if how == "none" or total <= 0:
+        return heights
+    return heights / total
+
+
 def load_histogram(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> PanelContent:
     options = spec.options_as(HistogramOptions)
     observable = data.observables(spec.observables)[spec.observables[0]]
@@ -88,14 +107,26 @@ def load_histogram(data: PanelData, spec: PanelSpec, target: Target, size: Size)
     edges, counts = compute_histogram(values, bins=options.bins, bin_width=options.bin_width)
     x_name = axis_name(observable.name, options.unit or observable.unit or "")
     option = build_histogram_option(edges, counts, x_name=x_name, log_y=options.log_y)
-    reference = target.compared
-    other = None if reference is None else reference_values(data, spec, reference)
-    if reference is not None and other is not None:
-        heights = bar_heights(other[0], edges, log_y=options.log_y)
-        option = add_reference(
-            option, reference_series("histogram", reference, pack_rows(edges_centres(edges), heights))
-        )
-    return PanelContent("ready", option)
+    bars = option["series"][0]
+    if options.normalise != "none":
+        heights = normalised(bar_heights(values, edges, log_y=options.log_y), options.normalise)
+        bars = {**bars, PACKED_KEY: pack_rows(edges_centres(edges), heights)}
+        option["yAxis"]["name"] = NORMALISED_AXIS[options.normalise]
+    others = compared_values(data, spec, target, options.overlay)
+    if not others:
+        return PanelContent("ready", {**option, "series": [bars]})
+    series = [style_series(bars, RunValues(target.run, "shown", values), 0, kind="histogram")]
+    overlays = [o for o in others if o.role == "overlay"]
+    for index, other in enumerate([*overlays, *(o for o in others if o.role == "reference")]):
+        heights = normalised(bar_heights(other.y, edges, log_y=options.log_y), options.normalise)
+        step = reference_step(pack_rows(edges_centres(edges), heights))
+        series.append(style_series(step, other, index, kind="histogram"))
+    return PanelContent("ready", with_legend({**option, "series": series}))
+
+
+def reference_step(data: str) -> Option:
+    """Another run's bars as a step line over the shown run's bars."""
+    return {"type": "line", PACKED_KEY: data, "showSymbol": False, "sampling": "none"}
 
 
 def edges_centres(edges: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -112,7 +143,7 @@ def histogram_csv(data: PanelData, spec: PanelSpec, target: Target, fmt: str) ->
     header = ["bin_low", "bin_high", f"count run {target.run}"]
     columns = [edges[:-1], edges[1:], counts]
     reference = target.compared
-    other = None if reference is None else reference_values(data, spec, reference)
+    other = None if reference is None else other_values(data, spec, reference)
     if reference is not None and other is not None:
         header.append(f"count reference {reference}")
         columns.append(bar_heights(other[0], edges, log_y=False).astype(np.int64))

@@ -1,4 +1,4 @@
-"""The waveform / line panel: y against the sample index or against another 1D observable, and the reference run."""
+"""The waveform / line panel: y against the sample index or another 1D observable; other runs and the reference."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from alpaca_dash.content.data import PanelContent, PanelData, Size, Target
 from alpaca_dash.content.downloads import samples_csv
 from alpaca_dash.content.downsample import downsample_line, points_for_width
 from alpaca_dash.content.options import ChartOptions, Unit
-from alpaca_dash.content.reference import add_reference, reference_series, reference_values
+from alpaca_dash.content.overlay import Overlay, RunValues, compared_values, style_series, with_legend
 from alpaca_dash.content.registry import ChartType, XObservable
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.content.zoom import Zoom, detail_points, with_detail
@@ -18,6 +18,7 @@ from alpaca_dash.types import Array
 
 class LineOptions(ChartOptions):
     unit: Unit = ""
+    overlay: Overlay | None = None
 
 
 def xy_axes(x_name: str, y_name: str) -> Option:
@@ -54,20 +55,25 @@ def axis_names(data: PanelData, spec: PanelSpec, unit: str) -> tuple[str, str]:
 
 
 def load_line(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> PanelContent:
+    options = spec.options_as(LineOptions)
     found = data.observables([spec.observables[0], *([spec.x] if spec.x else [])])
     y = data.value(found[spec.observables[0]], target.run)
     x = data.value(found[spec.x], target.run) if spec.x else None
-    x_name, y_name = axis_names(data, spec, spec.options_as(LineOptions).unit)
+    x_name, y_name = axis_names(data, spec, options.unit)
     points = points_for_width(size[0])
     option = build_line_option(*line_points(y, x, points, target.zoom), x_name=x_name, y_name=y_name)
-    reference = target.compared
-    other = None if reference is None else reference_values(data, spec, reference)
-    if reference is not None and other is not None:
-        series = reference_series("line", reference, pack_rows(*line_points(other[0], other[1], points, target.zoom)))
-        option = add_reference(option, series)
     if target.zoom is not None:
         option["dataZoom"] = [zoomed_to(target.zoom.x, xAxisIndex=0)]
-    return PanelContent("ready", option)
+    others = compared_values(data, spec, target, options.overlay)
+    if not others:
+        return PanelContent("ready", option)
+    line = option["series"][0]
+    series = [style_series(line, RunValues(target.run, "shown", y, x), 0, kind="line")]
+    overlays = [o for o in others if o.role == "overlay"]
+    for index, other in enumerate([*overlays, *(o for o in others if o.role == "reference")]):
+        packed = pack_rows(*line_points(other.y, other.x, points, target.zoom))
+        series.append(style_series({**line, PACKED_KEY: packed}, other, index, kind="line"))
+    return PanelContent("ready", with_legend({**option, "series": series}))
 
 
 def line_points(y: Array, x: Array | None, points: int, zoom: Zoom | None) -> tuple[Array, Array]:

@@ -103,8 +103,48 @@ def load_stat(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> P
     if isinstance(scalar, float) and math.isnan(scalar):
         raise NoData("No data for this run (NaN)")
     unit = options.unit or observable.unit or ""
-    option = build_stat_option(scalar, unit=unit, thresholds=options.thresholds, decimals=options.decimals)
+    caption = ""
+    if target.compared is not None:
+        other = data.other_run_value(observable, target.compared)
+        caption = reference_caption(scalar, None if other is None else other.item(), target.compared, options.decimals)
+    option = build_stat_option(
+        scalar, unit=unit, thresholds=options.thresholds, decimals=options.decimals, caption=caption
+    )
     return PanelContent("ready", option, value=float(scalar))
 
 
-CHART = ChartType("stat", "Stat (value)", (ObservableKind.SCALAR,), (3, 3), StatOptions, load_stat, download=values_csv)
+def difference_text(value: float | int | bool, reference: float | int | bool | None, decimals: int | None) -> str:
+    """``Δ +0.05 (+4.2%)``: the value minus the reference, and that as a percentage of the reference ("" when
+    either is missing or not a number; no percentage of a zero reference)."""
+    if reference is None or isinstance(value, bool) or isinstance(reference, bool):
+        return ""
+    whole = isinstance(value, int) and isinstance(reference, int)
+    delta: float | int = int(value) - int(reference) if whole else float(value) - float(reference)
+    if not math.isfinite(delta):
+        return ""
+    text = f"Δ {'+' if delta > 0 else ''}{format_value(delta, decimals)}"
+    if float(reference) != 0:
+        text += f" ({100 * delta / abs(float(reference)):+.1f}%)"
+    return text
+
+
+def reference_caption(
+    value: float | int | bool, reference: float | int | bool | None, run: int, decimals: int | None
+) -> str:
+    """The line under a stat compared with a reference run: its value there and the difference."""
+    if reference is None or (isinstance(reference, float) and math.isnan(reference)):
+        return f"reference {run}: no value"
+    parts = [f"reference {run}: {format_value(reference, decimals)}", difference_text(value, reference, decimals)]
+    return " · ".join(part for part in parts if part)
+
+
+CHART = ChartType(
+    "stat",
+    "Stat (value)",
+    (ObservableKind.SCALAR,),
+    (3, 3),
+    StatOptions,
+    load_stat,
+    takes_reference=True,
+    download=values_csv,
+)

@@ -11,7 +11,7 @@ from typing import Any
 
 from nicegui import ui
 
-from alpaca_dash.content.charts.table import TABLE_COLUMNS
+from alpaca_dash.content.charts.table import table_columns
 from alpaca_dash.content.data import PanelContent
 from alpaca_dash.content.panel_csv import NoCsv, build_panel_csv, panel_filename
 from alpaca_dash.content.spec import PanelSpec
@@ -166,9 +166,10 @@ class PanelCard:
     def _show_table(self, rows: list[dict[str, str]]) -> None:
         if self.table is None:
             with self.body:
-                self.table = ui.table(columns=TABLE_COLUMNS, rows=rows, row_key="name").props("dense flat")
+                self.table = ui.table(columns=table_columns(rows), rows=rows, row_key="name").props("dense flat")
                 self.table.classes("panel-table")
             return
+        self.table.columns = table_columns(rows)
         self.table.rows = rows
         self.table.set_visibility(True)
         self.table.update()

@@ -16,6 +16,7 @@ from alpaca_dash.content.options import Threshold
 from alpaca_dash.content.registry import ChartType, chart_type, chart_types, chart_types_for
 from alpaca_dash.content.spec import GridPosition, PanelSpec, new_panel_id
 from alpaca_dash.domain import Observable, ObservableKind
+from alpaca_dash.web.dashboard.compare_fields import CompareFields
 
 SaveHandler = Callable[[PanelSpec], Awaitable[None]]
 #: every option of every chart type at its default, to fill the fields a chart type does not have
@@ -176,6 +177,7 @@ class PanelDialog:
                 "colormap": self.colormap, "z_mode": self.z_mode, "log_z": self.log_z, "colorbar": self.colorbar,
                 "reference_view": self.reference_view,
             }  # fmt: skip
+            self.compare = CompareFields()
             self.error = ui.label().classes("text-negative")
             with ui.row().classes("w-full justify-end"):
                 ui.button("Cancel", on_click=self.dialog.close).props("flat")
@@ -224,6 +226,7 @@ class PanelDialog:
         self.log_z.set_value(o.log_z)
         self.colorbar.set_value(o.colorbar)
         self.reference_view.set_value(o.reference_view)
+        self.compare.fill(spec, o)
         self.error.set_text("")
 
     def _kind_changed(self, *_: Any) -> None:
@@ -251,6 +254,7 @@ class PanelDialog:
             section.set_visibility(bool(fields & names))
         for name, element in self.fields.items():
             element.set_visibility(name in fields)
+        self.compare.show_for(fields, chart is not None and chart.takes_reference)
 
     def _is_scalar(self) -> bool:
         item = self.by_name.get(self.observable.value or "")
@@ -278,6 +282,7 @@ class PanelDialog:
         return PanelSpec(
             id=panel_id, type=chart.name, title=self.title.value or "", observables=observables, x=x,
             options=chart.options(**self._option_values(chart)), layout=layout,
+            reference_run=self.compare.reference_run(chart.takes_reference),
         )  # fmt: skip
 
     def _option_values(self, chart: ChartType) -> dict[str, Any]:
@@ -305,6 +310,8 @@ class PanelDialog:
             "statistic": lambda: None if self._is_scalar() else self.statistic.value,
             "trend_x": lambda: self.trend_x.value,
             "hide_bad": lambda: self.bad_runs.value == "hide",
+            "overlay": self.compare.overlay,
+            "normalise": lambda: self.compare.normalise.value or "none",
             **{name: partial(parse_bound, field.value, BOUND_LABELS[name]) for name, field in self.bounds.items()},
         }
         return {name: value() for name, value in read.items() if name in fields}

@@ -132,7 +132,7 @@ class DashboardView:
         """Change the trend panels' run range (already checked) and redraw only those panels."""
         self.runs_text = text
         ui.navigate.history.replace(self.url())
-        across = [card for card in self.cards.values() if chart_type(card.spec.type).across_runs]
+        across = [card for card in self.cards.values() if card.spec.follows_run_range()]
         await self.refresh(*across)
 
     async def set_reference(self, run: int | None) -> None:
@@ -145,8 +145,10 @@ class DashboardView:
 
     async def _load(self, card: PanelCard, run: int, version: object) -> PanelContent:
         chart = chart_type(card.spec.type)
-        runs = resolve_runs(self.runs_text, run, max_runs=self.access.settings.max_range) if chart.across_runs else None
-        target = Target(run, runs, self.spec.reference_run if chart.takes_reference else None)
+        # every panel gets the run range: overlays of the runs with a tag look for them there
+        runs = resolve_runs(self.runs_text, run, max_runs=self.access.settings.max_range)
+        reference = card.spec.reference_for(self.spec.reference_run) if chart.takes_reference else None
+        target = Target(run, runs, reference)
         return await in_thread(
             load_panel, self.access, card.spec, target, card.size, self._publish, cache=self.values, version=version
         )
