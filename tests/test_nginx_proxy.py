@@ -8,9 +8,7 @@ import json
 import re
 import shutil
 import ssl
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,7 +21,7 @@ from alpaca_dash.content.spec import DashboardSpec, PanelSpec
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.web.testserver import free_port
 
-from nginx_local import local_upstream
+from nginx_local import adapt_config, certificate, running_nginx
 
 if TYPE_CHECKING:
     from web_fixtures import BrowserSite
@@ -32,7 +30,6 @@ pytest_plugins = ["web_fixtures"]
 PASSWORD = "correct horse battery"
 pytestmark = pytest.mark.skipif(shutil.which("nginx") is None, reason="needs Debian's nginx")
 ROOT = Path(__file__).resolve().parents[1]
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 TIMEOUT = 20_000
 H_OFFSET = "ELENA_Parameters*H_offset_mm"
 
@@ -63,80 +60,19 @@ def echo_port() -> Iterator[int]:
         server.server_close()
 
 
-def _certificate(folder: Path) -> None:
-    folder.mkdir()
-    subprocess.run(
-        [
-            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"),
-            *("-keyout", str(folder / "privkey.pem"), "-out", str(folder / "fullchain.pem")),
-        ],
-        check=True,
-        capture_output=True,
-    )
-
-
-def adapt_config(text: str, tmp: Path, app_port: int, echo_port: int, http_port: int, https_port: int) -> str:
-    """nginx.conf with the upstream, certificate, ports, pid, logs and temp paths moved onto this machine."""
-    temp = "".join(
-        f"    {kind}_temp_path {tmp / kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    echo = f"        location = /__echo_headers {{\n            proxy_pass http://127.0.0.1:{echo_port};\n        }}\n"
-    replaced = (
-        local_upstream(text, [app_port])
-        .replace("/etc/nginx/tls", str(tmp / "tls"))
-        .replace("pid /tmp/nginx.pid;", f"pid {tmp / 'nginx.pid'};\nuser root;")
-        .replace("access_log /dev/stdout;", f"access_log {tmp / 'access.log'};")
-        .replace("error_log /dev/stderr warn;", f"error_log {tmp / 'error.log'} warn;\n{temp}")
-        .replace("listen [::]:80;\n", "")
-        .replace("listen [::]:443 ssl http2;\n", "")
-        .replace("listen 80;", f"listen 127.0.0.1:{http_port};")
-        .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
-        .replace("        location / {", echo + "        location / {", 1)
-    )
-    assert str(app_port) in replaced and str(https_port) in replaced and "/__echo_headers" in replaced
-    return replaced
-
-
 @pytest.fixture
 def nginx_url(browser_site: BrowserSite, echo_port: int, tmp_path: Path) -> Iterator[str]:
     folder = tmp_path / "nginx"
     folder.mkdir()
-    _certificate(folder / "tls")
+    certificate(folder / "tls")
     app_port = int(browser_site.url.rsplit(":", 1)[1])
     https_port, http_port = free_port(), free_port()
-    config = folder / "nginx.conf"
-    config.write_text(
-        adapt_config((ROOT / "nginx.conf").read_text(), folder, app_port, echo_port, http_port, https_port)
+    echo = f"        location = /__echo_headers {{\n            proxy_pass http://127.0.0.1:{echo_port};\n        }}\n"
+    text = adapt_config(
+        (ROOT / "nginx.conf").read_text(), folder, [app_port], http_port, https_port, extra_location=echo
     )
-    started = subprocess.run(
-        [NGINX, "-c", str(config), "-p", str(folder), "-e", str(folder / "error.log")], capture_output=True, text=True
-    )
-    assert started.returncode == 0, started.stderr + (folder / "error.log").read_text()
-    try:
-        _wait_for_port(https_port)
-        yield f"https://127.0.0.1:{https_port}"
-    finally:
-        pid = int((folder / "nginx.pid").read_text())
-        subprocess.run([NGINX, "-c", str(config), "-p", str(folder), "-e", str(folder / "error.log"), "-s", "quit"])
-        _wait_gone(pid)
-
-
-def _wait_for_port(port: int) -> None:
-    import socket
-
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"nginx did not listen on {port}")
-
-
-def _wait_gone(pid: int) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
-        time.sleep(0.05)
+    with running_nginx(text, folder, https_port) as url:
+        yield url
 
 
 def _https(url: str) -> http.client.HTTPSConnection:
