@@ -233,7 +233,8 @@ def test_demo_ctrl_c_stops_what_it_says(tmp_path: Path, embedded_dir: Path) -> N
     )
     output: list[str] = []
     assert child.stdout is not None
-    reader = threading.Thread(target=lambda: output.extend(iter(child.stdout.readline, "")), daemon=True)
+    stream = child.stdout
+    reader = threading.Thread(target=lambda: output.extend(iter(stream.readline, "")), daemon=True)
     reader.start()
     try:
         deadline = time.monotonic() + 90
