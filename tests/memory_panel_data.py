@@ -51,6 +51,22 @@ class MemoryPanelData:
         values = np.array([float(v) for _, v in found])
         return Trend(observable, statistic, run_numbers, values, np.ones(run_numbers.size, dtype=bool))
 
+    def run_numbers(
+        self,
+        *,
+        before: int | None = None,
+        within: RunRange | None = None,
+        tag: str | None = None,
+        good: bool | None = None,
+        limit: int,
+    ) -> list[int]:
+        """Every run with a value, newest first (no run carries tags or flags here)."""
+        runs = sorted({r for (_, r) in self.values}, reverse=True)
+        runs = [
+            r for r in runs if (before is None or r < before) and (within is None or within.first <= r <= within.last)
+        ]
+        return [] if tag else runs[:limit]
+
     def run_times(self, runs: Array) -> Array:
         return np.full(runs.size, np.datetime64("NaT", "us"))
 

@@ -160,9 +160,7 @@ def other_values(data: PanelData, spec: PanelSpec, run: int) -> tuple[Array, Arr
     except Exception as exc:
         log.warning("run %d of panel %s failed: %s", run, spec.id, exc)
         return None
-    if y is None or (spec.x and x is None):
-        return None
-    return y, x
+    return None if y is None else (y, x)
 
 
 def compared_values(data: PanelData, spec: PanelSpec, target: Target, overlay: Overlay | None) -> list[RunValues]:
