@@ -7,6 +7,7 @@
 >>> stack = dash.arrays("5TCCD*acq_2*background_corrected*img_with_roi", (390120, 390125))
 >>> stack.to_xarray().mean("run")                      # an xarray DataArray with a run dimension
 >>> dash.errors(390123)
+>>> dash.quality("390100-390180")                     # one row per run and quality check: state, value, p-value
 
 Run ranges are a run number, ``"A-B"``, ``(A, B)`` (both inclusive) or ``range(A, B + 1)``. Frames are pandas by
 default; ``connect(frame="polars")`` (or ``frame=`` on a call) gives polars, ``"arrow"`` a pyarrow table. pandas,
@@ -35,6 +36,7 @@ from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.columns import load_array_series, load_bad_runs, load_scalar_columns, run_index
 from alpaca_dash.queries.errors import list_errors
+from alpaca_dash.queries.quality import list_results
 from alpaca_dash.queries.trends import load_run_times, load_trend
 from alpaca_dash.queries.values import load_value
 from alpaca_dash.run_range import RunRange, RunsLike, to_run_range
@@ -202,6 +204,29 @@ class AlpacaDash:
             "message": pa.array([e.message for e in found], pa.string()),
             "job_id": pa.array([e.job_id for e in found], pa.int32()),
             "created_at": pa.array([e.created_at for e in found], pa.timestamp("us", tz="UTC")),
+        }
+        return to_frame(pa.table(columns), self._kind(frame))
+
+    def quality(self, runs: RunsLike, *, frame: FrameKind | None = None) -> Any:
+        """The stored quality-check results over a run range, one row per run and check, by run then check:
+        ``run``, ``check``, ``kind``, ``observable``, ``state`` (ok, warn, alarm, error, nodata), ``value``,
+        ``p_value`` and ``reference_run`` (where the check has them), ``message`` and ``evaluated_at``.
+
+        :raises RunRangeError: for a malformed range.
+        """
+        wanted = self._range(runs)
+        found = sorted(list_results(self._access, wanted.first, wanted.last), key=lambda r: (r.run, r.check))
+        columns = {
+            "run": pa.array([r.run for r in found], pa.int32()),
+            "check": pa.array([r.check for r in found], pa.string()),
+            "kind": pa.array([r.kind for r in found], pa.string()),
+            "observable": pa.array([r.observable for r in found], pa.string()),
+            "state": pa.array([r.state.value for r in found], pa.string()),
+            "value": pa.array([r.value for r in found], pa.float64()),
+            "p_value": pa.array([r.p_value for r in found], pa.float64()),
+            "reference_run": pa.array([r.reference_run for r in found], pa.int32()),
+            "message": pa.array([r.message for r in found], pa.string()),
+            "evaluated_at": pa.array([r.evaluated_at for r in found], pa.timestamp("us", tz="UTC")),
         }
         return to_frame(pa.table(columns), self._kind(frame))
 

@@ -12,6 +12,7 @@ import typer
 from alpaca_dash import (
     __version__,
     db_commands,
+    quality_commands,
     serve_commands,
     sql_commands,  # noqa: F401  (registers db grant-readonly on db_commands.db_app)
     token_commands,
@@ -23,6 +24,7 @@ from alpaca_dash.cli_common import (
     echo,
     fails_cleanly,
     load_settings,
+    on_command_exit,
     open_access,
     print_error,
     progress_bar,
@@ -44,6 +46,7 @@ app = typer.Typer(
 app.add_typer(db_commands.db_app, name="db")
 app.add_typer(user_commands.users_app, name="users")
 app.add_typer(token_commands.tokens_app, name="tokens")
+quality_commands.register(app)
 for _command in (serve_commands.demo, serve_commands.serve_command, serve_commands.follow):
     app.command(_command.__name__.removesuffix("_command"))(_command)
 
@@ -78,6 +81,7 @@ def ingest(runs: RunsOption, source: SourceOption = None, path: PathOption = Non
     """Ingest (or re-ingest) a range of runs now, with a progress bar; each run replaces its stored version."""
     from alpaca_dash.pipeline.ingest import IngestResult, ingest_range
     from alpaca_dash.pipeline.jobs import fail_job, finish_job, record_progress
+    from alpaca_dash.pipeline.quality import QualityEvaluator
     from alpaca_dash.queries.jobs import create_job
     from alpaca_dash.run_range import parse_run_range
     from alpaca_dash.sources import open_source
@@ -87,6 +91,8 @@ def ingest(runs: RunsOption, source: SourceOption = None, path: PathOption = Non
     run_range = parse_run_range(runs, max_runs=settings.max_range)
     run_source = open_source(settings, source, follow=False)
     access = open_access(settings, migrate=True)
+    quality = QualityEvaluator(access.db, access.store)
+    on_command_exit(quality.close)  # the runs' checks are judged before the command ends
     job_id = create_job(
         access, source=run_source.kind, first_run=run_range.first, last_run=run_range.last, run_here=True
     )
@@ -102,7 +108,14 @@ def ingest(runs: RunsOption, source: SourceOption = None, path: PathOption = Non
                 progress.update(task, advance=1, description=f"run {outcome.run}")
 
             result = ingest_range(
-                access.db, access.store, run_source, run_range.first, run_range.last, job_id=job_id, on_progress=advance
+                access.db,
+                access.store,
+                run_source,
+                run_range.first,
+                run_range.last,
+                job_id=job_id,
+                on_progress=advance,
+                quality=quality,
             )
             progress.update(task, completed=len(run_range))
     except BaseException as exc:  # also Ctrl-C: no scheduler will ever finish a CLI job, so it must not stay running

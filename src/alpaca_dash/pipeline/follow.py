@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import func, select
 
 from alpaca_dash.parquet_cache.store import ParquetStore
@@ -9,6 +11,9 @@ from alpaca_dash.pipeline.ingest import IngestResult, ingest_run
 from alpaca_dash.sources.base import RunSource
 from alpaca_dash.timescale.database import Database
 from alpaca_dash.timescale.schema import runs
+
+if TYPE_CHECKING:
+    from alpaca_dash.pipeline.quality import QualityEvaluator
 
 
 def newest_stored_run(db: Database) -> int | None:
@@ -18,7 +23,13 @@ def newest_stored_run(db: Database) -> int | None:
 
 
 def follow_once(
-    db: Database, store: ParquetStore, source: RunSource, *, max_runs: int = 10, backfill: int = 20
+    db: Database,
+    store: ParquetStore,
+    source: RunSource,
+    *,
+    max_runs: int = 10,
+    backfill: int = 20,
+    quality: QualityEvaluator | None = None,
 ) -> list[IngestResult]:
     """Ingest the runs the source has finished since the newest stored run, at most ``max_runs`` per call.
 
@@ -31,4 +42,4 @@ def follow_once(
     stored = newest_stored_run(db)
     first = latest - backfill + 1 if stored is None else stored + 1
     pending = source.available_runs(first, latest)[:max_runs]
-    return [ingest_run(db, store, source, run) for run in pending]
+    return [ingest_run(db, store, source, run, quality=quality) for run in pending]

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from alpaca_dash.domain import RunRecord, RunStatus, UnsupportedValue, classify_value
 from alpaca_dash.parquet_cache.store import ParquetStore, SidecarError, StoredArray
@@ -14,6 +15,9 @@ from alpaca_dash.sources.base import RunSource, SourceError
 from alpaca_dash.timescale import run_store, writer
 from alpaca_dash.timescale.database import Database
 from alpaca_dash.types import Array
+
+if TYPE_CHECKING:
+    from alpaca_dash.pipeline.quality import QualityEvaluator
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +59,18 @@ def prepare_run(record: RunRecord) -> PreparedRun:
 
 
 def ingest_run(
-    db: Database, store: ParquetStore, source: RunSource, run: int, *, job_id: int | None = None
+    db: Database,
+    store: ParquetStore,
+    source: RunSource,
+    run: int,
+    *,
+    job_id: int | None = None,
+    quality: QualityEvaluator | None = None,
 ) -> IngestResult:
     """Read one run from the source and store it, replacing any earlier version of it atomically.
 
     A run the source cannot read, or whose 2D arrays cannot be written, is recorded as an error and leaves the stored
-    version (if any) as it was.
+    version (if any) as it was. Once the run is committed, ``quality`` (if given) judges it on its own thread.
     """
     started = time.perf_counter()
     try:
@@ -74,6 +84,8 @@ def ingest_run(
     except SidecarError as exc:
         record_run_failure(db, run, source.kind, str(exc), job_id)
         return IngestResult(run, False, 0, [("", str(exc))], time.perf_counter() - started)
+    if quality is not None:
+        quality.submit(record.run, prepared.values)
     elapsed = time.perf_counter() - started
     log.info("run %d: %d observables, %d errors, %.2f s", run, len(prepared.entries), len(prepared.errors), elapsed)
     return IngestResult(run, True, len(prepared.entries), prepared.errors, elapsed)
@@ -149,6 +161,7 @@ def ingest_range(
     job_id: int | None = None,
     on_progress: Callable[[IngestResult], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    quality: QualityEvaluator | None = None,
 ) -> RangeResult:
     """Ingest every run the source has between ``first`` and ``last``; one failing run never stops the others."""
     available = source.available_runs(first, last)
@@ -159,7 +172,7 @@ def ingest_range(
         if should_cancel is not None and should_cancel():
             result.cancelled = True
             break
-        outcome = ingest_run(db, store, source, run, job_id=job_id)
+        outcome = ingest_run(db, store, source, run, job_id=job_id, quality=quality)
         (result.ingested if outcome.ok else result.failed).append(run)
         if on_progress is not None:
             on_progress(outcome)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import IngestResult, RangeResult, ingest_range
+from alpaca_dash.pipeline.quality import QualityEvaluator, QualityRangeResult, RunVerdict, evaluate_range
 from alpaca_dash.queries.jobs import Job, JobKind, JobStatus, to_job
 from alpaca_dash.sources.base import RunSource
 from alpaca_dash.timescale.database import Database
@@ -41,7 +42,12 @@ def record_progress(db: Database, job_id: int, outcome: IngestResult) -> bool:
 
     :returns: whether cancellation has been requested meanwhile.
     """
-    column = ingest_jobs.c.done if outcome.ok else ingest_jobs.c.failed
+    return count_run(db, job_id, ok=outcome.ok)
+
+
+def count_run(db: Database, job_id: int, *, ok: bool) -> bool:
+    """Count one run of any job as done or failed. :returns: whether cancellation has been requested meanwhile."""
+    column = ingest_jobs.c.done if ok else ingest_jobs.c.failed
     with db.begin() as conn:
         cancel = conn.execute(
             update(ingest_jobs)
@@ -53,13 +59,18 @@ def record_progress(db: Database, job_id: int, outcome: IngestResult) -> bool:
 
 
 def finish_job(db: Database, job_id: int, result: RangeResult) -> None:
-    status = JobStatus.CANCELLED if result.cancelled else JobStatus.DONE
     message = f"{len(result.ingested)} ingested, {len(result.failed)} failed, {len(result.missing)} not in the source"
+    close_job(db, job_id, cancelled=result.cancelled, message=message, total=result.requested)
+
+
+def close_job(db: Database, job_id: int, *, cancelled: bool, message: str, total: int) -> None:
+    """Mark a job done (or cancelled) with its summary."""
+    status = JobStatus.CANCELLED if cancelled else JobStatus.DONE
     with db.begin() as conn:
         conn.execute(
             update(ingest_jobs)
             .where(ingest_jobs.c.id == job_id)
-            .values(status=status.value, message=message, finished_at=func.now(), total=result.requested)
+            .values(status=status.value, message=message, finished_at=func.now(), total=total)
         )
 
 
@@ -72,7 +83,9 @@ def fail_job(db: Database, job_id: int, message: str) -> None:
         )
 
 
-def run_job(db: Database, store: ParquetStore, source: RunSource, job: Job) -> RangeResult:
+def run_job(
+    db: Database, store: ParquetStore, source: RunSource, job: Job, *, quality: QualityEvaluator | None = None
+) -> RangeResult:
     """Run a claimed range job to the end, recording progress per run and stopping early when cancelled."""
     cancel = job.cancel_requested  # a requeued job may have been cancelled before its scheduler died
 
@@ -90,6 +103,7 @@ def run_job(db: Database, store: ParquetStore, source: RunSource, job: Job) -> R
             job_id=job.id,
             on_progress=on_progress,
             should_cancel=lambda: cancel,
+            quality=quality,
         )
     except Exception as exc:
         fail_job(db, job.id, f"{type(exc).__name__}: {exc}")
@@ -98,12 +112,35 @@ def run_job(db: Database, store: ParquetStore, source: RunSource, job: Job) -> R
     return result
 
 
+def run_quality_job(db: Database, store: ParquetStore, job: Job) -> QualityRangeResult:
+    """Judge the stored runs of a claimed quality job again, recording progress and stopping when cancelled."""
+    cancel = job.cancel_requested
+
+    def on_progress(run: int, verdict: RunVerdict | None) -> None:
+        nonlocal cancel
+        cancel = count_run(db, job.id, ok=verdict is not None)
+
+    try:
+        result = evaluate_range(
+            db, store, job.first_run, job.last_run, on_progress=on_progress, should_cancel=lambda: cancel
+        )
+    except Exception as exc:
+        fail_job(db, job.id, f"{type(exc).__name__}: {exc}")
+        raise
+    close_job(db, job.id, cancelled=result.cancelled, message=quality_summary(result), total=result.requested)
+    return result
+
+
+def quality_summary(result: QualityRangeResult) -> str:
+    return f"{len(result.judged)} runs judged, {len(result.failed)} failed, {result.alarms} alarms"
+
+
 def reset_stale_jobs(db: Database) -> int:
     """Requeue jobs left 'running' by a scheduler that died; called by the new lock holder before claiming."""
     with db.begin() as conn:
         result = conn.execute(
             update(ingest_jobs)
-            .where(ingest_jobs.c.status == JobStatus.RUNNING, ingest_jobs.c.kind == JobKind.RANGE)
+            .where(ingest_jobs.c.status == JobStatus.RUNNING, ingest_jobs.c.kind.in_([JobKind.RANGE, JobKind.QUALITY]))
             .values(status=JobStatus.QUEUED.value, started_at=None, done=0, failed=0)
         )
     return int(result.rowcount)

@@ -13,7 +13,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline import jobs
 from alpaca_dash.pipeline.follow import follow_once
-from alpaca_dash.queries.jobs import Job
+from alpaca_dash.pipeline.quality import QualityEvaluator
+from alpaca_dash.queries.jobs import Job, JobKind
 from alpaca_dash.sources.base import RunSource, SourceError
 from alpaca_dash.timescale.database import Database, DatabaseUnavailable
 
@@ -94,6 +95,8 @@ class IngestScheduler:
     """Follows the newest run and runs queued range jobs, only while this process holds the ingest lock.
 
     :param source_for: builds the source a job names (``simulated``, ``files``, ``alpaca``).
+
+    Every run it commits is judged by the quality checks on the evaluator's own thread.
     """
 
     def __init__(
@@ -117,6 +120,7 @@ class IngestScheduler:
         self._follow_backoff = Backoff()
         self._stale_reset = False
         self._job_lock = threading.Lock()
+        self.quality = QualityEvaluator(db, store)
 
     def start(self) -> None:
         if self.follow_source is not None:
@@ -133,6 +137,7 @@ class IngestScheduler:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
             log.info("ingest scheduler stopped")
+        self.quality.close(wait=wait)
         self.lock.release()
 
     def follow_tick(self) -> None:
@@ -140,7 +145,7 @@ class IngestScheduler:
         if self.follow_source is None or not self._follow_backoff.ready() or not self.lock.try_acquire():
             return
         try:
-            follow_once(self.db, self.store, self.follow_source)
+            follow_once(self.db, self.store, self.follow_source, quality=self.quality)
         except (DatabaseUnavailable, SourceError, OSError) as exc:
             delay = self._follow_backoff.failed()
             log.warning("follow failed (%s); next try in %.0f s", exc, delay)
@@ -165,12 +170,18 @@ class IngestScheduler:
 
     def _run(self, job: Job) -> None:
         log.info("job %d: runs %d-%d from %s", job.id, job.first_run, job.last_run, job.source)
+        if job.kind is JobKind.QUALITY:
+            try:
+                jobs.run_quality_job(self.db, self.store, job)
+            except Exception:
+                log.exception("job %d failed", job.id)
+            return
         try:
             source = self.source_for(job.source)
         except SourceError as exc:
             jobs.fail_job(self.db, job.id, str(exc))
             return
         try:
-            jobs.run_job(self.db, self.store, source, job)
+            jobs.run_job(self.db, self.store, source, job, quality=self.quality)
         except Exception:
             log.exception("job %d failed", job.id)

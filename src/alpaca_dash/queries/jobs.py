@@ -27,10 +27,16 @@ class JobStatus(StrEnum):
 
 
 class JobKind(StrEnum):
-    """``range`` jobs run in the scheduler; ``cli`` jobs run in the command that recorded them."""
+    """``range`` jobs (ingest) and ``quality`` jobs (judge stored runs again) run in the scheduler; ``cli`` jobs run
+    in the command that recorded them."""
 
     RANGE = "range"
+    QUALITY = "quality"
     CLI = "cli"
+
+
+#: the ``source`` of a job that judges runs rather than ingesting them
+QUALITY_SOURCE = "quality"
 
 
 @dataclass(frozen=True)
@@ -70,13 +76,17 @@ def create_job(
     options: dict[str, Any] | None = None,
 ) -> int:
     """Record a range job: queued for the scheduler (which looks for queued jobs every second), or, with
-    ``run_here``, already running in the calling process (the CLI), which the scheduler then leaves alone."""
+    ``run_here``, already running in the calling process (the CLI), which the scheduler then leaves alone.
+
+    A job whose ``source`` is :data:`QUALITY_SOURCE` judges the stored runs of its range again instead of ingesting.
+    """
     status = JobStatus.RUNNING if run_here else JobStatus.QUEUED
+    queued_kind = JobKind.QUALITY if source == QUALITY_SOURCE else JobKind.RANGE
     with access.db.begin() as conn:
         job_id = conn.execute(
             ingest_jobs.insert()
             .values(
-                kind=(JobKind.CLI if run_here else JobKind.RANGE).value,
+                kind=(JobKind.CLI if run_here else queued_kind).value,
                 source=source,
                 first_run=first_run,
                 last_run=last_run,

@@ -8,9 +8,10 @@ import numpy as np
 from sqlalchemy import func, select
 
 from alpaca_dash.domain import SUPPORTED_DTYPES, ArrayStats, Observable, ObservableKind
-from alpaca_dash.parquet_cache.store import StoredArray
+from alpaca_dash.parquet_cache.store import ParquetStore, StoredArray
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.trends import SCALAR_TREND_SQL, sort_by_run
+from alpaca_dash.timescale.database import Database
 from alpaca_dash.timescale.reader import copy_columns
 from alpaca_dash.timescale.schema import array_stats, arrays1d, arrays2d, scalars
 
@@ -22,10 +23,20 @@ def load_value(access: DataAccess, observable: Observable, run: int) -> np.ndarr
     """
     if observable.kind is ObservableKind.SCALAR:
         return load_scalars(access, [observable], run).get(observable.id)
-    if observable.kind is ObservableKind.ARRAY1D:
-        return _load_array1d(access, observable.id, run)
-    ref = _load_ref(access, observable.id, run)
-    return None if ref is None else access.store.read(ref)
+    return read_array(access.db, access.store, observable.id, observable.kind, run)
+
+
+def read_array(
+    db: Database, store: ParquetStore, observable_id: int, kind: ObservableKind, run: int
+) -> np.ndarray[Any, Any] | None:
+    """A 1D or 2D array as stored, or None when the run has none (for the pipeline, which holds no DataAccess).
+
+    :raises SidecarError: when a 2D array's file is missing or fails its checksum.
+    """
+    if kind is ObservableKind.ARRAY1D:
+        return _load_array1d(db, observable_id, run)
+    ref = _load_ref(db, observable_id, run)
+    return None if ref is None else store.read(ref)
 
 
 def load_scalars(access: DataAccess, items: list[Observable], run: int) -> dict[int, np.ndarray[Any, Any]]:
@@ -48,10 +59,10 @@ def _scalar(value: float, code: int, exact: bytes | None) -> np.ndarray[Any, Any
     return np.array(value, dtype=np.float64).astype(dtype)
 
 
-def _load_array1d(access: DataAccess, observable_id: int, run: int) -> np.ndarray[Any, Any] | None:
+def _load_array1d(db: Database, observable_id: int, run: int) -> np.ndarray[Any, Any] | None:
     # a binary cursor: bytea arrives as its bytes, not as hex text twice its size to decode
     query = "SELECT dtype, shape, data FROM arrays1d WHERE run = %s AND observable_id = %s"
-    with access.db.begin() as conn:
+    with db.begin() as conn:
         raw = conn.connection.driver_connection
         with raw.cursor(binary=True) as cur:  # type: ignore[union-attr]
             row = cur.execute(query, (run, observable_id)).fetchone()
@@ -61,9 +72,9 @@ def _load_array1d(access: DataAccess, observable_id: int, run: int) -> np.ndarra
     return np.frombuffer(data, dtype=np.dtype(dtype).newbyteorder("<")).reshape(tuple(shape))
 
 
-def _load_ref(access: DataAccess, observable_id: int, run: int) -> StoredArray | None:
+def _load_ref(db: Database, observable_id: int, run: int) -> StoredArray | None:
     query = select(arrays2d).where(arrays2d.c.run == run, arrays2d.c.observable_id == observable_id)
-    with access.db.begin() as conn:
+    with db.begin() as conn:
         row = conn.execute(query).first()
     if row is None:
         return None

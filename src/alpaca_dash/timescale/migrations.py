@@ -244,6 +244,13 @@ def _create_token_table(conn: Connection, caps: Capabilities) -> None:
     schema.metadata.create_all(conn, tables=[schema.api_tokens])
 
 
+def _create_quality_tables(conn: Connection, caps: Capabilities) -> None:
+    """Quality checks and their results; ``runs.reviewed`` says an editor set the good flag by hand, so that a run
+    whose checks reach alarm is suspect until then."""
+    schema.metadata.create_all(conn, tables=[schema.quality_checks, schema.quality_results])
+    conn.execute(text("ALTER TABLE runs ADD COLUMN IF NOT EXISTS reviewed boolean NOT NULL DEFAULT false"))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, observables, value tables, ingest jobs and errors", _create_core_tables),
     Migration(2, "users, dashboards and dashboard versions", _create_user_tables),
@@ -253,6 +260,7 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "flat at years of runs: open registry rows, search and filter indexes, rollup", _scale_to_years),
     Migration(7, "run_tags: the newest runs of a tag by key", _index_run_tags),
     Migration(8, "personal API tokens, stored hashed", _create_token_table),
+    Migration(9, "quality checks and their results per run", _create_quality_tables),
 ]
 
 

@@ -43,6 +43,8 @@ runs = Table(
     Column("good", Boolean, nullable=False, server_default=text("true")),
     Column("observable_count", Integer, nullable=False, server_default=text("0")),
     Column("error_count", Integer, nullable=False, server_default=text("0")),
+    #: an editor set ``good`` by hand: a run whose checks reach alarm is suspect until then (migration 9)
+    Column("reviewed", Boolean, nullable=False, server_default=text("false")),
 )
 
 observables = Table(
@@ -231,4 +233,37 @@ api_tokens = Table(
     Column("last_used_at", DateTime(timezone=True)),
     Column("revoked_at", DateTime(timezone=True)),
     Index("api_tokens_user", "user_id"),
+)
+
+# --- quality checks and their results (migration 9) ---
+
+#: one row per check; ``definition`` is the check's JSON (``quality.checks``), ``observable`` and ``kind`` copied out
+#: of it for lookups
+quality_checks = Table(
+    "quality_checks",
+    metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("observable", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False, server_default=text("true")),
+    Column("definition", JSONB, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("quality_checks_observable", "observable"),
+)
+
+#: each check's verdict on each run, replaced when the run is judged again
+quality_results = Table(
+    "quality_results",
+    metadata,
+    Column("run", Integer, nullable=False),
+    Column("check_id", Integer, ForeignKey("quality_checks.id", ondelete="CASCADE"), nullable=False),
+    Column("state", Text, nullable=False),
+    Column("value", Double),
+    Column("p_value", Double),
+    Column("reference_run", Integer),
+    Column("message", Text, nullable=False, server_default=""),
+    Column("evaluated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("run", "check_id"),
+    Index("quality_results_check", "check_id", "run"),
 )

@@ -1,0 +1,212 @@
+"""Judging runs: every enabled check on a run, after its commit and in a transaction of its own.
+
+Ingest hands each committed run to a :class:`QualityEvaluator`, which judges it on its own thread from the values
+still in memory, so that the ingest neither waits for the checks nor fails with them. A check that raises is recorded
+as ``error`` for that run. Ranges are judged again from storage (:func:`evaluate_range`, a job with progress and
+cancel).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+
+from alpaca_dash.domain import ObservableKind
+from alpaca_dash.parquet_cache.store import ParquetStore
+from alpaca_dash.pipeline.quality_inputs import ObservableRef, ReferenceCache, RunInputs
+from alpaca_dash.quality.checks import CheckState
+from alpaca_dash.quality.evaluate import CheckResult, evaluate_check
+from alpaca_dash.queries.checks import StoredCheck, load_checks
+from alpaca_dash.timescale.database import Database
+from alpaca_dash.timescale.schema import observables, quality_results, runs
+from alpaca_dash.types import Array
+
+log = logging.getLogger(__name__)
+
+#: runs waiting with their values in memory; beyond this a run is judged from storage (2D arrays are large)
+MAX_PENDING_VALUES = 2
+
+
+@dataclass(frozen=True)
+class RunVerdict:
+    run: int
+    results: list[tuple[StoredCheck, CheckResult]]
+    seconds: float
+
+    def count(self, state: CheckState) -> int:
+        return sum(1 for _, result in self.results if result.state is state)
+
+
+def evaluate_run(
+    db: Database,
+    store: ParquetStore,
+    run: int,
+    *,
+    values: Mapping[str, Array] | None = None,
+    references: ReferenceCache | None = None,
+    checks: Sequence[StoredCheck] | None = None,
+) -> RunVerdict:
+    """Judge ``run`` by every enabled check and store the results, replacing the run's earlier ones.
+
+    :param values: the run's values as just ingested; None reads them from storage.
+    """
+    started = time.perf_counter()
+    checks = load_checks(db, enabled_only=True) if checks is None else checks
+    inputs = RunInputs(db, store, run, _registry(db, checks), values, references or ReferenceCache())
+    results = [(stored, judge(stored, inputs)) for stored in checks]
+    store_results(db, run, results)
+    return RunVerdict(run, results, time.perf_counter() - started)
+
+
+def judge(stored: StoredCheck, inputs: RunInputs) -> CheckResult:
+    """One check's result; whatever the check raises becomes an ``error`` result with the reason."""
+    check = stored.check
+    if check.observable not in inputs.registry:
+        return CheckResult(CheckState.NODATA, message=f"{check.observable!r} is not registered")
+    try:
+        return evaluate_check(check, inputs)
+    except Exception as exc:  # a broken check must never stop the others
+        log.warning("check %r on run %d failed: %s", check.name, inputs.run, exc)
+        return CheckResult(CheckState.ERROR, message=f"{type(exc).__name__}: {exc}"[:2000])
+
+
+def store_results(db: Database, run: int, results: Sequence[tuple[StoredCheck, CheckResult]]) -> None:
+    """Replace a run's results in one transaction."""
+    rows = [
+        {
+            "run": run,
+            "check_id": stored.id,
+            "state": result.state.value,
+            "value": result.value,
+            "p_value": result.p_value,
+            "reference_run": result.reference_run,
+            "message": result.message,
+        }
+        for stored, result in results
+    ]
+    with db.begin() as conn:
+        conn.execute(delete(quality_results).where(quality_results.c.run == run))
+        if rows:
+            conn.execute(quality_results.insert(), rows)
+
+
+def _registry(db: Database, checks: Sequence[StoredCheck]) -> dict[str, ObservableRef]:
+    names = sorted({stored.check.observable for stored in checks})
+    if not names:
+        return {}
+    query = select(observables.c.name, observables.c.id, observables.c.kind).where(observables.c.name.in_(names))
+    with db.begin() as conn:
+        return {row.name: ObservableRef(row.id, ObservableKind(row.kind)) for row in conn.execute(query)}
+
+
+class QualityEvaluator:
+    """Judges committed runs on one background thread, in the order they were committed.
+
+    :param on_verdict: called on that thread with each run's verdict after its results are stored.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        store: ParquetStore,
+        *,
+        on_verdict: Callable[[RunVerdict], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.store = store
+        self.on_verdict = on_verdict
+        self.references = ReferenceCache()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality")
+        self._lock = threading.Lock()
+        self._with_values = 0
+
+    def submit(self, run: int, values: Mapping[str, Array] | None = None) -> Future[RunVerdict | None]:
+        """Queue ``run`` to be judged; never raises, and a failure is logged rather than passed to the ingest."""
+        with self._lock:
+            if values is not None and self._with_values >= MAX_PENDING_VALUES:
+                values = None
+            held = values is not None
+            self._with_values += held
+        return self._pool.submit(self._evaluate, run, values, held)
+
+    def _evaluate(self, run: int, values: Mapping[str, Array] | None, held: bool) -> RunVerdict | None:
+        try:
+            verdict = evaluate_run(self.db, self.store, run, values=values, references=self.references)
+            log.info(
+                "run %d judged by %d checks in %.2f s: %d alarm, %d warn",
+                run,
+                len(verdict.results),
+                verdict.seconds,
+                verdict.count(CheckState.ALARM),
+                verdict.count(CheckState.WARN),
+            )
+        except Exception:
+            log.exception("quality checks of run %d not stored", run)
+            return None
+        finally:
+            with self._lock:
+                self._with_values -= held
+        if self.on_verdict is not None:
+            try:
+                self.on_verdict(verdict)
+            except Exception:
+                log.exception("after the quality checks of run %d", run)
+        return verdict
+
+    def close(self, *, wait: bool = True) -> None:
+        """Stop taking runs; with ``wait``, judge the queued ones first."""
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
+@dataclass
+class QualityRangeResult:
+    requested: int
+    judged: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    cancelled: bool = False
+    alarms: int = 0
+
+
+def evaluate_range(
+    db: Database,
+    store: ParquetStore,
+    first: int,
+    last: int,
+    *,
+    on_progress: Callable[[int, RunVerdict | None], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> QualityRangeResult:
+    """Judge every stored run between ``first`` and ``last`` again, oldest first, from storage."""
+    with db.begin() as conn:
+        stored = list(
+            conn.execute(
+                select(runs.c.run)
+                .where(runs.c.run.between(first, last), runs.c.status == "ingested")
+                .order_by(runs.c.run)
+            ).scalars()
+        )
+    result = QualityRangeResult(requested=len(stored))
+    checks = load_checks(db, enabled_only=True)
+    references = ReferenceCache()
+    for run in stored:
+        if should_cancel is not None and should_cancel():
+            result.cancelled = True
+            break
+        verdict: RunVerdict | None = None
+        try:
+            verdict = evaluate_run(db, store, run, references=references, checks=checks)
+        except Exception:
+            log.exception("quality checks of run %d not stored", run)
+            result.failed.append(run)
+        else:
+            result.judged.append(run)
+            result.alarms += verdict.count(CheckState.ALARM)
+        if on_progress is not None:
+            on_progress(run, verdict)
+    return result

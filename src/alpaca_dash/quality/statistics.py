@@ -1,0 +1,119 @@
+"""The statistics of the checks, on plain arrays: two-sample tests from ``scipy.stats``, hot and dead pixels, and
+robust deviations. No storage here; every function is checked against ``scipy.stats`` on known inputs."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy import stats
+
+from alpaca_dash.types import Array
+
+#: 1.4826 x MAD estimates the standard deviation of normally distributed values
+MAD_TO_SIGMA = 1.482602218505602
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    statistic: float
+    p_value: float
+
+
+def finite(values: Array) -> Array:
+    flat = np.asarray(values).reshape(-1)
+    if flat.dtype.kind == "f":
+        kept: Array = flat[np.isfinite(flat)]
+        return kept
+    return flat.astype(np.float64) if flat.dtype.kind == "b" else flat
+
+
+def ks_test(sample: Array, reference: Array) -> TestOutcome:
+    """Two-sample Kolmogorov-Smirnov test of the finite values (asymptotic p-value above 10,000 values each)."""
+    a, b = finite(sample), finite(reference)
+    method: Literal["auto", "asymp"] = "asymp" if min(a.size, b.size) > 10_000 else "auto"
+    result = stats.ks_2samp(a, b, method=method)
+    return TestOutcome(float(result.statistic), float(result.pvalue))
+
+
+def chi2_samples(sample: Array, reference: Array, bins: int) -> TestOutcome:
+    """χ² test that two samples come from one distribution: both binned alike over their common range."""
+    a, b = finite(sample), finite(reference)
+    low = float(min(a.min(), b.min()))
+    high = float(max(a.max(), b.max()))
+    if low == high:
+        return TestOutcome(0.0, 1.0)
+    edges = np.linspace(low, high, bins + 1)
+    return chi2_counts(np.histogram(a, edges)[0], np.histogram(b, edges)[0])
+
+
+def chi2_counts(counts: Array, reference: Array) -> TestOutcome:
+    """χ² homogeneity test of two histograms with the same bins (a 2 x bins contingency table; empty bins left out).
+
+    :raises ValueError: when the histograms have different numbers of bins or negative counts.
+    """
+    a, b = np.asarray(counts, dtype=np.float64).reshape(-1), np.asarray(reference, dtype=np.float64).reshape(-1)
+    if a.shape != b.shape:
+        raise ValueError(f"histograms have {a.size} and {b.size} bins")
+    if (a < 0).any() or (b < 0).any() or not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise ValueError("histogram counts must be finite and not negative")
+    used = (a + b) > 0
+    if used.sum() < 2 or a.sum() == 0 or b.sum() == 0:
+        return TestOutcome(0.0, 1.0)
+    statistic, p_value, _dof, _expected = stats.chi2_contingency(np.vstack([a[used], b[used]]), correction=False)
+    return TestOutcome(float(statistic), float(p_value))
+
+
+@dataclass(frozen=True)
+class PixelFractions:
+    hot: float
+    dead: float
+
+
+def pixel_fractions(image: Array, reference: Array, sigma: float) -> PixelFractions:
+    """The fractions of pixels above (hot) and below (dead) their reference pixel by more than ``sigma`` robust
+    standard deviations of the difference image.
+
+    :raises ValueError: when the shapes differ.
+    """
+    if image.shape != reference.shape:
+        raise ValueError(f"image is {image.shape}, its reference {reference.shape}")
+    difference = np.subtract(image, reference, dtype=np.float32)
+    valid = np.isfinite(difference)
+    values = difference[valid] if not valid.all() else difference.reshape(-1)
+    if values.size == 0:
+        return PixelFractions(math.nan, math.nan)
+    centre = float(np.median(values))
+    spread = MAD_TO_SIGMA * float(np.median(np.abs(values - centre)))
+    limit = sigma * spread
+    hot = int(np.count_nonzero(values > centre + limit)) if spread > 0 else int(np.count_nonzero(values > centre))
+    dead = int(np.count_nonzero(values < centre - limit)) if spread > 0 else int(np.count_nonzero(values < centre))
+    return PixelFractions(hot / values.size, dead / values.size)
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """How far a value lies from a history: ``score`` robust standard deviations from its median."""
+
+    score: float
+    median: float
+    sigma: float
+    n: int
+
+
+def robust_deviation(value: float, history: Array) -> Deviation:
+    """``|value - median| / (1.4826 x MAD)`` over the finite history; infinite when the history never varies and the
+    value differs, 0 when it equals it, NaN when the value or the history is missing."""
+    past = finite(history).astype(np.float64, copy=False)
+    if past.size == 0 or not math.isfinite(value):
+        return Deviation(math.nan, math.nan, math.nan, int(past.size))
+    median = float(np.median(past))
+    sigma = MAD_TO_SIGMA * float(stats.median_abs_deviation(past))
+    distance = abs(value - median)
+    if sigma == 0:
+        score = 0.0 if distance == 0 else math.inf
+    else:
+        score = distance / sigma
+    return Deviation(score, median, sigma, int(past.size))
