@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nicegui import ui
+from nicegui import Client, background_tasks, ui
 from nicegui.events import ValueChangeEventArguments
 
 from alpaca_dash.content.across_runs import resolve_runs
@@ -20,6 +20,7 @@ from alpaca_dash.web.auth import require_user
 from alpaca_dash.web.dashboard.panel_dialog import PanelDialog
 from alpaca_dash.web.dashboard.range_picker import RangePicker, check_runs_text
 from alpaca_dash.web.dashboard.run_bar import RunBar, parse_run, run_caption
+from alpaca_dash.web.dashboard.run_context import RunContext
 from alpaca_dash.web.dashboard.tree_drawer import ObservableTree
 from alpaca_dash.web.dashboard.versions_dialog import open_versions
 from alpaca_dash.web.dashboard.view import DashboardView
@@ -45,6 +46,15 @@ async def resolve_initial_run(access: DataAccess, asked: str | None) -> tuple[Ru
         return newest_run, "" if newest is not None else "No runs have been ingested yet."
     shown = f"showing the newest, {newest}" if newest is not None else "and no runs are ingested yet"
     return newest_run, f"Run {asked} does not exist; {shown}."
+
+
+async def browser_zone(client: Client, context: RunContext) -> None:
+    """Ask the browser for its time zone, for the local times of the run context."""
+    try:
+        zone = await client.run_javascript("alpaca.timeZone()", timeout=5)
+    except TimeoutError:
+        return
+    await context.set_zone(zone if isinstance(zone, str) else None)
 
 
 def is_on(flag: str | None) -> bool:
@@ -133,15 +143,19 @@ def register(access: DataAccess, images: ImageCache, values: ValueCache, live_ru
                         ui.menu_item("Clear the reference run", on_click=lambda: view.set_reference(None)).mark(
                             "clear-reference"
                         )
+            caption = None
             if view.kiosk:  # the bar is hidden: a wall screen still says which run it shows
                 caption = ui.label().classes("text-h6 q-px-sm").mark("run-caption")
 
-                def show_caption(shown: Run) -> None:
+            def show_run(shown: Run) -> None:
+                context.show(shown)
+                if caption is not None:
                     caption.set_text(run_caption(shown, live=bool(run_bar.live.value)))
 
-                run_bar.on_shown = show_caption
+            context = RunContext(access, user, details=not view.kiosk, on_changed=show_run)
+            run_bar.on_shown = show_run
             grid = PanelGrid(editable=view.can_edit, on_layout=view.on_layout, on_sizes=view.on_sizes)
-            grid.classes("w-full")
+            grid.classes("w-full panel-grid-frame")
             view.attach(grid, ui.context.client)
             if not found.spec.panels:
                 hint = (
@@ -154,6 +168,7 @@ def register(access: DataAccess, images: ImageCache, values: ValueCache, live_ru
         run_bar.show_first(initial, message)
         view.prefetch(number, None if initial is None else initial.ingested_at)
         await ui.context.client.connected()
+        background_tasks.create(browser_zone(ui.context.client, context), name="browser time zone")
         if live_runs is not None:
             live_runs.subscribe(ui.context.client, run_bar.follow)
 

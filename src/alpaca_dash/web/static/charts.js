@@ -119,6 +119,8 @@
       link.download = filename;
       link.click();
     },
+    // the browser's time zone (e.g. "Europe/Zurich"), for the local times the server shows on hover
+    timeZone: () => Intl.DateTimeFormat().resolvedOptions().timeZone,
     // marks the chart as painted, for the benchmarks and tests (ECharts' "finished" event)
     markPainted(id) {
       const el = document.getElementById(`c${id}`);
