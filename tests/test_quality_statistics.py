@@ -128,3 +128,17 @@ def test_a_file_of_checks_round_trips_and_names_the_bad_check() -> None:
         parse_checks([checks[0].model_dump(), checks[0].model_dump()])
     with pytest.raises(CheckError, match="unsupported checks file version"):
         parse_checks({"version": 7, "checks": []})
+
+
+def test_robust_scores_rank_many_rows_as_scipy_would() -> None:
+    history = rng.normal(10, 2, (3, 15))
+    history[1, 4] = np.nan  # a run without a value
+    values = np.array([10.0, 30.0, np.nan])
+    scores, medians, sigmas = statistics.robust_scores(values, history)
+    row = history[1][~np.isnan(history[1])]
+    assert medians[1] == pytest.approx(np.median(row))
+    assert sigmas[1] == pytest.approx(stats.median_abs_deviation(row, scale="normal"))
+    assert scores[1] == pytest.approx(abs(30 - np.median(row)) / sigmas[1])
+    assert np.isnan(scores[2])
+    flags = statistics.robust_scores(np.array([1.0, 6.0]), np.array([[0.0] * 5, [5.0] * 5]))[0]
+    assert flags.tolist() == pytest.approx([1.0, 20.0])  # a never-varying history: 1 % of its median, or 1

@@ -14,16 +14,11 @@ from sqlalchemy import text
 from alpaca_dash.domain import ArrayStats, ObservableKind, compute_stats
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.quality.evaluate import statistic_of
+from alpaca_dash.queries.quality import GOOD_RUN
 from alpaca_dash.queries.values import read_array
 from alpaca_dash.timescale.database import Database
 from alpaca_dash.types import Array
 
-#: a run counts as good for references and history when flagged good and not suspect: no check of it in alarm
-#: unless an editor has reviewed it
-GOOD_RUN = (
-    "r.good AND r.status = 'ingested' AND (r.reviewed OR NOT EXISTS "
-    "(SELECT 1 FROM quality_results q WHERE q.run = r.run AND q.state = 'alarm'))"
-)
 NEWEST_GOOD_BEFORE = text(f"SELECT max(r.run) FROM runs r WHERE r.run < :run AND {GOOD_RUN}")
 SCALAR_VALUE = text("SELECT value FROM scalars WHERE observable_id = :id AND run = :run")
 SCALAR_HISTORY = text(

@@ -4,6 +4,7 @@ robust deviations. No storage here; every function is checked against ``scipy.st
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -117,3 +118,24 @@ def robust_deviation(value: float, history: Array) -> Deviation:
     else:
         score = distance / sigma
     return Deviation(score, median, sigma, int(past.size))
+
+
+def robust_scores(values: Array, history: Array) -> tuple[Array, Array, Array]:
+    """:func:`robust_deviation` for many observables at once, for ranking: ``values`` (n) against the rows of
+    ``history`` (n x runs, NaN where a run lacks a value).
+
+    Where the history never varied, the scale is 1 % of its median (1 where that is 0) instead of zero, so that a
+    flag flipping from 0 to 1 ranks below a hundredfold jump of a varying value rather than above every one of them.
+
+    :returns: scores, medians and robust sigmas, each of length n (NaN where a row has no finite history).
+    """
+    # a row without a finite value warns "All-NaN slice"; its NaN is the answer here
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        medians = np.nanmedian(history, axis=1)
+        sigmas = MAD_TO_SIGMA * np.nanmedian(np.abs(history - medians[:, None]), axis=1)
+        distance = np.abs(values - medians)
+        fallback = np.where(medians != 0, 0.01 * np.abs(medians), 1.0)
+        scores = distance / np.where(sigmas > 0, sigmas, fallback)
+    scores = np.where(np.isnan(values) | np.isnan(medians), np.nan, scores)
+    return scores, medians, sigmas

@@ -14,6 +14,13 @@ from alpaca_dash.quality.checks import SEVERITY, CheckState
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.timescale.schema import quality_checks, quality_results, runs
 
+#: a run counts as good for references, history and anomalies when flagged good and not suspect: no check of it in
+#: alarm, unless an editor has reviewed it (SQL over ``runs r``)
+GOOD_RUN = (
+    "r.good AND r.status = 'ingested' AND (r.reviewed OR NOT EXISTS "
+    "(SELECT 1 FROM quality_results q WHERE q.run = r.run AND q.state = 'alarm'))"
+)
+
 
 @dataclass(frozen=True)
 class ResultRow:
@@ -134,3 +141,14 @@ def observable_states(access: DataAccess, run: int) -> dict[str, ResultRow]:
         if row.observable not in worst:  # list_results is worst first
             worst[row.observable] = row
     return worst
+
+
+def list_cells(access: DataAccess, first: int, last: int) -> list[tuple[int, str, CheckState]]:
+    """(run, check name, state) of every result over a run range: the quality grid, without messages."""
+    query = (
+        select(quality_results.c.run, quality_checks.c.name, quality_results.c.state)
+        .join(quality_checks, quality_checks.c.id == quality_results.c.check_id)
+        .where(quality_results.c.run.between(first, last))
+    )
+    with access.db.begin() as conn:
+        return [(run, name, CheckState(state)) for run, name, state in conn.execute(query)]

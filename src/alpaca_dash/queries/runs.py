@@ -151,7 +151,8 @@ def update_run_meta(
     tags: list[str] | None = None,
     good: bool | None = None,
 ) -> Run:
-    """Change what users own of a run: its comment, tags and good/bad flag (ingest never overwrites these).
+    """Change what users own of a run: its comment, tags and good/bad flag (ingest never overwrites these); setting
+    the flag marks the run reviewed, so it is no longer suspect.
 
     :raises RunEditError: when the run does not exist or the comment or tags are too long.
     """
@@ -165,8 +166,9 @@ def update_run_meta(
         if len(cleaned) > MAX_TAGS or any(len(t) > MAX_TAG_LENGTH for t in cleaned):
             raise RunEditError(f"at most {MAX_TAGS} tags of at most {MAX_TAG_LENGTH} characters")
         values["tags"] = cleaned
-    if good is not None:
+    if good is not None:  # an editor's verdict: the run is no longer suspect, whatever its checks say
         values["good"] = good
+        values["reviewed"] = True
     with access.db.begin() as conn:
         if values:
             row = conn.execute(update(runs).where(runs.c.run == run).values(**values).returning(*runs.c)).first()

@@ -17,7 +17,15 @@ from alpaca_dash.web.dashboard.page import register as register_dashboard_page
 from alpaca_dash.web.export_route import add_export_route
 from alpaca_dash.web.image_cache import ImageCache
 from alpaca_dash.web.live import LiveRuns
-from alpaca_dash.web.pages import account_page, admin_page, dashboards_page, jobs_page, login_page, runs_page
+from alpaca_dash.web.pages import (
+    account_page,
+    admin_page,
+    dashboards_page,
+    jobs_page,
+    login_page,
+    quality_page,
+    runs_page,
+)
 from alpaca_dash.web.proxy_login import add_proxy_login
 from alpaca_dash.web.routes import add_routes
 from alpaca_dash.web.vendor import find_node_modules, serve_vendor_files
@@ -44,6 +52,7 @@ def configure_app(access: DataAccess, *, node_modules: Path | None = None) -> No
     register_dashboard_page(access, images, ValueCache(), live_runs)
     runs_page.register(access, live_runs)
     jobs_page.register(access, live_runs)
+    quality_page.register(access, live_runs)
     admin_page.register(access, live_runs)
 
 
