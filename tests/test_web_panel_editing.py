@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 from nicegui.testing.user import User
+from observable_fields import choose
 
 from alpaca_dash.content.charts.packed import series_data
 from alpaca_dash.content.charts.trend import TrendOptions
@@ -63,11 +64,11 @@ async def test_search_the_tree_and_add_a_waveform_panel(
     tree = next(iter(web_user.find(kind=ui.tree).elements))
     await eventually(lambda: sorted(leaves(tree.props["nodes"])) == [f"{SSPALS}*V", f"{SSPALS}*t"])
     web_user.find(kind=ui.tree).trigger("update:selected", f"{SSPALS}*V")
-    await web_user.should_see("Add panel", retries=SLOW)
+    await web_user.should_see(marker="panel-chart-type", retries=SLOW)
     chart_type = next(iter(web_user.find(marker="panel-chart-type").elements))
     assert list(chart_type.options) == ["line", "scatter", "histogram", "trend"] and chart_type.value == "line"
     web_user.find(marker="panel-title").type("My SSPALS")
-    next(iter(web_user.find(marker="panel-x").elements)).set_value(f"{SSPALS}*t")
+    await choose(web_user, "panel-x", f"{SSPALS}*t")
     web_user.find(marker="panel-save").click()
 
     def saved() -> bool:
@@ -93,7 +94,7 @@ async def test_stat_panel_with_thresholds_through_the_dialog(
     await log_in(web_user, "alice")
     dashboard_id = await open_dashboard(web_user, seeded_access, accounts["alice"])
     web_user.find("Add panel").click()
-    next(iter(web_user.find(marker="panel-observable").elements)).set_value(f"{ELENA}*Intensity_E7")
+    await choose(web_user, "panel-observable", f"{ELENA}*Intensity_E7")
     chart_type = next(iter(web_user.find(marker="panel-chart-type").elements))
     assert list(chart_type.options) == ["stat", "table", "trend", "correlation"]
     web_user.find("Thresholds").type("2 orange, 3.5 red")
@@ -140,7 +141,7 @@ async def test_warn_and_alarm_bounds_through_the_dialog(
     await log_in(web_user, "alice")
     dashboard_id = await open_dashboard(web_user, seeded_access, alice)
     web_user.find("Add panel").click()
-    field(web_user, "panel-observable").set_value(H)
+    await choose(web_user, "panel-observable", H)
     assert field(web_user, "panel-chart-type").value == "stat"
     web_user.find(marker="panel-title").type("Hot")
 

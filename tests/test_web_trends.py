@@ -8,6 +8,7 @@ from typing import Any
 
 from nicegui import ui
 from nicegui.testing.user import User
+from observable_fields import choose
 
 from alpaca_dash.content.charts.correlation import CorrelationOptions
 from alpaca_dash.content.charts.packed import series_data
@@ -107,17 +108,15 @@ async def test_trend_and_correlation_panels_through_the_dialog(
     await web_user.should_see("Add panel", retries=SLOW)
 
     web_user.find("Add panel").click()
-    next(iter(web_user.find(marker="panel-observable").elements)).set_value(f"{ELENA}*H_offset_mm")
+    await choose(web_user, "panel-observable", f"{ELENA}*H_offset_mm")
     next(iter(web_user.find(marker="panel-chart-type").elements)).set_value("correlation")
-    x_field = next(iter(web_user.find(marker="panel-x").elements))
-    assert isinstance(x_field, ui.select) and f"{ELENA}*V_offset_mm" in x_field.options
-    x_field.set_value(f"{ELENA}*V_offset_mm")
+    await choose(web_user, "panel-x", f"{ELENA}*V_offset_mm")
     web_user.find(marker="panel-save").click()
     panels = await wait_ready(web_user, 1)
     assert len([p for s in next(iter(panels.values()))["option"]["series"] for p in series_data(s)]) == 4
 
     web_user.find("Add panel").click()
-    next(iter(web_user.find(marker="panel-observable").elements)).set_value(f"{SSPALS}*V")
+    await choose(web_user, "panel-observable", f"{SSPALS}*V")
     next(iter(web_user.find(marker="panel-chart-type").elements)).set_value("trend")
     next(iter(web_user.find(marker="panel-statistic").elements)).set_value("std")
     web_user.find(marker="panel-save").click()

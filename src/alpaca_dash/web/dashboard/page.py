@@ -14,7 +14,6 @@ from alpaca_dash.domain import Observable, Run, RunStatus
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.observables import list_observables
 from alpaca_dash.web.assets import add_dashboard_assets
 from alpaca_dash.web.auth import require_user
 from alpaca_dash.web.dashboard.panel_dialog import PanelDialog
@@ -81,29 +80,36 @@ def register(access: DataAccess, images: ImageCache, values: ValueCache, live_ru
                 ui.label("This dashboard does not exist or belongs to someone else.").classes("text-negative")
                 ui.link("Back to your dashboards", "/")
             return
-        observables = await in_thread(list_observables, access)
         add_dashboard_assets()
         view = DashboardView(access, user, found, images, values)
         view.live, view.kiosk = is_on(live), is_on(kiosk)
         view.runs_text, runs_message = check_runs_text(runs, max_runs=access.settings.max_range)
         anchor = ui.element("div")  # parent of the dialogs built on first use
-        dialog = PanelDialog(observables, view.save_panel, anchor) if view.can_edit else None
+        dialog = PanelDialog(access, view.save_panel, anchor) if view.can_edit else None
         view.edit_panel = dialog.open_edit if dialog else None
+        trees: list[ObservableTree] = []
 
-        def pick(item: Observable) -> None:
+        async def pick(item: Observable) -> None:
             if dialog is not None:
-                dialog.open_new(item)
+                await dialog.open_new(item)
 
-        def build_tree(event: ValueChangeEventArguments[Any]) -> None:
-            # the tree of a few hundred observables is built when the drawer first opens, not with the page
-            if event.value and not tree_box.default_slot.children:
+        async def build_tree(event: ValueChangeEventArguments[Any]) -> None:
+            # built when the drawer first opens, a level at a time; read again as runs bring new observables
+            if event.value and not trees:
                 with tree_box:
-                    ObservableTree(observables, pick)
+                    trees.append(ObservableTree(access, pick))
+                await trees[0].load()
+
+        async def follow_registry(_: int) -> None:
+            if trees and drawer.value:
+                await trees[0].refresh()
 
         with ui.right_drawer(value=False, fixed=False).props("width=380 bordered") as drawer:
             ui.label("Observables").classes("text-h6")
             tree_box = ui.column().classes("w-full gap-1")
         drawer.on_value_change(build_tree)
+        if live_runs is not None:
+            live_runs.subscribe(ui.context.client, follow_registry)
 
         async def export() -> None:
             ui.download.content(render_export(view.dashboard.title, view.spec), export_filename(view.dashboard.title))

@@ -16,7 +16,9 @@ from alpaca_dash.content.options import Threshold
 from alpaca_dash.content.registry import ChartType, chart_type, chart_types, chart_types_for
 from alpaca_dash.content.spec import GridPosition, PanelSpec, new_panel_id
 from alpaca_dash.domain import Observable, ObservableKind
+from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.web.dashboard.compare_fields import CompareFields
+from alpaca_dash.web.dashboard.observable_select import ObservableSelect
 
 SaveHandler = Callable[[PanelSpec], Awaitable[None]]
 #: every option of every chart type at its default, to fill the fields a chart type does not have
@@ -88,9 +90,8 @@ def format_bound(value: float | None) -> str:
 class PanelDialog:
     """One dialog per page, built inside ``anchor`` when first opened and reused for every add and edit."""
 
-    def __init__(self, observables: list[Observable], on_save: SaveHandler, anchor: ui.element) -> None:
-        self.observables = observables
-        self.by_name = {item.name: item for item in observables}
+    def __init__(self, access: DataAccess, on_save: SaveHandler, anchor: ui.element) -> None:
+        self.access = access
         self.on_save = on_save
         self.anchor = anchor
         self.editing: PanelSpec | None = None
@@ -100,21 +101,17 @@ class PanelDialog:
         if self.built:
             return
         self.built = True
-        observables = self.observables
-        names = sorted(self.by_name)
-        one_d = [item.name for item in observables if item.kind is ObservableKind.ARRAY1D]
-        scalars = [item.name for item in observables if item.kind is ObservableKind.SCALAR]
+        access = self.access
         with self.anchor, ui.dialog() as self.dialog, ui.card().classes("w-[36rem] max-w-full"):
             self.heading = ui.label("Add panel").classes("text-h6")
-            self.observable = ui.select(names, label="Observable", with_input=True, on_change=self._kind_changed)
-            self.observable.classes("w-full").mark("panel-observable")
+            self.observable = ObservableSelect(access, "Observable", on_change=self._kind_changed)
+            self.observable.mark("panel-observable")
             self.chart = ui.select({}, label="Chart type", on_change=self._type_changed).classes("w-full")
             self.chart.mark("panel-chart-type")
             self.title = ui.input("Title").classes("w-full").mark("panel-title")
-            self.x = ui.select(one_d, label="x", with_input=True, clearable=True).classes("w-full").mark("panel-x")
-            self.more = ui.select(scalars, label="More scalars", multiple=True, with_input=True).classes("w-full")
-            self.more.props("use-chips").mark("panel-more")
-            self.x_lists = {ObservableKind.ARRAY1D: one_d, ObservableKind.SCALAR: scalars}
+            self.x = ObservableSelect(access, "x", kind=ObservableKind.ARRAY1D, clearable=True).mark("panel-x")
+            self.more = ObservableSelect(access, "More scalars", kind=ObservableKind.SCALAR, multiple=True)
+            self.more.mark("panel-more").select.props("use-chips")
             self.statistic = ui.select(["mean", "sum", "max", "min", "std"], value="mean",
                                        label="Statistic per run").classes("w-full").mark("panel-statistic")  # fmt: skip
             with ui.row().classes("w-full items-end gap-2") as self.stat_options:
@@ -183,30 +180,31 @@ class PanelDialog:
                 ui.button("Cancel", on_click=self.dialog.close).props("flat")
                 ui.button("Save panel", on_click=self._save).mark("panel-save")
 
-    def open_new(self, observable: Observable | None = None) -> None:
+    async def open_new(self, observable: Observable | None = None) -> None:
         self._build()
         self.editing = None
         self.heading.set_text("Add panel")
-        self._fill(PanelSpec(id="new", type="stat", observables=["-"]), observable.name if observable else None)
+        self.observable.show([observable] if observable else [])
+        self._fill(PanelSpec(id="new", type="stat", observables=["-"]))
         self.dialog.open()
 
-    def open_edit(self, spec: PanelSpec) -> None:
+    async def open_edit(self, spec: PanelSpec) -> None:
         self._build()
         self.editing = spec
+        await self.observable.choose(spec.observables[:1])
+        await self.more.choose(spec.observables[1:])
+        await self.x.choose([spec.x] if spec.x else [])
         self.heading.set_text("Edit panel")
-        self._fill(spec, spec.observables[0])
+        self._fill(spec)
         self.dialog.open()
 
-    def _fill(self, spec: PanelSpec, observable: str | None) -> None:
+    def _fill(self, spec: PanelSpec) -> None:
         o = SimpleNamespace(**(OPTION_DEFAULTS | spec.options.model_dump()))
-        self.observable.set_value(observable)
         self._kind_changed()
         if self.editing is not None:
             self.chart.set_value(spec.type)
         self.title.set_value(spec.title)
-        self.x.set_value(spec.x)
         self.statistic.set_value(o.statistic if o.statistic in self.statistic.options else "mean")
-        self.more.set_value(spec.observables[1:] if self.editing is not None else [])
         self.unit.set_value(o.unit)
         self.decimals.set_value(o.decimals)
         self.thresholds.set_value(format_thresholds(o.thresholds))
@@ -230,8 +228,8 @@ class PanelDialog:
         self.error.set_text("")
 
     def _kind_changed(self, *_: Any) -> None:
-        item = self.by_name.get(self.observable.value or "")
-        types = chart_types_for(item.kind) if item else ()
+        chosen = self.observable.observables
+        types = chart_types_for(chosen[0].kind) if chosen else ()
         self.chart.set_options({t: chart_type(t).label for t in types}, value=types[0] if types else None)
         self._type_changed()
 
@@ -242,13 +240,11 @@ class PanelDialog:
         chart = self._chart()
         fields = set(chart.options.model_fields) if chart else set()
         if chart is not None and chart.x is not None:
-            x_choices = self.x_lists[chart.x.kind]
-            if list(self.x.options) != x_choices:
-                self.x.set_options(x_choices, value=None)
-            self.x.props(f'label="{chart.x.label}"')
-        self.x.set_visibility(chart is not None and chart.x is not None)
+            self.x.set_kind(chart.x.kind)
+            self.x.select.props(f'label="{chart.x.label}"')
+        self.x.select.set_visibility(chart is not None and chart.x is not None)
         self.statistic.set_visibility("statistic" in fields and not self._is_scalar())
-        self.more.set_visibility(chart is not None and chart.many)
+        self.more.select.set_visibility(chart is not None and chart.many)
         self.bound_options.set_visibility(chart is not None and chart.has_bounds)
         for section, names in self.sections.items():
             section.set_visibility(bool(fields & names))
@@ -257,8 +253,8 @@ class PanelDialog:
         self.compare.show_for(fields, chart is not None and chart.takes_reference)
 
     def _is_scalar(self) -> bool:
-        item = self.by_name.get(self.observable.value or "")
-        return item is None or item.kind is ObservableKind.SCALAR
+        chosen = self.observable.observables
+        return not chosen or chosen[0].kind is ObservableKind.SCALAR
 
     def build_spec(self) -> PanelSpec:
         """The panel as the dialog's fields describe it.
@@ -266,11 +262,12 @@ class PanelDialog:
         :raises ValueError: (including pydantic's ValidationError) when a field is missing or invalid.
         """
         chart = self._chart()
-        if not self.observable.value or chart is None:
+        if not self.observable.names or chart is None:
             raise ValueError("choose an observable and a chart type")
-        observables = [self.observable.value]
+        first = self.observable.names[0]
+        observables = [first]
         if chart.many:
-            observables += [name for name in self.more.value or [] if name != self.observable.value]
+            observables += [name for name in self.more.names if name != first]
         if self.editing is not None:
             layout = self.editing.layout
             panel_id = self.editing.id
@@ -278,7 +275,7 @@ class PanelDialog:
             w, h = chart.default_size
             layout = GridPosition(x=0, y=10_000, w=w, h=h)
             panel_id = new_panel_id()
-        x = self.x.value if chart.x is not None and self.x.value else None
+        x = self.x.names[0] if chart.x is not None and self.x.names else None
         return PanelSpec(
             id=panel_id, type=chart.name, title=self.title.value or "", observables=observables, x=x,
             options=chart.options(**self._option_values(chart)), layout=layout,

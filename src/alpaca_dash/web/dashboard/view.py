@@ -334,10 +334,10 @@ class DashboardView:
             card.set_title(panel.title or panel.observables[0].split("*")[-1])
         await self.refresh(card)
 
-    def open_edit(self, panel_id: str) -> None:
+    async def open_edit(self, panel_id: str) -> None:
         panel = self.spec.panel(panel_id)
         if panel is not None and self._allowed() and self.edit_panel is not None:
-            self.edit_panel(panel)
+            await self.edit_panel(panel)
 
     async def duplicate_panel(self, panel_id: str) -> None:
         panel = self.spec.panel(panel_id)
