@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 from nicegui.testing.user import User
+from observable_fields import choose
 from test_web_reference import wait_for_names
 
 from alpaca_dash.content.charts.histogram import HistogramOptions
@@ -34,7 +35,7 @@ async def test_an_overlay_chosen_in_the_dialog_is_saved_and_drawn(
     await web_user.open(f"/dashboard/{made.id}?run=390003")
     await web_user.should_see("Add panel", retries=SLOW)
     web_user.find("Add panel").click()
-    element(web_user, "panel-observable").set_value(WAVE)
+    await choose(web_user, "panel-observable", WAVE)
     element(web_user, "panel-chart-type").set_value("histogram")
     element(web_user, "panel-overlay").set_value("list")
     web_user.find(marker="panel-overlay-runs").type("390000-390002, 390009-390026")
