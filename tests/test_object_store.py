@@ -16,7 +16,7 @@ from pyarrow import fs
 from alpaca_dash.config import Settings
 from alpaca_dash.parquet_cache import open_store
 from alpaca_dash.parquet_cache.object_store import ObjectStoreParquetStore
-from alpaca_dash.parquet_cache.store import SidecarError
+from alpaca_dash.parquet_cache.store import ParquetStore, SidecarError
 from alpaca_dash.pipeline.ingest import ingest_run
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import get_observables
@@ -111,3 +111,26 @@ def test_ingest_and_reconcile_with_the_sidecar_on_s3(
     orphan = s3_store.write_run(390009, {image.id: np.zeros((2, 2))})[image.id].file
     assert s3_store.reconcile(referenced_files(access), min_age_seconds=0) == [orphan]
     assert isinstance(s3_store.fs, fs.S3FileSystem)
+
+
+def test_a_local_sidecar_mirrored_to_s3_serves_every_run(
+    db: Database, store: ParquetStore, s3_store: ObjectStoreParquetStore
+) -> None:
+    """docs/deployment.md's step: mirror the sidecar folder under the S3 prefix, then point the app at it."""
+    source = SimulatedSource(first_run=390000, history=3, image_size=64)
+    for run in (390000, 390001, 390002):
+        assert ingest_run(db, store, source, run).ok
+    selector = fs.FileSelector(str(store.root), recursive=True)
+    local = fs.LocalFileSystem()
+    for info in local.get_file_info(selector):
+        if info.type == fs.FileType.File:
+            relative = Path(info.path).relative_to(store.root).as_posix()
+            fs.copy_files(
+                info.path, s3_store.key(relative), source_filesystem=local, destination_filesystem=s3_store.fs
+            )
+    on_s3 = DataAccess(db, s3_store, None)  # type: ignore[arg-type]
+    (image,) = get_observables(on_s3, [CCD])
+    for run in (390000, 390001, 390002):
+        value = load_value(on_s3, image, run)
+        assert value is not None and np.array_equal(value, source.read_run(run).values[CCD])
+    assert sorted(s3_store.list_files()) == sorted(referenced_files(on_s3))

@@ -209,15 +209,17 @@ def _plan_batches(
 
 def _build_table(access: DataAccess, schema: pa.Schema, observables: list[Observable], runs: list[int]) -> pa.Table:
     """One row group: the runs' values, array columns in chunks of about ``CHUNK_BYTES``."""
-    columns: list[pa.Array | pa.ChunkedArray] = [pa.array(runs, type=pa.int32())]
+    run_column = np.asarray(runs, dtype=np.int32)
+    columns: list[pa.Array | pa.ChunkedArray] = [
+        pa.Array.from_buffers(pa.int32(), len(runs), [None, pa.py_buffer(run_column)])
+    ]
     columns_of = {item.id: _scalar_column(access, item, runs) for item in observables if _single_dtype(item)}
     scalar_items = [item for item in observables if item.kind is ObservableKind.SCALAR and item.id not in columns_of]
     scalar_values = values.load_scalar_series(access, scalar_items, runs[0], runs[-1])
     for item in observables:
         field = schema.field(item.name)
         if item.id in columns_of:
-            stored, present = columns_of[item.id]
-            columns.append(pa.array(stored, mask=~present, type=field.type))
+            columns.append(_fixed_width_column(*columns_of[item.id], field.type))
             continue
         if item.kind is ObservableKind.SCALAR:
             by_run = scalar_values.get(item.id, {})
@@ -257,6 +259,16 @@ def _scalar_column(access: DataAccess, item: Observable, runs: list[int]) -> tup
     column[position[hit]] = stored[hit]
     present[position[hit]] = True
     return column, present
+
+
+def _fixed_width_column(values: Array, present: Array, value_type: pa.DataType) -> pa.Array:
+    """An Arrow column over the values' own buffer (booleans packed to bits), null where ``present`` is False.
+
+    ``pa.array`` would do, but its first call imports pandas to check for a pandas object: 2 s of an export.
+    """
+    data = np.packbits(values, bitorder="little") if values.dtype == np.bool_ else np.ascontiguousarray(values)
+    validity = pa.py_buffer(np.packbits(present, bitorder="little"))
+    return pa.Array.from_buffers(value_type, len(values), [validity, pa.py_buffer(data)])
 
 
 def _chunk_groups(arrays: list[Array | None]) -> list[list[Array | None]]:

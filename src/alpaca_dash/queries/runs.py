@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Row, Select, func, select, update
 
 from alpaca_dash.domain import Run, RunStatus
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.timescale.reader import copy_columns
 from alpaca_dash.timescale.schema import run_tags, runs
 
 
@@ -114,14 +116,16 @@ def neighbour_run(access: DataAccess, run: int | None, *, forward: bool) -> Run 
 
 
 def list_run_numbers(access: DataAccess, first: int, last: int) -> list[int]:
-    """The ingested runs between ``first`` and ``last`` inclusive, ascending."""
-    query = (
-        select(runs.c.run)
-        .where(runs.c.run >= first, runs.c.run <= last, runs.c.status == RunStatus.INGESTED)
-        .order_by(runs.c.run)
-    )
+    """The ingested runs between ``first`` and ``last`` inclusive, ascending.
+
+    As one array from the server: a million runs as rows cost SQLAlchemy and psycopg 15 s (bench P13's export).
+    """
+    query = "SELECT run FROM runs WHERE run BETWEEN %s AND %s AND status = %s"
     with access.db.begin() as conn:
-        return [int(value) for value in conn.execute(query).scalars()]
+        raw = conn.connection.driver_connection
+        (numbers,) = copy_columns(raw, query, (first, last, RunStatus.INGESTED.value), ["int4"])  # type: ignore[arg-type]
+    ordered: list[int] = np.sort(numbers).tolist()
+    return ordered
 
 
 def count_runs_below(access: DataAccess, before: int) -> int:

@@ -224,6 +224,7 @@ def _index_run_tags(conn: Connection, caps: Capabilities) -> None:
     """
     conn.execute(text("CREATE TABLE run_tags (tag text NOT NULL, run integer NOT NULL, PRIMARY KEY (tag, run))"))
     conn.execute(text("INSERT INTO run_tags SELECT DISTINCT unnest(tags), run FROM runs"))
+    conn.execute(text("ANALYZE run_tags"))  # the planner's first tag filter must know how rare tags are
     conn.execute(
         text(
             "CREATE FUNCTION alpaca_copy_run_tags() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "

@@ -110,16 +110,23 @@ _LATER_SQL = "(CASE WHEN o.last_run IS NULL THEN excluded.last_run IS NULL ELSE 
 
 
 def _close_missing(cur: psycopg.Cursor[Any], run: int, names: list[str]) -> None:
-    """Give the observables the newest run lacks their last run: the newest run before it that holds a value."""
+    """Give the observables the newest run lacks their last run: the newest run before it that holds a value.
+
+    Asked first, as it is rare: planning the update costs 0.7 s on a hypertable of 1000 chunks (bench P13).
+    """
+    cur.execute("SELECT id FROM observables WHERE last_run IS NULL AND NOT name = ANY(%s)", (names,))
+    missing = [row[0] for row in cur.fetchall()]
+    if not missing:
+        return
     cur.execute(
         """
         UPDATE observables o SET last_run = greatest(
             o.first_run,
             (SELECT max(s.run) FROM scalars s WHERE s.observable_id = o.id AND s.run < %(run)s),
             (SELECT max(a.run) FROM array_stats a WHERE a.observable_id = o.id AND a.run < %(run)s))
-        WHERE o.last_run IS NULL AND NOT o.name = ANY(%(names)s)
+        WHERE o.id = ANY(%(ids)s)
         """,
-        {"run": run, "names": names},
+        {"run": run, "ids": missing},
     )
 
 
