@@ -38,8 +38,8 @@ def add_panel(page: Page, search: str, observable: str, title: str) -> None:
     page.get_by_label("Search observables").fill(search)
     # the search is debounced and filtered on the server: wait until the tree shows what the count says
     page.wait_for_function(
-        """() => { const m = document.body.innerText.match(/(\\d+) of (\\d+) observables/);
-                   return m && m[1] !== m[2] && document.querySelectorAll('[data-observable]').length == m[1]; }""",
+        """() => { const m = document.body.innerText.match(/(\\d+) found/);
+                   return m && document.querySelectorAll('[data-observable]').length == m[1]; }""",
         timeout=TIMEOUT,
     )
     page.locator(f'[data-observable="{observable}"]').click()
