@@ -10,6 +10,7 @@ from alpaca_dash.content.charts.line import LineOptions
 from alpaca_dash.content.charts.packed import series_data
 from alpaca_dash.content.charts.scatter import ScatterOptions
 from alpaca_dash.content.charts.table import table_columns
+from alpaca_dash.content.charts.trend import TrendOptions
 from alpaca_dash.content.data import Target
 from alpaca_dash.content.overlay import (
     MAX_OVERLAY,
@@ -149,3 +150,16 @@ def test_a_panel_reference_overrides_the_dashboards() -> None:
     assert panel.model_copy(update={"reference_run": None}).reference_for(390000) == 390000
     with pytest.raises(ValueError, match="draws no reference"):
         PanelSpec(id="t", type="trend", observables=[WAVE], reference_run=1)
+
+
+def test_a_trend_limited_to_the_runs_with_a_tag(seeded_access: DataAccess) -> None:
+    for run in (390000, 390003):
+        update_run_meta(seeded_access, run, tags=["calibration"])
+    spec = PanelSpec(id="t", type="trend", observables=["ELENA_Parameters*H_offset_mm"],
+                     options=TrendOptions(tag="calibration"))  # fmt: skip
+    state, option, _ = load(seeded_access, spec, Target(390002, RunRange(390000, 390003)))
+    assert state == "ready" and [p[0] for p in series_data(option["series"][0])] == [390000, 390003]
+    assert option["series"][0]["markLine"]["data"] == [{"xAxis": 390002.0}]
+    none = spec.model_copy(update={"options": TrendOptions(tag="nothing")})
+    state, _, message = load(seeded_access, none, Target(390002, RunRange(390000, 390003)))
+    assert state == "nodata" and message == ["No runs of 390000-390003 are tagged 'nothing'"]

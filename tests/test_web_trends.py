@@ -84,8 +84,10 @@ async def test_trends_over_a_run_range_draw_and_mark_bad_runs(
     wave = panels["wavemax"]["option"]
     assert len(wave["series"]) == 1 and [p[0] for p in series_data(wave["series"][0])] == [390000, 390002, 390003]
     assert "(max)" in wave["yAxis"]["name"]
+    assert trend[0]["markLine"]["data"] == [{"xAxis": 390003.0}]  # the shown run, marked
     corr = panels["corr"]["option"]["series"]
-    assert sorted(p[2] for s in corr for p in series_data(s)) == [390000, 390001, 390002, 390003]
+    assert sorted(p[2] for s in corr[:2] for p in series_data(s)) == [390000, 390001, 390002, 390003]
+    assert corr[2]["name"] == "run 390003" and [p[2] for p in series_data(corr[2])] == [390003]
 
 
 async def test_a_bad_range_in_the_url_falls_back_to_the_default(
@@ -113,7 +115,7 @@ async def test_trend_and_correlation_panels_through_the_dialog(
     await choose(web_user, "panel-x", f"{ELENA}*V_offset_mm")
     web_user.find(marker="panel-save").click()
     panels = await wait_ready(web_user, 1)
-    assert len([p for s in next(iter(panels.values()))["option"]["series"] for p in series_data(s)]) == 4
+    assert len([p for s in next(iter(panels.values()))["option"]["series"][:2] for p in series_data(s)]) == 4
 
     web_user.find("Add panel").click()
     await choose(web_user, "panel-observable", f"{SSPALS}*V")

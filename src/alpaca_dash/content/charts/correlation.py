@@ -12,6 +12,7 @@ from alpaca_dash.content.data import Download, NoData, PanelContent, PanelData, 
 from alpaca_dash.content.downloads import aligned, csv_file, file_stem
 from alpaca_dash.content.downsample import points_for_width, thin_points
 from alpaca_dash.content.options import ChartOptions, Unit
+from alpaca_dash.content.overlay import SHOWN_COLOR
 from alpaca_dash.content.registry import ChartType, XObservable
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.domain import ObservableKind, correlate
@@ -72,6 +73,14 @@ def load_correlation(data: PanelData, spec: PanelSpec, target: Target, size: Siz
         pairs.runs[index], pairs.x_values[index], pairs.y_values[index], pairs.good[index],
         x_name=axis_name(x_obs.name, x_obs.unit), y_name=y_name,
     )  # fmt: skip
+    at = np.flatnonzero(pairs.runs == target.run)
+    if at.size:  # the shown run stands out, on top of the others
+        i = int(at[0])
+        option["series"].append({
+            "type": "scatter", "name": f"run {target.run}", "symbolSize": 11, "z": 5,
+            "itemStyle": {"color": SHOWN_COLOR, "borderColor": "#fff", "borderWidth": 1},
+            PACKED_KEY: pack_rows(pairs.x_values[i : i + 1], pairs.y_values[i : i + 1], pairs.runs[i : i + 1]),
+        })  # fmt: skip
     return PanelContent("ready", option)
 
 

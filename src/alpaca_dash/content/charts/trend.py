@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
+from pydantic import Field
 
 from alpaca_dash.content.across_runs import run_range_of, trend_y_name, without_bad
 from alpaca_dash.content.charts.common import GRID_LINES, RUN_LABEL, ArrayLike, Option, base_option, number_axis
@@ -13,6 +14,7 @@ from alpaca_dash.content.data import Download, NoData, PanelContent, PanelData, 
 from alpaca_dash.content.downloads import aligned, csv_file, file_stem
 from alpaca_dash.content.downsample import downsample_line, points_for_width
 from alpaca_dash.content.options import BoundedOptions, Unit
+from alpaca_dash.content.overlay import SHOWN_COLOR
 from alpaca_dash.content.registry import ChartType
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.domain import Observable, ObservableKind, Statistic, Trend
@@ -43,10 +45,12 @@ def build_trend_option(
     times: ArrayLike | None = None,
     hide_bad: bool = False,
     y_name: str = "",
+    shown: tuple[int, float] | None = None,
 ) -> Option:
     """A line of one value per run; runs marked bad are left out (``hide_bad``) or drawn as red points.
 
     :param times: the runs' start times (datetime64) for a time x axis; None puts the run number on x.
+    :param shown: the shown run and its x (its number, or its start time in ms): marked by a vertical line.
     """
     run_array = np.asarray(runs)
     ok = np.asarray(good, dtype=bool)
@@ -75,6 +79,8 @@ def build_trend_option(
             "connectNulls": False,
         }
     ]
+    if shown is not None:
+        option["series"][0]["markLine"] = shown_run_line(*shown)
     if kept < ok.size and not hide_bad:
         bad = ~ok
         option["series"].append(
@@ -89,6 +95,18 @@ def build_trend_option(
     return option
 
 
+def shown_run_line(run: int, x: float) -> Option:
+    """A vertical line at the shown run, labelled with its number."""
+    return {
+        "silent": True,
+        "symbol": "none",
+        "animation": False,
+        "lineStyle": {"color": SHOWN_COLOR, "width": 1.5, "type": "solid"},
+        "label": {"formatter": f"run {run}", "position": "insideEndTop", "color": SHOWN_COLOR},
+        "data": [{"xAxis": x}],
+    }
+
+
 TrendAxis = Literal["run", "time"]
 
 
@@ -98,6 +116,8 @@ class TrendOptions(BoundedOptions):
     statistic: Statistic | None = None
     trend_x: TrendAxis = "run"
     hide_bad: bool = False
+    #: only the runs carrying this tag ("" for every run)
+    tag: Annotated[str, Field(max_length=40)] = ""
 
 
 def statistic_of(observable: Observable, options: TrendOptions) -> Statistic | None:
@@ -119,6 +139,11 @@ def load_trend_panel(data: PanelData, spec: PanelSpec, target: Target, size: Siz
     trend = data.trend(observable, runs, statistic, width=size[0])
     if options.hide_bad:
         trend = without_bad(trend)
+    if options.tag.strip():
+        tag = options.tag.strip()
+        trend = only_runs(trend, data.run_numbers(within=runs, tag=tag, limit=len(runs)))
+        if len(trend) == 0:
+            raise NoData(f"No runs of {runs} are tagged {tag!r}")
     if len(trend) == 0:
         raise NoData(f"No values in runs {runs}")
     value = shown_value(data, observable, trend, target.run)
@@ -131,8 +156,23 @@ def load_trend_panel(data: PanelData, spec: PanelSpec, target: Target, size: Siz
         times=times,
         hide_bad=options.hide_bad,
         y_name=trend_y_name(observable, options.unit, statistic),
+        shown=shown_x(data, target.run, options.trend_x),
     )
     return PanelContent("ready", option, value=value)
+
+
+def shown_x(data: PanelData, run: int, axis: TrendAxis) -> tuple[int, float] | None:
+    """Where the shown run is on the trend's x axis (None: a time axis and a run without a start time)."""
+    if axis == "run":
+        return run, float(run)
+    x = _x_values(np.array([run]), data.run_times(np.array([run])))[0]
+    return (run, float(x)) if np.isfinite(x) else None
+
+
+def only_runs(trend: Trend, runs: list[int]) -> Trend:
+    """The trend's points of ``runs`` only."""
+    keep = np.isin(trend.runs, np.asarray(runs, dtype=trend.runs.dtype))
+    return Trend(trend.observable, trend.statistic, trend.runs[keep], trend.values[keep], trend.good[keep])
 
 
 def shown_value(data: PanelData, observable: Observable, trend: Trend, run: int) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from nicegui import Client, background_tasks, ui
@@ -16,6 +17,7 @@ from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.web.assets import add_dashboard_assets
 from alpaca_dash.web.auth import require_user
+from alpaca_dash.web.dashboard.keys import DashboardKeys
 from alpaca_dash.web.dashboard.panel_dialog import PanelDialog
 from alpaca_dash.web.dashboard.range_picker import RangePicker, check_runs_text
 from alpaca_dash.web.dashboard.run_bar import RunBar, parse_run, run_caption
@@ -126,6 +128,7 @@ def register(access: DataAccess, images: ImageCache, values: ValueCache, live_ru
             with ui.row().classes("items-center w-full gap-2") as top_bar:
                 top_bar.set_visibility(not view.kiosk)
                 run_bar = RunBar(access, view.set_run, live=view.live, on_live=view.set_live)
+                view.go_to_run = partial(run_bar.go_to, by_hand=True)
                 picker = RangePicker(view.runs_text, access.settings.max_range, view.set_runs)
                 picker.message.set_text(runs_message)
                 ui.space()
@@ -160,6 +163,12 @@ def register(access: DataAccess, images: ImageCache, values: ValueCache, live_ru
 
             context = RunContext(access, user, details=not view.kiosk, on_changed=show_run)
             run_bar.on_shown = show_run
+            DashboardKeys(
+                previous=run_bar.previous,
+                next_run=run_bar.next,
+                toggle_live=lambda: run_bar.live.set_value(not run_bar.live.value),
+                pin=(lambda: view.set_reference(view.run)) if view.can_edit else None,
+            )
             grid = PanelGrid(editable=view.can_edit, on_layout=view.on_layout, on_sizes=view.on_sizes)
             grid.classes("w-full panel-grid-frame")
             view.attach(grid, ui.context.client)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nicegui import ui
+from nicegui.events import EChartPointClickEventArguments
 
 from alpaca_dash.content.charts.table import table_columns
 from alpaca_dash.content.data import PanelContent
@@ -19,6 +20,8 @@ from alpaca_dash.web.dashboard.chart_updates import ChartUpdates
 from alpaca_dash.web.grid import PanelGrid
 
 PanelAction = Callable[[str], Awaitable[None] | None]
+#: shows a run on the dashboard
+RunAction = Callable[[int], Awaitable[Any]]
 #: where the browser's grid column width is kept between visits
 COLUMN_KEY = "grid_column_px"
 #: contents kept per panel: the shown run's, the one before (users compare two runs) and the one read ahead
@@ -69,8 +72,11 @@ class PanelCard:
         on_edit: PanelAction,
         on_duplicate: PanelAction,
         on_remove: PanelAction,
+        on_run: RunAction | None = None,
     ) -> None:
+        """:param on_run: called with the run of a clicked point (panels whose points are runs)."""
         self.spec = spec
+        self.on_run = on_run
         self.charts = charts
         #: the panel body's pixels: estimated until the browser reports them
         self.size = (max(40, round(spec.layout.w * column_px) - 16), max(40, spec.layout.h * grid.cell_height - 40))
@@ -137,10 +143,17 @@ class PanelCard:
 
     def _create_chart(self, option: dict[str, Any]) -> None:
         with self.body:
-            self.chart = ui.echart(dict(option)).classes("panel-chart")
+            self.chart = ui.echart(dict(option), on_point_click=self._point_clicked if self.on_run else None)
+            self.chart.classes("panel-chart")
             # marks the chart as painted, for the benchmarks and tests (in the browser only)
             self.chart.on("chart:finished", js_handler=f"() => alpaca.markPainted({self.chart.id})")
         self.spinner.move(self.body)  # keep the spinner above the chart
+
+    async def _point_clicked(self, event: EChartPointClickEventArguments) -> None:
+        """A point of a panel across runs is a run ([x, y, run]): show that run."""
+        value = event.value
+        if self.on_run is not None and isinstance(value, list) and len(value) >= 3 and value[2] is not None:
+            await self.on_run(int(value[2]))
 
     def goes_straight_to_chart(self, content: PanelContent) -> bool:
         """Whether showing ``content`` only gives a chart on screen new data, sent apart from element updates."""

@@ -129,6 +129,7 @@ class PanelDialog:
                 self.trend_x = ui.select(TREND_AXES, value="run", label="x axis").classes("w-40").mark("panel-trend-x")
                 self.bad_runs = ui.select(BAD_RUNS, value="mark", label="Bad runs").classes("w-40")
                 self.bad_runs.mark("panel-bad-runs")
+                self.trend_tag = ui.input("Only runs tagged").classes("w-36").mark("panel-trend-tag")
             with ui.row().classes("w-full items-end gap-2") as self.histogram_options:
                 self.bins = ui.number("Bins", value=50, min=1, max=1000, step=1, format="%d").classes("w-24")
                 self.bin_width = ui.number("Bin width (optional)", min=0).classes("w-40")
@@ -163,13 +164,13 @@ class PanelDialog:
             #: which option fields each row holds, and the field of each option: shown where the chart type has it
             self.sections = {
                 self.stat_options: {"unit", "decimals", "thresholds"},
-                self.trend_options: {"trend_x", "hide_bad"},
+                self.trend_options: {"trend_x", "hide_bad", "tag"},
                 self.histogram_options: {"bins", "bin_width", "log_y"},
                 self.image_options: set(ImageOptions.model_fields),
             }
             self.fields: dict[str, ui.element] = {
                 "unit": self.unit, "decimals": self.decimals, "thresholds": self.thresholds,
-                "trend_x": self.trend_x, "hide_bad": self.bad_runs,
+                "trend_x": self.trend_x, "hide_bad": self.bad_runs, "tag": self.trend_tag,
                 "bins": self.bins, "bin_width": self.bin_width, "log_y": self.log_y,
                 "colormap": self.colormap, "z_mode": self.z_mode, "log_z": self.log_z, "colorbar": self.colorbar,
                 "reference_view": self.reference_view,
@@ -212,6 +213,7 @@ class PanelDialog:
             field.set_value(format_bound(getattr(o, name)))
         self.trend_x.set_value(o.trend_x)
         self.bad_runs.set_value("hide" if o.hide_bad else "mark")
+        self.trend_tag.set_value(o.tag)
         self.bins.set_value(o.bins)
         self.bin_width.set_value(o.bin_width)
         self.log_y.set_value(o.log_y)
@@ -307,6 +309,7 @@ class PanelDialog:
             "statistic": lambda: None if self._is_scalar() else self.statistic.value,
             "trend_x": lambda: self.trend_x.value,
             "hide_bad": lambda: self.bad_runs.value == "hide",
+            "tag": lambda: (self.trend_tag.value or "").strip(),
             "overlay": self.compare.overlay,
             "normalise": lambda: self.compare.normalise.value or "none",
             **{name: partial(parse_bound, field.value, BOUND_LABELS[name]) for name, field in self.bounds.items()},

@@ -56,7 +56,3 @@ def fitted(card: PanelCard, content: PanelContent) -> PanelContent:
     if card.spec.type != "image" or content.option is None or content.state != "ready":
         return content
     return replace(content, option=fit_image_option(content.option, card.size))
-
-
-def bottom_of(spec: DashboardSpec) -> int:
-    return max((p.layout.y + p.layout.h for p in spec.panels), default=0)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from nicegui import Client, app, background_tasks, ui
 
 from alpaca_dash.content.across_runs import resolve_runs
 from alpaca_dash.content.data import PanelContent, Target
+from alpaca_dash.content.layout import first_free_place
 from alpaca_dash.content.registry import chart_type
 from alpaca_dash.content.spec import DashboardSpec, PanelSpec, new_panel_id
 from alpaca_dash.content.value_cache import ValueCache
@@ -25,7 +26,6 @@ from alpaca_dash.web.dashboard.chart_updates import ChartUpdates
 from alpaca_dash.web.dashboard.panel_card import COLUMN_KEY, PanelCard, Prefetched
 from alpaca_dash.web.dashboard.panel_sizes import (
     REGRID_PIXELS,
-    bottom_of,
     fitted,
     merge_layout,
     moved_by,
@@ -80,6 +80,8 @@ class DashboardView:
         self.alarms = AlarmBadges()
         self.ahead: asyncio.Task[None] | None = None
         self.charts: ChartUpdates | None = None
+        #: shows a run as if picked by hand (the run bar's ``go_to``), for clicks on points that are runs
+        self.go_to_run: Callable[[int], Awaitable[Any]] | None = None
 
     @property
     def spec(self) -> DashboardSpec:
@@ -103,6 +105,7 @@ class DashboardView:
             on_edit=self.open_edit,
             on_duplicate=self.duplicate_panel,
             on_remove=self.remove_panel,
+            on_run=self.open_run if chart_type(panel.type).across_runs else None,
         )
         self.cards[panel.id] = card
         return card
@@ -114,6 +117,10 @@ class DashboardView:
         query += "&kiosk=1" if self.kiosk else ""
         query += f"&runs={self.runs_text}" if self.runs_text else ""
         return f"/dashboard/{self.dashboard.id}{query}"
+
+    async def open_run(self, run: int) -> None:
+        if self.go_to_run is not None and run != self.run:
+            await self.go_to_run(run)
 
     async def set_live(self, live: bool) -> None:
         self.live = live
@@ -319,7 +326,7 @@ class DashboardView:
     async def save_panel(self, panel: PanelSpec) -> None:
         """Add a new panel at the bottom, or replace an edited one in place."""
         if self.spec.panel(panel.id) is None:
-            position = panel.layout.model_copy(update={"x": 0, "y": bottom_of(self.spec)})
+            position = first_free_place(self.spec.panels, panel.layout.w, panel.layout.h)
             panel = panel.model_copy(update={"layout": position})
             panels = [*self.spec.panels, panel]
         else:

@@ -1,0 +1,110 @@
+"""In a real Chromium: an overlay of runs with a legend entry per run, a reference in the legend, a trend whose
+points lead to their run, and the keys that step runs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+from test_browser_journey import H_OFFSET, SSPALS_V, TIMEOUT, log_in, wait_for_panels
+
+from alpaca_dash.content.charts.histogram import HistogramOptions
+from alpaca_dash.content.charts.line import LineOptions
+from alpaca_dash.content.overlay import Overlay
+from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
+from alpaca_dash.queries import dashboards as store
+
+if TYPE_CHECKING:
+    from web_fixtures import BrowserSite
+
+pytest_plugins = ["web_fixtures"]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+#: by panel id: the legend's entries and, per series, its name and how many points ECharts holds
+CHARTS_JS = """() => Object.fromEntries([...document.querySelectorAll('[data-panel]')].map((card) => {
+    const option = getElement(card.querySelector('.panel-chart').id.slice(1)).chart.getOption();
+    return [card.dataset.panel, {
+        legend: (option.legend && option.legend[0] && option.legend[0].data) || [],
+        series: option.series.map((s) => [s.name, (s.data || []).filter((p) => p && p[1] !== null).length]),
+    }];
+}))"""
+#: where (page pixels) the trend point of run ``run`` is drawn
+POINT_JS = """([id, run]) => {
+    const el = document.querySelector(`[data-panel=${id}] .panel-chart`);
+    const chart = getElement(el.id.slice(1)).chart;
+    const point = chart.getOption().series[0].data.find((p) => p[2] === run);
+    const [x, y] = chart.convertToPixel({seriesIndex: 0}, point);
+    const box = el.getBoundingClientRect();
+    return [box.left + x, box.top + y];
+}"""
+
+
+def charts(page: Page) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = page.evaluate(CHARTS_JS)
+    return found
+
+
+def run_field(page: Page) -> Locator:
+    return page.get_by_role("spinbutton", name="Run")
+
+
+def test_overlays_reference_trend_clicks_and_keys(browser_site: BrowserSite, chromium: Browser) -> None:
+    site = browser_site
+    spec = DashboardSpec(
+        panels=[
+            PanelSpec(id="wave", type="line", observables=[SSPALS_V], layout=GridPosition(x=0, w=6),
+                      options=LineOptions(overlay=Overlay(mode="previous", count=2))),
+            PanelSpec(id="hist", type="histogram", observables=[SSPALS_V], layout=GridPosition(x=6, w=6),
+                      options=HistogramOptions(normalise="area"), reference_run=390000),
+            PanelSpec(id="trend", type="trend", observables=[H_OFFSET], layout=GridPosition(x=0, y=4, w=12)),
+        ]
+    )  # fmt: skip
+    made = store.create_dashboard(site.access, site.users["alice"], "Compare", spec)
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    log_in(page, site, "alice")
+    page.goto(f"{site.url}/dashboard/{made.id}?run=390003")
+    wait_for_panels(page, 3)
+
+    found = charts(page)
+    assert found["wave"]["legend"] == ["run 390003", "run 390002", "run 390001"]
+    assert [name for name, _ in found["wave"]["series"]] == found["wave"]["legend"]
+    assert all(points > 100 for _, points in found["wave"]["series"])
+    assert found["hist"]["legend"] == ["run 390003", "reference 390000"]
+    assert all(points > 10 for _, points in found["hist"]["series"])
+    expect(page.locator(".panel-chart canvas").first).to_be_visible()
+
+    # a trend point leads to its run; the overlay follows
+    x, y = page.evaluate(POINT_JS, ["trend", 390001])
+    page.mouse.click(x, y)
+    expect(run_field(page)).to_have_value("390001", timeout=TIMEOUT)
+    page.wait_for_function(
+        """() => { const el = document.querySelector('[data-panel=wave] .panel-chart');
+                   const legend = getElement(el.id.slice(1)).chart.getOption().legend[0].data;
+                   return legend.join() === 'run 390001,run 390000'; }""",
+        timeout=TIMEOUT,
+    )
+
+    # keys step runs, but not while typing in a field
+    page.locator("body").click(position={"x": 5, "y": 500})
+    page.keyboard.press("ArrowRight")
+    expect(run_field(page)).to_have_value("390002", timeout=TIMEOUT)
+    page.keyboard.press("ArrowLeft")
+    expect(run_field(page)).to_have_value("390001", timeout=TIMEOUT)
+    run_field(page).click()  # a field: its left and right arrows move the cursor, L types nothing
+    page.wait_for_function("() => document.activeElement.tagName === 'INPUT'", timeout=TIMEOUT)
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("l")
+    page.wait_for_timeout(700)
+    assert run_field(page).input_value() == "390001"
+    expect(page.get_by_role("switch", name="Live")).to_have_attribute("aria-checked", "false")
+    page.locator("body").click(position={"x": 5, "y": 500})
+    page.keyboard.press("L")  # live: the newest run
+    expect(run_field(page)).to_have_value("390003", timeout=TIMEOUT)
+    expect(page.get_by_role("switch", name="Live")).to_have_attribute("aria-checked", "true")
+    page.keyboard.press("?")
+    expect(page.get_by_text("pin the shown run as the reference")).to_be_visible(timeout=TIMEOUT)
+    assert not errors
