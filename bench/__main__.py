@@ -18,6 +18,7 @@ from bench import (
     p6_image,
     p7_soak,
     p8_export,
+    p10_quality,
     p13_scale,
 )
 from bench.common import (
@@ -41,6 +42,7 @@ BENCHMARKS: dict[str, Callable[[Options], Section]] = {
     "p6": p6_image.run,
     "p7": p7_soak.run,
     "p8": p8_export.run,
+    "p10": p10_quality.run,
     "api": api_arrays.run,
     "p13": p13_scale.run,
     "cli": cli_startup.run,

@@ -9,6 +9,7 @@ cancel).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -20,7 +21,7 @@ from sqlalchemy import delete, select
 from alpaca_dash.domain import ObservableKind
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.quality_inputs import ObservableRef, ReferenceCache, RunInputs
-from alpaca_dash.quality.checks import CheckState
+from alpaca_dash.quality.checks import CheckState, HistoryCheck, ImageCheck, ReferenceCheck
 from alpaca_dash.quality.evaluate import CheckResult, evaluate_check
 from alpaca_dash.queries.checks import StoredCheck, load_checks
 from alpaca_dash.timescale.database import Database
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 #: runs waiting with their values in memory; beyond this a run is judged from storage (2D arrays are large)
 MAX_PENDING_VALUES = 2
+#: nice value of the judging thread (on Linux, per thread)
+EVALUATOR_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,20 @@ def evaluate_run(
     """
     started = time.perf_counter()
     checks = load_checks(db, enabled_only=True) if checks is None else checks
-    inputs = RunInputs(db, store, run, _registry(db, checks), values, references or ReferenceCache())
+    history = [stored.check for stored in checks if isinstance(stored.check, HistoryCheck)]
+    needs = ({check.observable for check in history}, max((check.last_runs for check in history), default=0))
+    inputs = RunInputs(db, store, run, _registry(db, checks), values, references or ReferenceCache(), history=needs)
     results = [(stored, judge(stored, inputs)) for stored in checks]
     store_results(db, run, results)
+    if values is not None and all(result.state is not CheckState.ALARM for _, result in results):
+        inputs.offer_as_references({stored.check.observable for stored in checks if _ordered(stored)})
     return RunVerdict(run, results, time.perf_counter() - started)
+
+
+def _ordered(stored: StoredCheck) -> bool:
+    """Whether a check compares its reference pixel by pixel or bin by bin (not as a sorted distribution)."""
+    check = stored.check
+    return isinstance(check, ImageCheck) or (isinstance(check, ReferenceCheck) and check.counts)
 
 
 def judge(stored: StoredCheck, inputs: RunInputs) -> CheckResult:
@@ -122,7 +135,7 @@ class QualityEvaluator:
         self.store = store
         self.on_verdict = on_verdict
         self.references = ReferenceCache()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality")
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality", initializer=_lower_priority)
         self._lock = threading.Lock()
         self._with_values = 0
 
@@ -162,6 +175,15 @@ class QualityEvaluator:
     def close(self, *, wait: bool = True) -> None:
         """Stop taking runs; with ``wait``, judge the queued ones first."""
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
+def _lower_priority() -> None:
+    """Give the judging thread a lower CPU priority than the ingest (Linux schedules threads on their own), so that
+    on a busy machine the next run's ingest is not slowed by the checks of the last one."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), EVALUATOR_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not allowed: the checks just share the CPU equally
+        pass
 
 
 @dataclass

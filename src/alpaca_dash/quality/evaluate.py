@@ -48,8 +48,14 @@ class CheckInputs(Protocol):
     def reference_run(self, fixed: int | None) -> int | None:
         """``fixed`` when given, else the newest good run before the judged one (None when there is none)."""
 
+    def distribution(self, observable: str) -> Array | None:
+        """The judged run's finite values of ``observable``, sorted; None when it has none."""
+
     def reference_value(self, observable: str, run: int) -> Array | None:
         """``observable`` in the reference ``run``, None when that run has none."""
+
+    def reference_distribution(self, observable: str, run: int) -> Array | None:
+        """The reference ``run``'s finite values of ``observable``, sorted; None when that run has none."""
 
     def history(self, observable: str, statistic: str, runs: int) -> Array:
         """The value (``statistic`` ``value``) or statistic in the last ``runs`` good runs before the judged one."""
@@ -89,13 +95,18 @@ class _Pair:
 
 
 def _pair(check: ReferenceCheck | ImageCheck, inputs: CheckInputs) -> _Pair:
-    sample = inputs.value(check.observable)
+    """The run's and the reference's arrays as stored, or, for a test of two samples' distributions, sorted."""
+    ordered = isinstance(check, ImageCheck) or check.counts
+    sample = inputs.value(check.observable) if ordered else inputs.distribution(check.observable)
     if sample is None:
         return _Pair(missing=CheckResult(CheckState.NODATA, message="no value in this run"))
     run = inputs.reference_run(check.reference_run)
     if run is None:
         return _Pair(missing=CheckResult(CheckState.NODATA, message="no good run before this one to compare with"))
-    reference = inputs.reference_value(check.observable, run)
+    if ordered:
+        reference = inputs.reference_value(check.observable, run)
+    else:
+        reference = inputs.reference_distribution(check.observable, run)
     if reference is None:
         return _Pair(missing=CheckResult(CheckState.NODATA, reference_run=run, message=f"run {run} has no value"))
     return _Pair(sample, reference, run)

@@ -67,6 +67,10 @@ def chi2_counts(counts: Array, reference: Array) -> TestOutcome:
     return TestOutcome(float(statistic), float(p_value))
 
 
+#: pixels whose differences estimate an image's centre and spread (:func:`pixel_fractions`)
+ROBUST_SAMPLE = 1 << 16
+
+
 @dataclass(frozen=True)
 class PixelFractions:
     hot: float
@@ -77,6 +81,10 @@ def pixel_fractions(image: Array, reference: Array, sigma: float) -> PixelFracti
     """The fractions of pixels above (hot) and below (dead) their reference pixel by more than ``sigma`` robust
     standard deviations of the difference image.
 
+    The centre and spread of the differences are the median and MAD of an evenly strided sample of at most
+    :data:`ROBUST_SAMPLE` pixels (two medians of a whole 1024² image cost 0.2 s here, of the sample 5 ms); the
+    pixels are then all counted.
+
     :raises ValueError: when the shapes differ.
     """
     if image.shape != reference.shape:
@@ -86,8 +94,9 @@ def pixel_fractions(image: Array, reference: Array, sigma: float) -> PixelFracti
     values = difference[valid] if not valid.all() else difference.reshape(-1)
     if values.size == 0:
         return PixelFractions(math.nan, math.nan)
-    centre = float(np.median(values))
-    spread = MAD_TO_SIGMA * float(np.median(np.abs(values - centre)))
+    sample = values[:: max(1, values.size // ROBUST_SAMPLE)]
+    centre = float(np.median(sample))
+    spread = MAD_TO_SIGMA * float(np.median(np.abs(sample - centre)))
     limit = sigma * spread
     hot = int(np.count_nonzero(values > centre + limit)) if spread > 0 else int(np.count_nonzero(values > centre))
     dead = int(np.count_nonzero(values < centre - limit)) if spread > 0 else int(np.count_nonzero(values < centre))
@@ -111,7 +120,7 @@ def robust_deviation(value: float, history: Array) -> Deviation:
     if past.size == 0 or not math.isfinite(value):
         return Deviation(math.nan, math.nan, math.nan, int(past.size))
     median = float(np.median(past))
-    sigma = MAD_TO_SIGMA * float(stats.median_abs_deviation(past))
+    sigma = MAD_TO_SIGMA * float(np.median(np.abs(past - median)))  # scipy's median_abs_deviation, 50x faster
     distance = abs(value - median)
     if sigma == 0:
         score = 0.0 if distance == 0 else math.inf
