@@ -83,5 +83,7 @@ def simulated() -> SimulatedSource:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Tests marked ``both_backends`` run once on plain PostgreSQL and once on TimescaleDB."""
+    if metafunc.definition.get_closest_marker("postgres_only"):
+        return
     if metafunc.definition.get_closest_marker("both_backends") and "fresh_schema_url" in metafunc.fixturenames:
         metafunc.parametrize("fresh_schema_url", BACKENDS, indirect=True)

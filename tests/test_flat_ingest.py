@@ -81,9 +81,8 @@ def scans_in_transaction(cur: Any) -> dict[str, tuple[int, int]]:
     return {name: (seq, idx) for name, seq, idx in cur.fetchall()}
 
 
+@pytest.mark.postgres_only  # the scan statistics of a hypertable are its chunks'
 def test_a_new_run_deletes_nothing_and_scans_no_value_table(db: Database, store: ParquetStore) -> None:
-    if db.capabilities.timescale:
-        pytest.skip("the statistics of a hypertable are its chunks'; plain PostgreSQL shows the behaviour")
     ingest(db, store, *(record(run, dev__a=np.float64(run), dev__w=np.arange(3.0)) for run in range(100, 110)))
     with db.begin() as conn:
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -95,8 +94,6 @@ def test_a_new_run_deletes_nothing_and_scans_no_value_table(db: Database, store:
 
 
 def test_a_stored_run_is_deleted_by_key_not_by_scan(db: Database, store: ParquetStore) -> None:
-    if db.capabilities.timescale:
-        pytest.skip("the statistics of a hypertable are its chunks'; plain PostgreSQL shows the behaviour")
     ingest(db, store, *(record(run, dev__a=np.float64(run), dev__w=np.arange(3.0)) for run in range(100, 110)))
     with db.begin() as conn:
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
