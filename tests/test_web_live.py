@@ -78,8 +78,18 @@ async def test_a_committed_run_appears_in_live_mode(
     await wait_until(lambda: panel_state(web_user) == "ready" and stat_text(web_user) != before, "the panel redrawn")
 
 
+async def open_live_witness(user: User, access: DataAccess, accounts: dict[str, int], log_in: LogIn) -> None:
+    """A second screen on a live dashboard, opened after the page under test subscribed: once it shows a new run,
+    the page under test (subscribed first, and whose handler does not wait on anything) has heard of it too."""
+    made = store.create_dashboard(access, accounts["bob"], "Witness", stat_spec())
+    await log_in(user, "bob")
+    await user.open(f"/dashboard/{made.id}?live=1")
+    await wait_until(lambda: run_field_value(user) == 390003 and panel_state(user) == "ready", "the witness ready")
+
+
 async def test_without_live_mode_the_page_stays_on_its_run(
     web_user: User,
+    other_user: User,
     seeded_access: DataAccess,
     simulated: SimulatedSource,
     accounts: dict[str, int],
@@ -87,8 +97,9 @@ async def test_without_live_mode_the_page_stays_on_its_run(
 ) -> None:
     await open_stat_dashboard(web_user, seeded_access, accounts, log_in, "?run=390001&kiosk=1")
     await wait_until(lambda: run_field_value(web_user) == 390001 and panel_state(web_user) == "ready", "run 390001")
+    await open_live_witness(other_user, seeded_access, accounts, log_in)
     await asyncio.to_thread(ingest_run, seeded_access.db, seeded_access.store, simulated, NEW_RUN)
-    await asyncio.sleep(1.5)
+    await wait_until(lambda: run_field_value(other_user) == NEW_RUN, "the new run on the live witness")
     assert run_field_value(web_user) == 390001
     header = next(e for e in web_user.client.elements.values() if isinstance(e, ui.header)) if web_user.client else None
     assert header is not None and header.value is False
@@ -148,6 +159,7 @@ def live_switch(user: User) -> ui.switch:
 
 async def test_picking_a_run_by_hand_leaves_live_mode(
     web_user: User,
+    other_user: User,
     seeded_access: DataAccess,
     simulated: SimulatedSource,
     accounts: dict[str, int],
@@ -166,8 +178,9 @@ async def test_picking_a_run_by_hand_leaves_live_mode(
     await wait_until(lambda: run_field_value(web_user) == 390002, "the previous run")
     assert live_switch(web_user).value is False
     await wait_until(lambda: bool(urls) and urls[-1].endswith("?run=390002&theme=light"), "the URL without live=1")
+    await open_live_witness(other_user, seeded_access, accounts, log_in)
     await asyncio.to_thread(ingest_run, seeded_access.db, seeded_access.store, simulated, NEW_RUN)
-    await asyncio.sleep(1.5)
+    await wait_until(lambda: run_field_value(other_user) == NEW_RUN, "the new run on the live witness")
     assert run_field_value(web_user) == 390002  # the new run did not take the view away
 
     live_switch(web_user).set_value(True)  # back to live: jumps to the newest run

@@ -5,7 +5,6 @@ Use with ``pytest_plugins = ["web_fixtures"]`` at the top of a test module.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -13,13 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from nicegui import app, core, ui
-from nicegui.functions.download import download
-from nicegui.functions.navigate import Navigate
-from nicegui.functions.notify import notify
+from nicegui import app, core
 from nicegui.storage import Storage
-from nicegui.testing.general import nicegui_reset_globals
 from nicegui.testing.user import User
+from nicegui.testing.user_simulation import user_simulation
 from playwright.sync_api import Browser, sync_playwright
 
 from alpaca_dash.config import Settings
@@ -63,31 +59,33 @@ def accounts(access: DataAccess) -> dict[str, int]:
     return {user.name: user.id for user in made}
 
 
+#: the data handle tests/web_main.py serves, set by ``web_user`` for the length of one test
+serving: list[DataAccess] = []
+WEB_MAIN = Path(__file__).with_name("web_main.py")
+
+
 @pytest.fixture
 async def web_user(access: DataAccess, tmp_path: Path) -> AsyncIterator[User]:
-    """A simulated browser on the real pages, served against ``access`` (NiceGUI's user simulation, without a
-    main file: the pages are registered by ``configure_app`` inside the reset globals)."""
-    from alpaca_dash.web.app import configure_app
-
+    """A simulated browser on the real pages, served against ``access``: NiceGUI's ``user_simulation`` running
+    tests/web_main.py, which registers the pages as ``alpaca-dash serve`` does."""
     kept_modules = {name: module for name, module in sys.modules.items() if name.startswith("alpaca_dash")}
     Storage.path = tmp_path / "nicegui-storage"  # sessions of this test only, not ./.nicegui
     app.storage = Storage()
-    with nicegui_reset_globals():
-        os.environ["NICEGUI_USER_SIMULATION"] = "true"
-        try:
-            configure_app(access)
-            ui.run(storage_secret="test secret", reload=False, show=False)
-            async with core.app.router.lifespan_context(core.app):
-                transport = httpx.ASGITransport(core.app)
-                async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                    yield User(client)
-        finally:
-            os.environ.pop("NICEGUI_USER_SIMULATION", None)
-            ui.navigate = Navigate()
-            ui.notify = notify
-            ui.download = download
-    # the reset drops the modules of page functions from sys.modules; keep the ones this process already holds
-    sys.modules.update(kept_modules)
+    serving[:] = [access]
+    try:
+        async with user_simulation(main_file=WEB_MAIN) as user:
+            yield user
+    finally:
+        serving.clear()
+        # the reset drops the modules of page functions from sys.modules; keep the ones this process already holds
+        sys.modules.update(kept_modules)
+
+
+@pytest.fixture
+async def other_user(web_user: User) -> AsyncIterator[User]:
+    """A second simulated browser on the same app as ``web_user``: another screen, with its own session."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(core.app), base_url="http://test") as client:
+        yield User(client)
 
 
 @dataclass(frozen=True)
