@@ -1,4 +1,5 @@
-# The two commands a new user needs: `make demo` and `make test`. `make check` runs the linters and types.
+# The two commands a new user needs: `make demo` and `make test`. `make check` runs the linters and types (mypy on
+# src, tests and bench: the files of [tool.mypy] in pyproject.toml).
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -29,7 +30,7 @@ test: install
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -6,10 +6,11 @@ import re
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from polling import wait_for
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -77,16 +78,12 @@ def running_nginx(config_text: str, folder: Path, https_port: int) -> Iterator[s
     finally:
         pid = int((folder / "nginx.pid").read_text())
         subprocess.run([*command, "-s", "quit"], check=False)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
-            time.sleep(0.05)
+        wait_for(lambda: not Path(f"/proc/{pid}").exists(), f"nginx (pid {pid}) gone")
 
 
-def wait_for_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_for_port(port: int) -> None:
+    def listening() -> bool:
         with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"nothing listens on {port}")
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    wait_for(listening, f"something listening on {port}")

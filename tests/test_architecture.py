@@ -55,6 +55,20 @@ RULES = [
     ),
     Rule("the read side is UI-free", f"{PACKAGE}.queries", ("nicegui",)),
     Rule("only the ALPACA source imports ALPACA", PACKAGE, ("ALPACA",), allowed=(f"{PACKAGE}.sources.alpaca",)),
+    Rule(
+        "a source only reads runs",
+        f"{PACKAGE}.sources",
+        tuple(f"{PACKAGE}.{name}" for name in ("pipeline", "timescale", "parquet_cache", "queries", "content", "web")),
+    ),
+    *(
+        Rule(
+            f"{storage}/ knows nothing of its callers",
+            f"{PACKAGE}.{storage}",
+            tuple(f"{PACKAGE}.{name}" for name in ("pipeline", "queries", "content", "web")),
+        )
+        for storage in ("timescale", "parquet_cache")
+    ),
+    Rule("ingest runs without a UI", f"{PACKAGE}.pipeline", (f"{PACKAGE}.content", f"{PACKAGE}.web", "nicegui")),
 ]
 
 #: cycles between top-level packages and modules that exist today and are being removed (each with its reason);

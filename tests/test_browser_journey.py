@@ -4,12 +4,12 @@ three panels, drag and resize them, reload, step through runs, and check that an
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from polling import TIMEOUT_MS, wait_for
 
 from alpaca_dash.content.spec import render_export
 from alpaca_dash.queries import dashboards as store
@@ -23,7 +23,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SSPALS_V = "captorius3*acq_0*Channel_2_SSPALS*Y_[V]*V"
 CCD = "5TCCD*acq_2*background_corrected*img_with_roi"
 H_OFFSET = "ELENA_Parameters*H_offset_mm"
-TIMEOUT = 20_000
 
 
 def log_in(page: Page, site: BrowserSite, name: str) -> None:
@@ -31,7 +30,7 @@ def log_in(page: Page, site: BrowserSite, name: str) -> None:
     page.get_by_label("Username").fill(name)
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_test_id("page-title")).to_have_text("Dashboards", timeout=TIMEOUT)
+    expect(page.get_by_test_id("page-title")).to_have_text("Dashboards", timeout=TIMEOUT_MS)
 
 
 def add_panel(page: Page, search: str, observable: str, title: str) -> None:
@@ -40,14 +39,14 @@ def add_panel(page: Page, search: str, observable: str, title: str) -> None:
     page.wait_for_function(
         """() => { const m = document.body.innerText.match(/(\\d+) found/);
                    return m && document.querySelectorAll('[data-observable]').length == m[1]; }""",
-        timeout=TIMEOUT,
+        timeout=TIMEOUT_MS,
     )
     page.locator(f'[data-observable="{observable}"]').click()
     dialog = page.locator(".q-dialog")
-    expect(dialog.get_by_text("Add panel")).to_be_visible(timeout=TIMEOUT)
+    expect(dialog.get_by_text("Add panel")).to_be_visible(timeout=TIMEOUT_MS)
     dialog.get_by_label("Title").fill(title)
     dialog.get_by_role("button", name="Save panel").click()
-    expect(page.locator(".panel-title", has_text=title)).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator(".panel-title", has_text=title)).to_be_visible(timeout=TIMEOUT_MS)
 
 
 def layout_of(page: Page) -> dict[str, tuple[str | None, ...]]:
@@ -61,11 +60,11 @@ def layout_of(page: Page) -> dict[str, tuple[str | None, ...]]:
 
 
 def wait_for_panels(page: Page, count: int) -> None:
-    expect(page.locator("[data-panel]")).to_have_count(count, timeout=TIMEOUT)
-    expect(page.locator('[data-panel][data-state="loading"]')).to_have_count(0, timeout=TIMEOUT)
+    expect(page.locator("[data-panel]")).to_have_count(count, timeout=TIMEOUT_MS)
+    expect(page.locator('[data-panel][data-state="loading"]')).to_have_count(0, timeout=TIMEOUT_MS)
     page.wait_for_function(
         "[...document.querySelectorAll('[data-panel][data-state=ready] .panel-chart')].every(c => c.dataset.painted)",
-        timeout=TIMEOUT,
+        timeout=TIMEOUT_MS,
     )
 
 
@@ -77,13 +76,11 @@ def saved_layout(site: BrowserSite, dashboard_id: int) -> dict[str, tuple[str | 
 
 def wait_until_saved(page: Page, site: BrowserSite, dashboard_id: int) -> dict[str, tuple[str | None, ...]]:
     """The layout on screen, once the database holds the same one (the grid saves as the user moves things)."""
-    deadline = time.monotonic() + TIMEOUT / 1000
-    while time.monotonic() < deadline:
-        shown = layout_of(page)
-        if shown == saved_layout(site, dashboard_id):
-            return shown
-        page.wait_for_timeout(200)
-    raise AssertionError(f"layout on screen {layout_of(page)} was not saved: {saved_layout(site, dashboard_id)}")
+    wait_for(
+        lambda: layout_of(page) == saved_layout(site, dashboard_id),
+        lambda: f"the layout on screen {layout_of(page)} saved, not {saved_layout(site, dashboard_id)}",
+    )
+    return layout_of(page)
 
 
 def test_build_arrange_reload_switch_runs_and_privacy(
@@ -96,7 +93,7 @@ def test_build_arrange_reload_switch_runs_and_privacy(
     log_in(page, site, "alice")
     page.get_by_label("New dashboard title").fill("Journey")
     page.get_by_role("button", name="Create").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/\d+"), timeout=TIMEOUT)
+    expect(page).to_have_url(re.compile(r"/dashboard/\d+"), timeout=TIMEOUT_MS)
     page.get_by_role("button", name="Observables").click()
     add_panel(page, "SSPALS", SSPALS_V, "My SSPALS")
     add_panel(page, "img_with_roi", CCD, "My CCD")
@@ -139,21 +136,18 @@ def test_build_arrange_reload_switch_runs_and_privacy(
     # step through runs: the URL follows, every panel repaints, a run that does not exist is reported
     stat_text = stat_value(page)
     page.get_by_role("button").filter(has=page.locator("i", has_text="chevron_left")).click()
-    expect(page).to_have_url(re.compile(r"run=390002"), timeout=TIMEOUT)
+    expect(page).to_have_url(re.compile(r"run=390002"), timeout=TIMEOUT_MS)
     wait_for_panels(page, 3)
-    deadline = time.monotonic() + TIMEOUT / 1000  # the panels repaint with the other run's values
-    while stat_value(page) == stat_text and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
-    assert stat_value(page) != stat_text
+    wait_for(lambda: stat_value(page) != stat_text, "the panels repainted with the other run's values")
     assert points_drawn(page, "My SSPALS") >= 100
     field = page.get_by_label("Run", exact=True)
     field.fill("390000")
     field.press("Enter")
-    expect(page).to_have_url(re.compile(r"run=390000"), timeout=TIMEOUT)
+    expect(page).to_have_url(re.compile(r"run=390000"), timeout=TIMEOUT_MS)
     wait_for_panels(page, 3)
     field.fill("123456")
     field.press("Enter")
-    expect(page.get_by_text("Run 123456 does not exist.")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Run 123456 does not exist.")).to_be_visible(timeout=TIMEOUT_MS)
     page.goto(site.url + f"/dashboard/{dashboard_id}?run=390001&theme=dark")
     wait_for_panels(page, 3)
     expect(page.locator("body.body--dark")).to_have_count(1)
@@ -168,15 +162,15 @@ def test_build_arrange_reload_switch_runs_and_privacy(
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Import JSON").click()
     chooser.value.set_files(str(exported))
-    expect(page.get_by_role("link", name="Journey, imported")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("link", name="Journey, imported")).to_be_visible(timeout=TIMEOUT_MS)
 
     # another user sees none of it
     other = chromium.new_page()
     log_in(other, site, "bob")
-    expect(other.get_by_text("No dashboards yet")).to_be_visible(timeout=TIMEOUT)
+    expect(other.get_by_text("No dashboards yet")).to_be_visible(timeout=TIMEOUT_MS)
     expect(other.get_by_text("Journey")).to_have_count(0)
     other.goto(site.url + f"/dashboard/{dashboard_id}")
-    expect(other.get_by_text("belongs to someone else")).to_be_visible(timeout=TIMEOUT)
+    expect(other.get_by_text("belongs to someone else")).to_be_visible(timeout=TIMEOUT_MS)
     assert not [text for text in errors if "convert" in text or "alpaca" in text], errors
 
 
@@ -192,7 +186,7 @@ def expect_square_pixels(page: Page, title: str) -> None:
             && (chart.getWidth() - grid.width < 130 || chart.getHeight() - grid.height < 50);
         return Math.abs(across - down) <= 0.02 * across && fills;
     }"""
-    page.wait_for_function(fit, arg=title, timeout=TIMEOUT, polling=100)
+    page.wait_for_function(fit, arg=title, timeout=TIMEOUT_MS, polling=100)
 
 
 def points_drawn(page: Page, title: str) -> int:

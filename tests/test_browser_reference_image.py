@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page
-from test_browser_journey import CCD, TIMEOUT, log_in, wait_for_panels
+from polling import TIMEOUT_MS
+from test_browser_journey import CCD, log_in, wait_for_panels
 
 from alpaca_dash.content.charts.image import ImageOptions
 from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
@@ -71,7 +72,7 @@ def test_reference_beside_and_subtracted_as_painted(browser_site: BrowserSite, c
         " return getElement(c.id.slice(1)).chart.getZr().storage.getDisplayList()"
         ".filter(e => e.type === 'image').length === 2; }",
         arg="side",
-        timeout=TIMEOUT,
+        timeout=TIMEOUT_MS,
         polling=100,
     )
     side = drawn(page, "side")

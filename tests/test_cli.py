@@ -207,8 +207,9 @@ def test_export_writes_exactly_the_stored_values(access: DataAccess, tmp_path: P
                 assert table.schema.field(item.name).type == pa.from_numpy_dtype(expected.dtype)
                 actual = np.asarray(table.column(item.name)[row].as_py(), dtype=expected.dtype)
             else:
-                actual = arrays[row]
-                assert actual is not None and actual.dtype == expected.dtype
+                stored = arrays[row]
+                assert stored is not None and stored.dtype == expected.dtype
+                actual = stored
             if item.kind is ObservableKind.ARRAY2D:
                 assert actual.shape == (32, 32)
             assert actual.shape == expected.shape

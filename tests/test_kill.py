@@ -7,12 +7,12 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
 import psycopg
 import pytest
+from polling import TIMEOUT, wait_for
 
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_run
@@ -42,14 +42,6 @@ INGEST_SCRIPT = textwrap.dedent(
 )
 
 
-def wait_for(condition: object, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.05)
-
-
 def waiting_for_runs(conn: psycopg.Connection[tuple[object, ...]]) -> bool:
     """Whether an ingest waits for the lock on ``runs``; ``conn`` may be inside a transaction."""
     conn.execute("SELECT pg_stat_clear_snapshot()")  # else pg_stat_activity stays as first read in this transaction
@@ -74,8 +66,8 @@ def test_killed_ingest_leaves_the_old_run_and_an_orphan_reconcile_removes(
             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
         )
         try:
-            wait_for(lambda: set(store.list_files()) - old_files)
-            wait_for(lambda: waiting_for_runs(blocker))
+            wait_for(lambda: set(store.list_files()) - old_files, "the new sidecar file", 3 * TIMEOUT)
+            wait_for(lambda: waiting_for_runs(blocker), "the writer blocked on the runs table", 3 * TIMEOUT)
             os.kill(child.pid, signal.SIGKILL)
             assert child.wait(timeout=10) == -signal.SIGKILL
         finally:
@@ -84,7 +76,7 @@ def test_killed_ingest_leaves_the_old_run_and_an_orphan_reconcile_removes(
         blocker.rollback()
 
     value = load_value(access, image, RUN)
-    assert value is not None and np.array_equal(value, old_image)  # the old run, whole
+    assert value is not None and old_image is not None and np.array_equal(value, old_image)  # the old run, whole
     wave = get_observables(access, ["captorius3*acq_0*Channel_2_SSPALS*Y_[V]*V"])[0]
     old_wave = simulated.read_run(RUN).values[wave.name]
     stored_wave = load_value(access, wave, RUN)

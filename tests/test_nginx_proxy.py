@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import Browser, WebSocket, expect
+from polling import TIMEOUT_MS
 
 from alpaca_dash.content.spec import DashboardSpec, PanelSpec
 from alpaca_dash.queries import dashboards as store
@@ -30,7 +31,6 @@ pytest_plugins = ["web_fixtures"]
 PASSWORD = "correct horse battery"
 pytestmark = pytest.mark.skipif(shutil.which("nginx") is None, reason="needs Debian's nginx")
 ROOT = Path(__file__).resolve().parents[1]
-TIMEOUT = 20_000
 H_OFFSET = "ELENA_Parameters*H_offset_mm"
 
 
@@ -93,11 +93,11 @@ def test_login_dashboard_and_websocket_through_nginx(
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()  # the click travels over the websocket
-    expect(page).to_have_url(re.compile(rf"/dashboard/{made.id}"), timeout=TIMEOUT)
-    expect(page.locator('[data-panel][data-state="ready"]')).to_have_count(1, timeout=TIMEOUT)
+    expect(page).to_have_url(re.compile(rf"/dashboard/{made.id}"), timeout=TIMEOUT_MS)
+    expect(page.locator('[data-panel][data-state="ready"]')).to_have_count(1, timeout=TIMEOUT_MS)
     page.get_by_role("button").filter(has=page.locator("i", has_text="chevron_left")).click()
-    expect(page).to_have_url(re.compile(r"run=390002"), timeout=TIMEOUT)
-    expect(page.locator('[data-panel][data-state="ready"]')).to_have_count(1, timeout=TIMEOUT)
+    expect(page).to_have_url(re.compile(r"run=390002"), timeout=TIMEOUT_MS)
+    expect(page.locator('[data-panel][data-state="ready"]')).to_have_count(1, timeout=TIMEOUT_MS)
     opened = [ws for ws in sockets if "/_nicegui_ws/" in ws.url and ws.url.startswith("wss://")]
     assert opened and not all(ws.is_closed() for ws in opened)
     cookies = {c["name"]: c for c in context.cookies()}

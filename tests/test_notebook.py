@@ -36,7 +36,7 @@ def test_the_notebook_runs_in_a_real_kernel(
     monkeypatch.setenv("ALPACA_DASH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ALPACA_DASH_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")  # jupyter_core warns about its old paths otherwise
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    notebook = nbformat.read(NOTEBOOK, as_version=4)  # type: ignore[no-untyped-call]
     client = NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp_path}})
     client.execute()  # raises CellExecutionError, with the cell and its traceback, if any cell fails
     shown = [cell_text(cell) for cell in notebook.cells if cell.cell_type == "code"]

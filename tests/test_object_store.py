@@ -5,12 +5,12 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from polling import wait_for
 from pyarrow import fs
 
 from alpaca_dash.config import Settings
@@ -38,16 +38,21 @@ def s3_endpoint() -> Iterator[str]:
     server = subprocess.Popen(
         [str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 30
-    while True:
+
+    def listening() -> bool:
+        if server.poll() is not None:
+            raise RuntimeError(f"moto's S3 server exited with {server.returncode}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
         except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise RuntimeError("moto's S3 server did not start") from None
-            time.sleep(0.1)
+            return False
+        return True
+
+    try:
+        wait_for(listening, "moto's S3 server listening")
+    except BaseException:
+        server.kill()
+        raise
     yield f"http://127.0.0.1:{port}"
     server.terminate()
     server.wait(timeout=10)

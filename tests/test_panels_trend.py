@@ -109,4 +109,4 @@ def test_spec_of_panels_across_runs_and_old_specs() -> None:
     with pytest.raises(ValidationError, match="needs an x observable"):
         PanelSpec(id="c", type="correlation", observables=["y"])
     with pytest.raises(ValidationError):
-        PanelSpec(id="t", type="trend", observables=["w"], options={"statistic": "median"})  # type: ignore[arg-type]
+        PanelSpec(id="t", type="trend", observables=["w"], options={"statistic": "median"})

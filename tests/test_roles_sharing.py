@@ -3,11 +3,11 @@ the page handlers, and the admin page for admins only."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
 from nicegui.testing.user import User
+from polling import RETRIES, wait_until
 
 from alpaca_dash.content.spec import DashboardSpec
 from alpaca_dash.queries import dashboards as store
@@ -15,6 +15,8 @@ from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.users import Role
 from alpaca_dash.web.pages.dashboards_page import DashboardList
+
+from web_fixtures import control
 
 pytest_plugins = ["web_fixtures"]
 PASSWORD = "correct horse battery"
@@ -24,14 +26,6 @@ LogIn = Callable[..., Awaitable[None]]
 def _visibility(access: DataAccess, dashboard_id: int, user_id: int) -> store.Visibility | None:
     found = store.get_dashboard(access, dashboard_id, user_id)
     return None if found is None else found.visibility
-
-
-async def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_private_dashboards_stay_private(access: DataAccess, accounts: dict[str, int]) -> None:
@@ -98,9 +92,9 @@ async def test_owner_shares_on_the_list_page_and_others_see_the_owner(
 ) -> None:
     made = store.create_dashboard(access, accounts["alice"], "Positrons")
     await log_in(web_user, "alice")
-    await web_user.should_see("Positrons", retries=50)
-    web_user.find(marker=f"visibility-{made.id}").elements.pop().set_value("shared_read")
-    await _wait_for(lambda: _visibility(access, made.id, accounts["alice"]) == store.Visibility.SHARED_READ)
+    await web_user.should_see("Positrons", retries=RETRIES)
+    control(web_user, f"visibility-{made.id}").set_value("shared_read")
+    await wait_until(lambda: _visibility(access, made.id, accounts["alice"]) == store.Visibility.SHARED_READ, "shared")
     listed = store.list_dashboards(access, accounts["bob"])
     assert [(d.title, d.owner_name) for d in listed] == [("Positrons", "alice")]
 
@@ -112,7 +106,7 @@ async def test_list_page_handlers_refuse_non_owners(
     made = store.create_dashboard(access, alice, "Antiprotons")
     store.set_visibility(access, made.id, alice, "shared_read")
     await log_in(web_user, "bob")
-    await web_user.should_see("shared by alice", retries=50)
+    await web_user.should_see("shared by alice", retries=RETRIES)
     bob = user_queries.get_user(access, accounts["bob"])
     assert bob is not None
     with web_user:
@@ -129,7 +123,7 @@ async def test_admin_page_is_for_admins_only(
 ) -> None:
     await log_in(web_user, "alice")
     await web_user.open("/admin")
-    await web_user.should_see(marker="admins-only", retries=50)
+    await web_user.should_see(marker="admins-only", retries=RETRIES)
     await web_user.should_not_see("Create user")
 
 
@@ -139,24 +133,28 @@ async def test_admin_creates_changes_and_disables_users(
     user_queries.create_user(access, "ada", PASSWORD, Role.ADMIN)
     await log_in(web_user, "ada")
     await web_user.open("/admin")
-    await web_user.should_see("Create user", retries=50)
+    await web_user.should_see("Create user", retries=RETRIES)
     web_user.find("New user name").type("carol")
     web_user.find("Password").type(PASSWORD)
     web_user.find("Create user").click()
-    await web_user.should_see(marker="user-carol", retries=50)
+    await web_user.should_see(marker="user-carol", retries=RETRIES)
     carol = user_queries.find_user(access, "carol")
     assert carol is not None and carol.role == Role.VIEWER
-    web_user.find(marker="role-carol").elements.pop().set_value("editor")
-    await _wait_for(lambda: getattr(user_queries.find_user(access, "carol"), "role", None) == Role.EDITOR)
-    web_user.find(marker="disabled-victor").elements.pop().set_value(True)
-    await _wait_for(lambda: bool(getattr(user_queries.find_user(access, "victor"), "disabled", False)))
+    control(web_user, "role-carol").set_value("editor")
+    await wait_until(
+        lambda: getattr(user_queries.find_user(access, "carol"), "role", None) == Role.EDITOR, "carol an editor"
+    )
+    control(web_user, "disabled-victor").set_value(True)
+    await wait_until(
+        lambda: bool(getattr(user_queries.find_user(access, "victor"), "disabled", False)), "victor disabled"
+    )
     carol = user_queries.find_user(access, "carol")
     victor = user_queries.find_user(access, "victor")
     assert carol is not None and carol.role == Role.EDITOR
     assert victor is not None and victor.disabled
     assert user_queries.authenticate(access, "victor", PASSWORD) is None
-    web_user.find(marker="role-ada").elements.pop().set_value("viewer")  # cannot demote oneself
-    await web_user.should_see("You cannot take away your own admin role.", retries=50)
+    control(web_user, "role-ada").set_value("viewer")  # cannot demote oneself
+    await web_user.should_see("You cannot take away your own admin role.", retries=RETRIES)
     ada = user_queries.find_user(access, "ada")
     assert ada is not None and ada.role == Role.ADMIN
 
@@ -172,4 +170,4 @@ async def test_an_editor_is_offered_editing_only_where_saving_is_allowed(
     store.set_visibility(access, made.id, accounts["alice"], visibility)
     await log_in(web_user, "bob")
     await web_user.open(f"/dashboard/{made.id}")
-    await web_user.should_see(offered, retries=50)
+    await web_user.should_see(offered, retries=RETRIES)

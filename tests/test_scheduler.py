@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
 import pytest
+from polling import TIMEOUT, wait_for
 from psycopg import sql
 
 from alpaca_dash.config import Settings
@@ -57,14 +57,9 @@ class BrokenSource:
         raise SourceError("the run folder is not mounted")
 
 
-def wait_for(condition: Callable[[], bool], *, timeout: float = 60.0) -> None:
-    """Poll until ``condition`` holds. The deadline is generous because ingest serialises writers of one run number
-    across the whole database (``writer.lock_run``), so concurrent test sessions can delay these runs."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"not reached within {timeout} s")
-        time.sleep(0.05)
+#: generous, because ingest serialises writers of one run number across the whole database (``writer.lock_run``), so
+#: concurrent test sessions can delay these runs
+SCHEDULED = 6 * TIMEOUT
 
 
 def job_status(access: DataAccess, job_id: int) -> str:
@@ -138,12 +133,14 @@ def test_scheduler_follows_and_runs_queued_jobs(db: Database, store: ParquetStor
     scheduler.start()
     try:
         followed = [FOLLOW_FIRST, FOLLOW_FIRST + 1, FOLLOW_FIRST + 2]
-        wait_for(lambda: list_run_numbers(access, FOLLOW_FIRST, FOLLOW_FIRST + 100) == followed)
-        wait_for(lambda: job_status(access, job_id) == "done")
+        wait_for(
+            lambda: list_run_numbers(access, FOLLOW_FIRST, FOLLOW_FIRST + 100) == followed, "runs followed", SCHEDULED
+        )
+        wait_for(lambda: job_status(access, job_id) == "done", f"job {job_id} done", SCHEDULED)
         assert scheduler.lock.held
 
         later = queue.create_job(access, source="simulated", first_run=JOB_FIRST + 3, last_run=JOB_FIRST + 4)
-        wait_for(lambda: job_status(access, later) == "done")
+        wait_for(lambda: job_status(access, later) == "done", f"job {later} done", SCHEDULED)
     finally:
         scheduler.shutdown()
     assert not scheduler.lock.held
@@ -164,11 +161,15 @@ def test_second_scheduler_waits_until_the_first_lets_go(db: Database, store: Par
     try:
         first.start()
         running.append(first)
-        wait_for(lambda: list_run_numbers(access, FOLLOW_FIRST, FOLLOW_FIRST + 2) == [390000, 390001, 390002])
+        wait_for(
+            lambda: list_run_numbers(access, FOLLOW_FIRST, FOLLOW_FIRST + 2) == [390000, 390001, 390002],
+            "three runs followed",
+            SCHEDULED,
+        )
         second.start()
         running.append(second)
         job_id = queue.create_job(access, source="simulated", first_run=JOB_FIRST, last_run=JOB_FIRST)
-        wait_for(lambda: job_status(access, job_id) == "done")
+        wait_for(lambda: job_status(access, job_id) == "done", f"job {job_id} done", SCHEDULED)
         second.follow_tick()
         second.jobs_tick()
         assert first.lock.held
@@ -177,8 +178,12 @@ def test_second_scheduler_waits_until_the_first_lets_go(db: Database, store: Par
 
         running.remove(first)
         first.shutdown()
-        wait_for(lambda: second.lock.held)
-        wait_for(lambda: list_run_numbers(access, FOLLOW_FIRST + 500, FOLLOW_FIRST + 600) == [390500, 390501])
+        wait_for(lambda: second.lock.held, "the lock taken over", SCHEDULED)
+        wait_for(
+            lambda: list_run_numbers(access, FOLLOW_FIRST + 500, FOLLOW_FIRST + 600) == [390500, 390501],
+            "the second scheduler's runs",
+            SCHEDULED,
+        )
     finally:
         for scheduler in running:
             scheduler.shutdown()
@@ -226,7 +231,7 @@ def test_a_broken_follow_source_does_not_stop_the_job_queue(
     scheduler.follow_tick()  # the failure is logged and backed off, not raised
     scheduler.start()
     try:
-        wait_for(lambda: job_status(access, job_id) == "done")
+        wait_for(lambda: job_status(access, job_id) == "done", f"job {job_id} done", SCHEDULED)
     finally:
         scheduler.shutdown()
     assert list_run_numbers(access, 0, 10**9) == [JOB_FIRST, JOB_FIRST + 1]

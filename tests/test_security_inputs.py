@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from nicegui import core, ui
 from nicegui.elements.upload_files import SmallFileUpload
 from nicegui.testing.user import User
+from polling import RETRIES
 from starlette.routing import Route
 
 from alpaca_dash.content.spec import MAX_IMPORT_BYTES
@@ -54,7 +55,7 @@ async def test_hostile_imports_fail_clearly_and_change_nothing(
 ) -> None:
     await log_in(web_user, "alice")
     await _upload(web_user, HOSTILE_IMPORTS[name])
-    await web_user.should_see("Import failed", retries=50)
+    await web_user.should_see("Import failed", retries=RETRIES)
     assert store.list_dashboards(access, accounts["alice"]) == []
 
 
@@ -63,7 +64,7 @@ async def test_script_in_a_title_is_shown_as_text(
 ) -> None:
     await log_in(web_user, "alice")
     await _upload(web_user, json.dumps(_valid(SCRIPT_TITLE)).encode())
-    await web_user.should_see(SCRIPT_TITLE, retries=50)
+    await web_user.should_see(SCRIPT_TITLE, retries=RETRIES)
     [made] = store.list_dashboards(access, accounts["alice"])
     assert made.title == SCRIPT_TITLE
     links = [e for e in web_user.find(kind=ui.link).elements if isinstance(e, ui.link) and e.text == SCRIPT_TITLE]
@@ -134,7 +135,7 @@ async def test_another_users_private_dashboard_is_not_shown(
     secret = store.create_dashboard(access, accounts["bob"], "Bob's secret plans")
     await log_in(web_user, "alice")
     await web_user.open(f"/dashboard/{secret.id}")
-    await web_user.should_see("does not exist or belongs to someone else", retries=50)
+    await web_user.should_see("does not exist or belongs to someone else", retries=RETRIES)
     await web_user.should_not_see("Bob's secret plans")
     await web_user.open("/")
     await web_user.should_not_see("Bob's secret plans")
@@ -151,4 +152,4 @@ async def test_login_redirects_stay_on_site(target: str, web_user: User, account
     web_user.find("Username").type("alice")
     web_user.find("Password").type("correct horse battery")
     web_user.find("Log in").click()
-    await web_user.should_see("No dashboards yet", retries=50)
+    await web_user.should_see("No dashboards yet", retries=RETRIES)

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+#: slow (about a minute with a real Chromium), and still run by ``make test``, which deselects no marker
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
 def test_live_clients_see_new_runs_without_errors_or_memory_growth(

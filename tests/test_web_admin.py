@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from nicegui import ui
 from nicegui.testing.user import User
+from polling import RETRIES
 
 from alpaca_dash.config import Settings
 from alpaca_dash.parquet_cache.store import ParquetStore
@@ -67,7 +68,7 @@ async def test_an_admin_sees_the_settings_with_secrets_masked(
 ) -> None:
     await log_in(web_user, ada)
     await web_user.open("/admin")
-    await web_user.should_see(marker="settings-table", retries=50)
+    await web_user.should_see(marker="settings-table", retries=RETRIES)
     await web_user.should_see("Create user")
     shown = shown_settings(web_user)
     assert shown["ALPACA_DASH_STORAGE_SECRET"] == "***"
@@ -87,7 +88,7 @@ async def test_only_admins_open_the_admin_page(web_user: User, log_in: LogIn, na
     await log_in(web_user, name)
     await web_user.should_not_see(marker="admin-link")
     await web_user.open("/admin")
-    await web_user.should_see(marker="admins-only", retries=50)
+    await web_user.should_see(marker="admins-only", retries=RETRIES)
     await web_user.should_not_see(marker="settings-table")
     await web_user.should_not_see("Create user")
     assert not any(secret in page_text(web_user) for secret in SECRETS.values())
@@ -98,6 +99,6 @@ async def test_the_header_links_to_the_admin_page_for_admins(web_user: User, ada
     await web_user.should_see(marker="admin-link")
     for path in ("/runs", "/jobs"):
         await web_user.open(path)
-        await web_user.should_see(marker="admin-link", retries=50)
+        await web_user.should_see(marker="admin-link", retries=RETRIES)
     web_user.find(marker="admin-link").click()
-    await web_user.should_see(marker="settings-table", retries=50)
+    await web_user.should_see(marker="settings-table", retries=RETRIES)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 
 import pytest
 from nicegui import ui
 from nicegui.testing.user import User
+from polling import RETRIES, wait_until
 from pydantic import ValidationError
 
 from alpaca_dash.content.alarms import classify_level, panel_level, summarise_levels
@@ -31,7 +31,6 @@ from alpaca_dash.web.dashboard.panel_dialog import format_bound, parse_bound
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
-SLOW = 100
 H = f"{ELENA}*H_offset_mm"
 
 
@@ -114,11 +113,11 @@ async def test_panels_in_alarm_are_badged(
     made = store.create_dashboard(seeded_access, accounts["alice"], "Alarms", spec)
     await log_in(web_user, "alice")
     await web_user.open(f"/dashboard/{made.id}?run=390002")
-    await web_user.should_see("1 in alarm: Hot, Trend", retries=SLOW)
+    await web_user.should_see("1 in alarm: Hot, Trend", retries=RETRIES)
     assert web_user.client is not None
-    for _ in range(SLOW):
-        texts = sorted(e.text for e in web_user.client.elements.values() if isinstance(e, ui.badge) and e.visible)
-        if texts == ["1 in alarm: Hot, Trend", "alarm", "warn"]:
-            break
-        await asyncio.sleep(0.1)
-    assert texts == ["1 in alarm: Hot, Trend", "alarm", "warn"]
+    client = web_user.client
+
+    def badges() -> list[str]:
+        return sorted(e.text for e in client.elements.values() if isinstance(e, ui.badge) and e.visible)
+
+    await wait_until(lambda: badges() == ["1 in alarm: Hot, Trend", "alarm", "warn"], lambda: f"badges, not {badges()}")

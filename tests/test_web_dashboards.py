@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from nicegui import ui
 from nicegui.testing.user import User
+from polling import RETRIES, wait_until
 
 from alpaca_dash.content.charts.image import ImageOptions
 from alpaca_dash.content.charts.packed import series_data
@@ -16,9 +16,10 @@ from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.sources.simulated import CCD, ELENA, SSPALS
 
+from web_fixtures import control
+
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
-SLOW = 80  # retries of 0.1 s: pages and panels load through worker threads on a busy 2-core machine
 
 
 def panel_states(user: User) -> dict[str, str]:
@@ -31,21 +32,21 @@ def panel_states(user: User) -> dict[str, str]:
 
 
 async def wait_for_states(user: User, count: int) -> dict[str, str]:
-    for _ in range(SLOW):
+    def loaded() -> dict[str, str] | None:
         states = panel_states(user)
-        if len(states) == count and "loading" not in states.values():
-            return states
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"panels still loading: {panel_states(user)}")
+        return states if len(states) == count and "loading" not in states.values() else None
+
+    return await wait_until(loaded, lambda: f"{count} panels loaded, not {panel_states(user)}")
 
 
 async def wait_for_run(user: User, run: int) -> None:
-    for _ in range(SLOW):
-        field = next(iter(user.find(marker="run-field").elements))
-        if field.value == run and "loading" not in panel_states(user).values():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"run field shows {field.value}, expected {run}")
+    def run_field() -> object:
+        return control(user, "run-field").value
+
+    await wait_until(
+        lambda: run_field() == run and "loading" not in panel_states(user).values(),
+        lambda: f"run {run} drawn, not run {run_field()} with panels {panel_states(user)}",
+    )
 
 
 def corrupt_sidecar(root: Path) -> None:
@@ -74,20 +75,20 @@ async def test_create_from_the_list_then_another_user_sees_nothing(
     web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
 ) -> None:
     await log_in(web_user, "alice")
-    await web_user.should_see("No dashboards yet", retries=SLOW)
+    await web_user.should_see("No dashboards yet", retries=RETRIES)
     web_user.find("New dashboard title").type("Positronium")
     web_user.find("Create").click()
-    await web_user.should_see("Add panel", retries=SLOW)
+    await web_user.should_see("Add panel", retries=RETRIES)
     assert [d.title for d in store.list_dashboards(seeded_access, accounts["alice"])] == ["Positronium"]
     mine = store.list_dashboards(seeded_access, accounts["alice"])[0].id
 
     web_user.find(marker="logout").click()
-    await web_user.should_see("Sign in to Alpaca Dashboard", retries=SLOW)
+    await web_user.should_see("Sign in to Alpaca Dashboard", retries=RETRIES)
     await log_in(web_user, "bob")
-    await web_user.should_see("No dashboards yet", retries=SLOW)
+    await web_user.should_see("No dashboards yet", retries=RETRIES)
     await web_user.should_not_see("Positronium")
     await web_user.open(f"/dashboard/{mine}")
-    await web_user.should_see("belongs to someone else", retries=SLOW)
+    await web_user.should_see("belongs to someone else", retries=RETRIES)
 
 
 async def test_every_chart_type_draws_for_a_run(
@@ -122,10 +123,10 @@ async def test_images_are_private_to_their_viewer(
     image = next(e for e in web_user.client.elements.values() if isinstance(e, ui.echart) and "visualMap" in e.options)
     url = image.options["series"][0][":renderItem"].split('"')[1]
     web_user.find(marker="logout").click()
-    await web_user.should_see("Sign in to Alpaca Dashboard", retries=SLOW)
+    await web_user.should_see("Sign in to Alpaca Dashboard", retries=RETRIES)
     assert (await web_user.http_client.get(url)).status_code == 401
     await log_in(web_user, "bob")
-    await web_user.should_see("No dashboards yet", retries=SLOW)
+    await web_user.should_see("No dashboards yet", retries=RETRIES)
     assert (await web_user.http_client.get(url)).status_code == 404
 
 
@@ -135,7 +136,7 @@ async def test_run_selection_and_missing_runs(
     made = store.create_dashboard(seeded_access, accounts["alice"], "Runs", demo_spec())
     await log_in(web_user, "alice")
     await web_user.open(f"/dashboard/{made.id}?run=123")
-    await web_user.should_see("Run 123 does not exist; showing the newest, 390003.", retries=SLOW)
+    await web_user.should_see("Run 123 does not exist; showing the newest, 390003.", retries=RETRIES)
     await wait_for_states(web_user, 5)
     web_user.find(marker="run-previous").click()
     await wait_for_run(web_user, 390002)
@@ -143,11 +144,10 @@ async def test_run_selection_and_missing_runs(
     web_user.find(marker="run-next").click()
     await wait_for_run(web_user, 390003)
     web_user.find(marker="run-next").click()
-    await web_user.should_see("This is the newest run.", retries=SLOW)
-    field = web_user.find(marker="run-field")
-    field.elements.pop().set_value(999999)
+    await web_user.should_see("This is the newest run.", retries=RETRIES)
+    control(web_user, "run-field").set_value(999999)
     web_user.find(marker="run-field").trigger("keydown.enter")
-    await web_user.should_see("Run 999999 does not exist.", retries=SLOW)
+    await web_user.should_see("Run 999999 does not exist.", retries=RETRIES)
 
 
 async def test_a_corrupt_image_file_breaks_only_its_panel(
@@ -165,4 +165,4 @@ async def test_a_corrupt_image_file_breaks_only_its_panel(
         "hist": "ready",
         "table": "ready",
     }
-    await web_user.should_see("SidecarError", retries=SLOW)
+    await web_user.should_see("SidecarError", retries=RETRIES)

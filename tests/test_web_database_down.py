@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from nicegui import ui
 from nicegui.testing.user import User
-from polling import wait_until
+from polling import TIMEOUT, wait_until
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
@@ -40,8 +40,8 @@ pytestmark = pytest.mark.slow
 LogIn = Callable[..., Awaitable[None]]
 NEW_RUN = 390004
 BANNER = "database-down"
-#: tenths of a second to wait for the banner to go: the listener retries with backoff, at most 10 s apart
-RECOVERY = 300
+#: seconds to wait for the banner to go: the listener retries with backoff, at most 10 s apart
+RECOVERY = 3 * TIMEOUT
 
 
 class Outage:
@@ -53,7 +53,7 @@ class Outage:
         self.db, self.store, self.source = db, store, source
         self.witness: psycopg.Connection[tuple[object, ...]] | None = None
 
-    def _execute(self, statement: sql.Composable) -> None:
+    def _execute(self, statement: sql.Composed) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(statement)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import Awaitable, Callable
 
 import numpy as np
 import pyarrow.parquet as pq
 from nicegui.testing.user import User
+from polling import RETRIES, TIMEOUT, wait_until
 
 from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.export import read_arrays
@@ -23,7 +23,6 @@ pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
 SCALAR = f"{ELENA}*H_offset_mm"
 WAVE = f"{SSPALS}*V"
-SLOW = 100
 
 
 async def test_export_reads_back_the_stored_values(
@@ -76,18 +75,20 @@ async def test_panel_csv_and_dashboard_parquet_downloads(
     made = store.create_dashboard(seeded_access, accounts["victor"], "Downloads", spec)
     await log_in(web_user, "victor")  # viewers may download too
     await web_user.open(f"/dashboard/{made.id}?run=390003&runs=390001-390003")
-    await web_user.should_see(marker="csv-trend", retries=SLOW)
-    for _ in range(SLOW):  # the trend has drawn
-        web_user.find(marker="csv-trend").click()
-        try:
-            response = await web_user.download.next(timeout=0.5)
-            break
-        except TimeoutError:
-            await asyncio.sleep(0.1)
+    await web_user.should_see(marker="csv-trend", retries=RETRIES)
+    client = web_user.client
+    assert client is not None
+
+    def states() -> list[str]:
+        return [e.props["data-state"] for e in client.elements.values() if "data-panel" in e.props]
+
+    await wait_until(lambda: states() == ["ready", "ready"], lambda: f"both panels drawn, not {states()}")
+    web_user.find(marker="csv-trend").click()
+    response = await web_user.download.next(timeout=TIMEOUT)
     lines = response.text.splitlines()
     assert lines[0] == "series,x,y,run" and [line.split(",")[3] for line in lines[1:]] == ["390001", "390002", "390003"]
 
     web_user.find(marker="export-data").click()
-    response = await web_user.download.next(timeout=10)
+    response = await web_user.download.next(timeout=TIMEOUT)
     table = pq.read_table(io.BytesIO(response.content))
     assert table.column("run").to_pylist() == [390001, 390002, 390003] and table.column_names == ["run", SCALAR]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from nicegui import ui
 from nicegui.testing.user import User
-from polling import wait_until
+from polling import RETRIES, wait_until
 
 from alpaca_dash.pipeline.ingest import record_run_failure
 from alpaca_dash.queries import jobs as queue
@@ -19,9 +20,10 @@ from alpaca_dash.run_range import RunRangeError
 from alpaca_dash.web.pages.jobs_page import describe_progress
 from alpaca_dash.web.pages.reingest_dialog import check_request
 
+from web_fixtures import control
+
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
-SLOW = 100
 
 
 def job_rows(user: User) -> list[dict[str, Any]]:
@@ -35,30 +37,30 @@ async def test_queue_then_cancel_a_job_from_the_ui(
 ) -> None:
     await log_in(web_user, "alice")
     await web_user.open("/jobs")
-    await web_user.should_see(marker="reingest-open", retries=SLOW)
+    await web_user.should_see(marker="reingest-open", retries=RETRIES)
     web_user.find(marker="reingest-open").click()
     web_user.find(marker="reingest-range").type("390010-390000")
     web_user.find(marker="reingest-queue").click()
-    await web_user.should_see("reversed run range", retries=SLOW)
+    await web_user.should_see("reversed run range", retries=RETRIES)
     web_user.find(marker="reingest-range").clear().type(f"1-{access.settings.max_range + 1}")
     web_user.find(marker="reingest-queue").click()
-    await web_user.should_see("more than the limit", retries=SLOW)
+    await web_user.should_see("more than the limit", retries=RETRIES)
     assert queue.list_jobs(access) == []
 
     web_user.find(marker="reingest-range").clear().type("390000-390009")
     web_user.find(marker="reingest-queue").click()
-    await web_user.should_see("queued: runs 390000-390009", retries=SLOW)
+    await web_user.should_see("queued: runs 390000-390009", retries=RETRIES)
     (job,) = queue.list_jobs(access)  # no scheduler runs in this test: the job waits in the queue
     assert (job.first_run, job.last_run, job.status, job.created_by) == (390000, 390009, "queued", "alice")
     await wait_until(lambda: [r["status"] for r in job_rows(web_user)] == ["queued"], "the queued job listed")
 
-    choice = next(iter(web_user.find(marker="job-choice").elements))
+    choice = control(web_user, "job-choice")
     assert isinstance(choice, ui.select) and choice.value == job.id  # the job just queued is the one chosen
     choice.set_value(None)
     web_user.find(marker="jobs-table").trigger("rowClick", [{}, {"id": job.id}, 0])  # or a click on its row
     assert choice.value == job.id
     web_user.find(marker="job-cancel").click()
-    await web_user.should_see("cancellation requested", retries=SLOW)
+    await web_user.should_see("cancellation requested", retries=RETRIES)
     stored = queue.get_job(access, job.id)
     assert stored is not None and stored.status == "cancelled"
     await wait_until(lambda: [r["status"] for r in job_rows(web_user)] == ["cancelled"], "the job shown cancelled")
@@ -74,9 +76,9 @@ async def test_a_viewer_sees_jobs_and_their_errors_but_cannot_queue(
     await wait_until(lambda: len(job_rows(web_user)) == 1, "the job listed")
     await web_user.should_not_see(marker="reingest-open")
     await web_user.should_not_see(marker="job-cancel")
-    next(iter(web_user.find(marker="job-choice").elements)).set_value(job_id)
+    control(web_user, "job-choice").set_value(job_id)
     web_user.find(marker="job-errors").click()
-    await web_user.should_see(f"Errors of job {job_id}: 1", retries=SLOW)
+    await web_user.should_see(f"Errors of job {job_id}: 1", retries=RETRIES)
 
 
 async def test_cancelling_needs_the_editor_role_when_clicked(
@@ -87,9 +89,9 @@ async def test_cancelling_needs_the_editor_role_when_clicked(
     await web_user.open("/jobs")
     await wait_until(lambda: len(job_rows(web_user)) == 1, "the job listed")
     user_queries.set_role(access, "bob", Role.VIEWER)  # demoted while the page still offers the button
-    next(iter(web_user.find(marker="job-choice").elements)).set_value(job_id)
+    control(web_user, "job-choice").set_value(job_id)
     web_user.find(marker="job-cancel").click()
-    await web_user.should_see("Viewers cannot cancel jobs.", retries=SLOW)
+    await web_user.should_see("Viewers cannot cancel jobs.", retries=RETRIES)
     stored = queue.get_job(access, job_id)
     assert stored is not None and (stored.status, stored.cancel_requested) == ("queued", False)
 
@@ -105,11 +107,11 @@ def test_request_checks() -> None:
 def test_progress_text() -> None:
     job = queue.Job(
         1,
-        "range",
+        queue.JobKind.RANGE,
         "simulated",
         1,
         10,
-        "running",
+        queue.JobStatus.RUNNING,
         10,
         4,
         1,
@@ -117,8 +119,8 @@ def test_progress_text() -> None:
         "",
         {},
         "a",
+        datetime(2026, 5, 1, tzinfo=UTC),
         None,
         None,
-        None,  # type: ignore[arg-type]
     )
     assert describe_progress(job) == "5 of 10 (50%), 1 failed"

@@ -13,7 +13,7 @@ from nicegui.testing.user import User
 from polling import wait_until
 
 from alpaca_dash.content.spec import DashboardSpec, PanelSpec
-from alpaca_dash.domain import Run
+from alpaca_dash.domain import Run, RunStatus
 from alpaca_dash.pipeline.ingest import ingest_run
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
@@ -21,9 +21,10 @@ from alpaca_dash.sources.simulated import ELENA, SimulatedSource
 from alpaca_dash.web.dashboard.page import is_on
 from alpaca_dash.web.dashboard.run_bar import run_caption
 
+from web_fixtures import control
+
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
-SLOW = 100
 NEW_RUN = 390004
 
 
@@ -69,7 +70,7 @@ async def test_a_committed_run_appears_in_live_mode(
 ) -> None:
     await open_stat_dashboard(web_user, seeded_access, accounts, log_in, "?run=390001&live=1")
     await wait_until(lambda: run_field_value(web_user) == 390003 and panel_state(web_user) == "ready", "newest run")
-    switch = next(iter(web_user.find(marker="live-toggle").elements))
+    switch = control(web_user, "live-toggle")
     assert isinstance(switch, ui.switch) and switch.value is True
 
     before = stat_text(web_user)
@@ -126,7 +127,7 @@ async def test_a_wall_screen_says_which_run_it_shows_and_follows_the_new_one(
 
 def test_the_caption_says_when_a_run_ended_and_whether_it_is_bad() -> None:
     ended = datetime(2026, 5, 1, 12, 30, 5, tzinfo=timezone(timedelta(hours=2)))
-    run = Run(390123, ended - timedelta(seconds=4), ended, "ingested", ended, "simulated", "", (), True, 340, 0)
+    run = Run(390123, ended - timedelta(seconds=4), ended, RunStatus.INGESTED, ended, "simulated", "", (), True, 340, 0)
     assert run_caption(run, live=True) == "Run 390123 · ended 2026-05-01 10:30:05 UTC · live"
     started_only = dataclasses.replace(run, end=None, good=False)
     assert run_caption(started_only, live=False) == "Run 390123 · started 2026-05-01 10:30:01 UTC · marked bad"
@@ -152,7 +153,7 @@ def record_urls(user: User, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def live_switch(user: User) -> ui.switch:
-    switch = next(iter(user.find(marker="live-toggle").elements))
+    switch = control(user, "live-toggle")
     assert isinstance(switch, ui.switch)
     return switch
 
@@ -186,7 +187,7 @@ async def test_picking_a_run_by_hand_leaves_live_mode(
     live_switch(web_user).set_value(True)  # back to live: jumps to the newest run
     await wait_until(lambda: run_field_value(web_user) == NEW_RUN, "the newest run in live mode")
     await wait_until(lambda: urls[-1].endswith(f"?run={NEW_RUN}&theme=light&live=1"), "live=1 in the URL")
-    next(iter(web_user.find(marker="run-field").elements)).set_value(390001)
+    control(web_user, "run-field").set_value(390001)
     web_user.find(marker="run-field").trigger("keydown.enter")
     await wait_until(lambda: urls[-1].endswith("?run=390001&theme=light"), "run 390001 without live=1 in the URL")
     assert live_switch(web_user).value is False

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 from nicegui.testing.user import User
 from observable_fields import choose
+from polling import RETRIES, wait_until
 
 from alpaca_dash.content.charts.packed import series_data
 from alpaca_dash.content.charts.trend import TrendOptions
@@ -21,9 +22,10 @@ from alpaca_dash.queries.values import load_value
 from alpaca_dash.sources.simulated import ELENA, SSPALS
 from alpaca_dash.web.grid import PanelGrid
 
+from web_fixtures import control
+
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
-SLOW = 80
 H = f"{ELENA}*H_offset_mm"
 
 
@@ -39,19 +41,15 @@ def leaves(nodes: list[dict[str, object]]) -> list[str]:
 
 
 async def eventually(check: Callable[[], bool]) -> None:
-    for _ in range(SLOW):
-        if check():
-            return
-        await asyncio.sleep(0.1)
-    assert check()
+    await wait_until(check, "the page to change")
 
 
 async def open_dashboard(user: User, access: DataAccess, owner: int, spec: DashboardSpec | None = None) -> int:
     made = store.create_dashboard(access, owner, "Editing", spec)
     await user.open(f"/dashboard/{made.id}")
-    await user.should_see("Observables", retries=SLOW)
+    await user.should_see("Observables", retries=RETRIES)
     user.find(marker="toggle-observables").click()  # the drawer builds its tree when first opened
-    await user.should_see(kind=ui.tree, retries=SLOW)
+    await user.should_see(kind=ui.tree, retries=RETRIES)
     return made.id
 
 
@@ -64,8 +62,8 @@ async def test_search_the_tree_and_add_a_waveform_panel(
     tree = next(iter(web_user.find(kind=ui.tree).elements))
     await eventually(lambda: sorted(leaves(tree.props["nodes"])) == [f"{SSPALS}*V", f"{SSPALS}*t"])
     web_user.find(kind=ui.tree).trigger("update:selected", f"{SSPALS}*V")
-    await web_user.should_see(marker="panel-chart-type", retries=SLOW)
-    chart_type = next(iter(web_user.find(marker="panel-chart-type").elements))
+    await web_user.should_see(marker="panel-chart-type", retries=RETRIES)
+    chart_type = control(web_user, "panel-chart-type", ui.select)
     assert list(chart_type.options) == ["line", "scatter", "histogram", "trend"] and chart_type.value == "line"
     web_user.find(marker="panel-title").type("My SSPALS")
     await choose(web_user, "panel-x", f"{SSPALS}*t")
@@ -85,7 +83,7 @@ async def test_search_the_tree_and_add_a_waveform_panel(
         [f"{SSPALS}*V"],
         f"{SSPALS}*t",
     )
-    await web_user.should_see("My SSPALS", retries=SLOW)
+    await web_user.should_see("My SSPALS", retries=RETRIES)
 
 
 async def test_stat_panel_with_thresholds_through_the_dialog(
@@ -95,7 +93,7 @@ async def test_stat_panel_with_thresholds_through_the_dialog(
     dashboard_id = await open_dashboard(web_user, seeded_access, accounts["alice"])
     web_user.find("Add panel").click()
     await choose(web_user, "panel-observable", f"{ELENA}*Intensity_E7")
-    chart_type = next(iter(web_user.find(marker="panel-chart-type").elements))
+    chart_type = control(web_user, "panel-chart-type", ui.select)
     assert list(chart_type.options) == ["stat", "table", "trend", "correlation"]
     web_user.find("Thresholds").type("2 orange, 3.5 red")
     web_user.find(marker="panel-save").click()
@@ -104,13 +102,9 @@ async def test_stat_panel_with_thresholds_through_the_dialog(
     assert found is not None and [t.color for t in found.spec.panels[0].options.thresholds] == ["orange", "red"]
 
 
-def field(user: User, marker: str) -> ui.element:
-    return next(iter(user.find(marker=marker).elements))
-
-
 def bound_texts(user: User) -> list[object]:
     return [
-        field(user, f"panel-{name}").props["value"] for name in ("warn-low", "warn-high", "alarm-low", "alarm-high")
+        control(user, f"panel-{name}").props["value"] for name in ("warn-low", "warn-high", "alarm-low", "alarm-high")
     ]
 
 
@@ -142,21 +136,21 @@ async def test_warn_and_alarm_bounds_through_the_dialog(
     dashboard_id = await open_dashboard(web_user, seeded_access, alice)
     web_user.find("Add panel").click()
     await choose(web_user, "panel-observable", H)
-    assert field(web_user, "panel-chart-type").value == "stat"
+    assert control(web_user, "panel-chart-type").value == "stat"
     web_user.find(marker="panel-title").type("Hot")
 
     web_user.find(marker="panel-warn-low").type("abc")
     web_user.find(marker="panel-save").click()
-    await web_user.should_see("Warn low: 'abc' is not a number", retries=SLOW)
+    await web_user.should_see("Warn low: 'abc' is not a number", retries=RETRIES)
     web_user.find(marker="panel-warn-low").clear()
     web_user.find(marker="panel-warn-high").type(str(shown + 10))
     web_user.find(marker="panel-alarm-high").type(str(shown - 1))
     web_user.find(marker="panel-save").click()
-    await web_user.should_see("the warn bounds must lie within the alarm bounds", retries=SLOW)
+    await web_user.should_see("the warn bounds must lie within the alarm bounds", retries=RETRIES)
     web_user.find(marker="panel-alarm-low").type(str(shown + 5))
     web_user.find(marker="panel-warn-high").clear().type(str(shown - 2))
     web_user.find(marker="panel-save").click()
-    await web_user.should_see("must be below alarm high", retries=SLOW)
+    await web_user.should_see("must be below alarm high", retries=RETRIES)
     assert len(store.list_versions(seeded_access, dashboard_id, alice)) == 1  # nothing saved yet
 
     web_user.find(marker="panel-alarm-low").clear()
@@ -170,15 +164,15 @@ async def test_warn_and_alarm_bounds_through_the_dialog(
         None,
         shown - 1,
     )
-    await web_user.should_see("1 in alarm: Hot", retries=SLOW)
+    await web_user.should_see("1 in alarm: Hot", retries=RETRIES)
 
     web_user.find(marker=f"edit-{panel.id}").click()  # the dialog shows the saved bounds
-    await web_user.should_see("Edit panel", retries=SLOW)
+    await web_user.should_see("Edit panel", retries=RETRIES)
     assert bound_texts(web_user) == ["", str(shown - 2), "", str(shown - 1)]
     web_user.find(marker="panel-alarm-high").clear()
     web_user.find(marker="panel-save").click()
     await eventually(lambda: saved_panel(seeded_access, dashboard_id, alice).options.alarm_high is None)
-    await web_user.should_see("1 warning: Hot", retries=SLOW)
+    await web_user.should_see("1 warning: Hot", retries=RETRIES)
 
 
 async def test_trend_axis_and_bad_runs_through_the_dialog(
@@ -196,11 +190,11 @@ async def test_trend_axis_and_bad_runs_through_the_dialog(
     assert isinstance(series, list) and [p[0] for p in series_data(series[1])] == [390001]  # the bad run, marked
 
     web_user.find(marker="edit-t").click()
-    await web_user.should_see("Edit panel", retries=SLOW)
+    await web_user.should_see("Edit panel", retries=RETRIES)
     assert bound_texts(web_user) == ["-1000.5", "", "-2000", ""]
-    assert (field(web_user, "panel-trend-x").value, field(web_user, "panel-bad-runs").value) == ("run", "mark")
-    field(web_user, "panel-trend-x").set_value("time")
-    field(web_user, "panel-bad-runs").set_value("hide")
+    assert (control(web_user, "panel-trend-x").value, control(web_user, "panel-bad-runs").value) == ("run", "mark")
+    control(web_user, "panel-trend-x").set_value("time")
+    control(web_user, "panel-bad-runs").set_value("hide")
     web_user.find(marker="panel-save").click()
     await eventually(lambda: saved_panel(seeded_access, made.id, alice).options.hide_bad)
     options = saved_panel(seeded_access, made.id, alice).options
@@ -247,7 +241,7 @@ async def test_layout_changes_are_saved_and_versions_restore(
     web_user.find(marker="remove-b").click()
     await eventually(lambda: store.get_dashboard(seeded_access, dashboard_id, alice).version == 3)  # type: ignore[union-attr]
     web_user.find(marker="versions").click()
-    await web_user.should_see(marker="restore-1", retries=SLOW)
+    await web_user.should_see(marker="restore-1", retries=RETRIES)
     web_user.find(marker="restore-1").click()
     await eventually(lambda: store.get_dashboard(seeded_access, dashboard_id, alice).version == 4)  # type: ignore[union-attr]
     restored = store.get_dashboard(seeded_access, dashboard_id, alice)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
 from nicegui import ui
 from nicegui.testing.user import User
 from PIL import Image
+from polling import RETRIES, wait_until
 
 from alpaca_dash.content.charts.image import ImageOptions
 from alpaca_dash.content.colormaps import color_stops
@@ -30,10 +30,10 @@ from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
 
 from memory_source import MemorySource
+from web_fixtures import control
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
-SLOW = 100
 CAMERA = "camera*acq_0*img"
 #: run 1 (the reference) and run 2 are 4 x 8 images; run 3 is of another shape
 REFERENCE = np.arange(32, dtype=np.float32).reshape(4, 8) * 2
@@ -101,7 +101,7 @@ def draw(view: str, reference: Any) -> tuple[Option, dict[str, bytes]]:
     def load() -> np.ndarray[Any, Any] | None:
         if isinstance(reference, Exception):
             raise reference
-        return reference
+        return cast("np.ndarray[Any, Any] | None", reference)
 
     spec = PanelSpec(id="p", type="image", observables=[CAMERA], options=ImageOptions(reference_view=view))
     option = compared_image_option(
@@ -177,11 +177,8 @@ async def wait_for_names(user: User, expected: dict[str, list[str]]) -> dict[str
             if state == "ready"
         }
 
-    for _ in range(SLOW):
-        if names() == expected:
-            return {panel: option for panel, (_, option) in image_panels(user).items()}
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"image series are {names()}, expected {expected}")
+    await wait_until(lambda: names() == expected, lambda: f"image series {expected}, not {names()}")
+    return {panel: option for panel, (_, option) in image_panels(user).items()}
 
 
 async def fetch_png(user: User, series: Option) -> np.ndarray[Any, Any]:
@@ -206,7 +203,7 @@ async def test_pinned_reference_beside_and_subtracted_from_the_runs_image(
     await web_user.open(f"/dashboard/{made.id}?run=1")
     await wait_for_names(web_user, {"side": [""], "diff": [""]})
     web_user.find(marker="pin-reference").click()
-    await web_user.should_see("Reference run: 1.", retries=SLOW)
+    await web_user.should_see("Reference run: 1.", retries=RETRIES)
     await wait_for_names(web_user, {"side": [""], "diff": [""]})  # the reference is the shown run itself
 
     web_user.find(marker="run-next").click()
@@ -242,8 +239,8 @@ async def test_the_reference_view_is_chosen_in_the_panel_dialog(
     await wait_for_names(web_user, {"cam": [f"run 2 {MINUS} reference 1"]})
 
     web_user.find(marker="edit-cam").click()
-    await web_user.should_see("Edit panel", retries=SLOW)
-    view = next(iter(web_user.find(marker="panel-reference-view").elements))
+    await web_user.should_see("Edit panel", retries=RETRIES)
+    view = control(web_user, "panel-reference-view")
     assert view.value == "difference"
     view.set_value("side")
     web_user.find(marker="panel-save").click()

@@ -9,6 +9,7 @@ from typing import Any
 
 from nicegui import ui
 from nicegui.testing.user import User
+from polling import RETRIES, wait_until
 from sqlalchemy import text
 
 from alpaca_dash.pipeline.ingest import ingest_run
@@ -18,9 +19,10 @@ from alpaca_dash.sources.simulated import SimulatedSource
 from alpaca_dash.web.pages.runs_table import build_filter, elog_link, split_tags
 from alpaca_dash.web.time_text import utc_text
 
+from web_fixtures import control
+
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
-SLOW = 100
 
 
 def table_rows(user: User) -> list[dict[str, Any]]:
@@ -30,18 +32,17 @@ def table_rows(user: User) -> list[dict[str, Any]]:
 
 
 async def wait_for_rows(user: User, check: Callable[[list[dict[str, Any]]], bool]) -> list[dict[str, Any]]:
-    for _ in range(SLOW):
+    def matching() -> list[dict[str, Any]] | None:
         rows = table_rows(user)
-        if check(rows):
-            return rows
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"rows never matched: {table_rows(user)}")
+        return rows if check(rows) else None
+
+    return await wait_until(matching, lambda: f"matching rows, not {table_rows(user)}")
 
 
 async def edit_run(user: User, run: int, comment: str, tags: str) -> None:
-    next(iter(user.find(marker="edit-run").elements)).set_value(run)
+    control(user, "edit-run").set_value(run)
     user.find(marker="edit-run-open").click()
-    await user.should_see(f"Run {run}", retries=SLOW)
+    await user.should_see(f"Run {run}", retries=RETRIES)
     user.find(marker="run-comment").clear().type(comment)
     user.find(marker="run-tags").clear().type(tags)
     user.find(marker="run-good").click()  # good -> bad
@@ -58,7 +59,7 @@ async def test_editor_marks_a_run_bad_and_filters(
     assert rows[0]["status"] == "ingested" and rows[0]["observables"] > 0 and rows[0]["good"] == "good"
 
     await edit_run(web_user, 390001, "beam lost", "calibration, test")
-    await web_user.should_see("Run 390001 saved.", retries=SLOW)
+    await web_user.should_see("Run 390001 saved.", retries=RETRIES)
     stored = run_queries.get_run(seeded_access, 390001)
     assert stored is not None and stored.comment == "beam lost" and stored.tags == ("calibration", "test")
     assert not stored.good
@@ -79,14 +80,14 @@ async def test_viewer_cannot_edit_and_a_demoted_editor_is_refused(
     await web_user.should_not_see(marker="edit-run")
 
     web_user.find(marker="logout").click()
-    await web_user.should_see("Sign in to Alpaca Dashboard", retries=SLOW)
+    await web_user.should_see("Sign in to Alpaca Dashboard", retries=RETRIES)
     await log_in(web_user, "alice")
     await web_user.open("/runs")
     await wait_for_rows(web_user, lambda rows: len(rows) == 4)
     with seeded_access.db.begin() as conn:  # the role is taken away while the page is open
         conn.execute(text("UPDATE users SET role = 'viewer' WHERE name = 'alice'"))
     await edit_run(web_user, 390002, "should not stick", "x")
-    await web_user.should_see("Viewers cannot change runs.", retries=SLOW)
+    await web_user.should_see("Viewers cannot change runs.", retries=RETRIES)
     stored = run_queries.get_run(seeded_access, 390002)
     assert stored is not None and stored.comment == "" and stored.good
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from nicegui import ui
 from nicegui.testing.user import User
 from observable_fields import choose
+from polling import RETRIES, wait_until
 
 from alpaca_dash.content.charts.correlation import CorrelationOptions
 from alpaca_dash.content.charts.packed import series_data
@@ -19,9 +19,10 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.runs import update_run_meta
 from alpaca_dash.sources.simulated import ELENA, SSPALS
 
+from web_fixtures import control
+
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
-SLOW = 100
 
 
 def trend_spec() -> DashboardSpec:
@@ -60,12 +61,11 @@ def charts_by_panel(user: User) -> dict[str, dict[str, Any]]:
 
 
 async def wait_ready(user: User, count: int) -> dict[str, dict[str, Any]]:
-    for _ in range(SLOW):
+    def loaded() -> dict[str, dict[str, Any]] | None:
         panels = charts_by_panel(user)
-        if len(panels) == count and all(p["state"] != "loading" for p in panels.values()):
-            return panels
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"panels still loading: {charts_by_panel(user)}")
+        return panels if len(panels) == count and all(p["state"] != "loading" for p in panels.values()) else None
+
+    return await wait_until(loaded, lambda: f"{count} panels loaded, not {charts_by_panel(user)}")
 
 
 async def test_trends_over_a_run_range_draw_and_mark_bad_runs(
@@ -96,7 +96,7 @@ async def test_a_bad_range_in_the_url_falls_back_to_the_default(
     made = store.create_dashboard(seeded_access, accounts["alice"], "Trends", trend_spec())
     await log_in(web_user, "alice")
     await web_user.open(f"/dashboard/{made.id}?runs=390003-390000")
-    await web_user.should_see("reversed run range", retries=SLOW)
+    await web_user.should_see("reversed run range", retries=RETRIES)
     panels = await wait_ready(web_user, 3)
     assert len(series_data(panels["trend"]["option"]["series"][0])) == 4  # last 200 runs up to the newest
 
@@ -107,11 +107,11 @@ async def test_trend_and_correlation_panels_through_the_dialog(
     made = store.create_dashboard(seeded_access, accounts["alice"], "Dialog", DashboardSpec())
     await log_in(web_user, "alice")
     await web_user.open(f"/dashboard/{made.id}?runs=390000-390003")
-    await web_user.should_see("Add panel", retries=SLOW)
+    await web_user.should_see("Add panel", retries=RETRIES)
 
     web_user.find("Add panel").click()
     await choose(web_user, "panel-observable", f"{ELENA}*H_offset_mm")
-    next(iter(web_user.find(marker="panel-chart-type").elements)).set_value("correlation")
+    control(web_user, "panel-chart-type").set_value("correlation")
     await choose(web_user, "panel-x", f"{ELENA}*V_offset_mm")
     web_user.find(marker="panel-save").click()
     panels = await wait_ready(web_user, 1)
@@ -119,8 +119,8 @@ async def test_trend_and_correlation_panels_through_the_dialog(
 
     web_user.find("Add panel").click()
     await choose(web_user, "panel-observable", f"{SSPALS}*V")
-    next(iter(web_user.find(marker="panel-chart-type").elements)).set_value("trend")
-    next(iter(web_user.find(marker="panel-statistic").elements)).set_value("std")
+    control(web_user, "panel-chart-type").set_value("trend")
+    control(web_user, "panel-statistic").set_value("std")
     web_user.find(marker="panel-save").click()
     panels = await wait_ready(web_user, 2)
     found = store.get_dashboard(seeded_access, made.id, accounts["alice"])

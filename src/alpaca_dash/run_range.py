@@ -58,7 +58,7 @@ def check_run_range(first: int, last: int, *, max_runs: int) -> RunRange:
 
 
 #: what the Python API takes for a run range
-RunsLike = int | str | range | tuple[int, int] | RunRange
+RunsLike = int | str | range | tuple[int, int] | list[int] | RunRange
 
 _RUNS_LIKE = "a run number, 'A-B', (A, B) or range(A, B + 1)"
 
