@@ -55,7 +55,7 @@ def ensure_seeded(url: str, runs: int, observables: int) -> Database:
             cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             for table in ("scalars", "runs", "observables", "scalar_rollup"):
                 cur.execute("SELECT to_regclass(%s)", (table,))
-                if cur.fetchone()[0] is not None:  # type: ignore[index]
+                if cur.fetchone()[0] is not None:
                     cur.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = true)")
         seed_runs(db, have + 1, runs)
         vacuum(schema_url)

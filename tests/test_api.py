@@ -14,11 +14,10 @@ import pytest
 from sqlalchemy import text
 
 from alpaca_dash.api import AlpacaDash, connect, read_arrays
-from alpaca_dash.domain import RunRecord
+from alpaca_dash.domain import RunRecord, UnknownObservable
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_range
 from alpaca_dash.queries.columns import NotAnArray
-from alpaca_dash.queries.observables import UnknownObservable
 from alpaca_dash.queries.runs import update_run_meta
 from alpaca_dash.queries.trends import TrendError
 from alpaca_dash.run_range import RunRangeError

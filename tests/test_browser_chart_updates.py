@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import Browser, Page, WebSocket, expect
-from test_browser_journey import CCD, SSPALS_V, TIMEOUT, log_in, wait_for_panels
+from polling import TIMEOUT_MS
+from test_browser_journey import CCD, SSPALS_V, log_in, wait_for_panels
 
 from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.queries import dashboards as store
@@ -52,7 +53,7 @@ def drawn_images(page: Page) -> list[str]:
 
 def poll(page: Page, check: Callable[[], bool], what: str) -> None:
     """Wait until ``check()`` holds; Playwright hands over the page's events (requests, frames) meanwhile."""
-    deadline = time.monotonic() + TIMEOUT / 1000
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
     while not check():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
@@ -95,7 +96,7 @@ def switch_and_compare(page: Page, site: BrowserSite, dashboard_id: int, message
     before = series(page)
     start = len(messages.received)
     previous_run(page)
-    expect(page).to_have_url(re.compile(r"run=390001"), timeout=TIMEOUT)
+    expect(page).to_have_url(re.compile(r"run=390001"), timeout=TIMEOUT_MS)
     poll(page, lambda: all(data != before[panel] for panel, data in series(page).items()), "every chart to change")
     switched = series(page)
     carried = messages.since(start, "setOptions")
@@ -167,7 +168,7 @@ def test_a_chart_is_saved_as_png(browser_site: BrowserSite, chromium: Browser) -
     page.goto(f"{site.url}/dashboard/{made.id}?run=390002")
     wait_for_panels(page, 1)
     page.locator("[data-panel=wave] .panel-menu").click()
-    with page.expect_download(timeout=TIMEOUT) as download:
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
         page.locator(".q-menu").get_by_text("PNG", exact=True).click()
     assert download.value.suggested_filename == "SSPALS_wave.png"
     path = download.value.path()

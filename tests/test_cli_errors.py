@@ -256,7 +256,7 @@ def test_demo_ctrl_c_stops_what_it_says(tmp_path: Path, embedded_dir: Path) -> N
             child.kill()
             child.wait()
         reader.join(timeout=10)
-        child.stdout.close()
+        stream.close()
     rest = "".join(output)
     assert child.returncode in (0, 130), rest  # 130: the conventional status after Ctrl-C
     assert "ingest scheduler stopped" in rest

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from sqlalchemy import update
 
-from alpaca_dash.domain import RunRecord
+from alpaca_dash.domain import RunRecord, UnknownObservable
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_run
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observable_cache import ObservableCache
-from alpaca_dash.queries.observables import UnknownObservable, find_observables
+from alpaca_dash.queries.observables import find_observables
 from alpaca_dash.timescale.database import Database
 from alpaca_dash.timescale.schema import observables
 

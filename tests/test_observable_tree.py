@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from sqlalchemy import text
@@ -33,7 +35,7 @@ NAMES = [
 
 @pytest.fixture
 def access(db: Database, store: ParquetStore) -> DataAccess:
-    values = {name: np.float64(i) for i, name in enumerate(NAMES)}
+    values: dict[str, Any] = {name: np.float64(i) for i, name in enumerate(NAMES)}
     values[NAMES[0]] = np.zeros((2, 2), dtype=np.uint16)
     source = MemorySource({1: RunRecord(run=1, start=None, end=None, values=values)})
     assert ingest_run(db, store, source, 1).ok

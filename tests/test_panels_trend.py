@@ -104,7 +104,7 @@ def test_run_ranges_of_trends() -> None:
 def test_spec_of_panels_across_runs_and_old_specs() -> None:
     old = PanelSpec.model_validate({"id": "a", "type": "trend", "observables": ["x"], "options": {"unit": "mm"}})
     assert old.options == TrendOptions(unit="mm", statistic=None, trend_x="run", hide_bad=False)
-    trend = PanelSpec(id="t", type="trend", observables=["w"], options={"statistic": "max", "trend_x": "time"})  # type: ignore[arg-type]
+    trend = PanelSpec(id="t", type="trend", observables=["w"], options={"statistic": "max", "trend_x": "time"})
     assert trend.options_as(TrendOptions).statistic == "max"
     with pytest.raises(ValidationError, match="needs an x observable"):
         PanelSpec(id="c", type="correlation", observables=["y"])

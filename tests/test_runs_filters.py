@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from alpaca_dash.domain import RunStatus
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.runs import RunFilter, list_runs, runs_query, update_run_meta
 from alpaca_dash.timescale.database import Database
@@ -43,7 +44,7 @@ def plan_of(db: Database, where: RunFilter) -> str:
         (RunFilter(tag="calibration"), "run_tags_pkey"),
         (RunFilter(with_errors=True), "runs_with_errors"),
         (RunFilter(good=False), "runs_bad"),
-        (RunFilter(status="failed"), "runs_not_ingested"),
+        (RunFilter(status=RunStatus.FAILED), "runs_not_ingested"),
     ],
     ids=["tag", "errors", "bad", "failed"],
 )

@@ -97,7 +97,7 @@ def test_tokens_of_disabled_accounts_and_bad_tokens_are_refused(browser_site: Br
 
 def test_the_read_api_refuses_bad_input_with_one_line(browser_site: BrowserSite) -> None:
     _, token = create_token(browser_site.access, browser_site.users["bob"], "bob's")
-    cases = [
+    cases: list[tuple[str, dict[str, str | int], int, str]] = [
         ("/api/trend", {"runs": "1-2"}, 400, "name an observable"),
         ("/api/trend", {"observable": SCALAR, "runs": "5-1"}, 400, "reversed"),
         ("/api/trend", {"observable": "No*such", "runs": "1-2"}, 404, "unknown observable"),

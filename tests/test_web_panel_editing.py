@@ -12,7 +12,9 @@ from observable_fields import choose
 from polling import RETRIES, wait_until
 
 from alpaca_dash.content.charts.packed import series_data
+from alpaca_dash.content.charts.stat import StatOptions
 from alpaca_dash.content.charts.trend import TrendOptions
+from alpaca_dash.content.options import BoundedOptions
 from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
@@ -99,7 +101,10 @@ async def test_stat_panel_with_thresholds_through_the_dialog(
     web_user.find(marker="panel-save").click()
     await eventually(lambda: len(store.list_versions(seeded_access, dashboard_id, accounts["alice"])) == 2)
     found = store.get_dashboard(seeded_access, dashboard_id, accounts["alice"])
-    assert found is not None and [t.color for t in found.spec.panels[0].options.thresholds] == ["orange", "red"]
+    assert found is not None and [t.color for t in found.spec.panels[0].options_as(StatOptions).thresholds] == [
+        "orange",
+        "red",
+    ]
 
 
 def bound_texts(user: User) -> list[object]:
@@ -157,7 +162,7 @@ async def test_warn_and_alarm_bounds_through_the_dialog(
     web_user.find(marker="panel-save").click()
     await eventually(lambda: len(store.list_versions(seeded_access, dashboard_id, alice)) == 2)
     panel = saved_panel(seeded_access, dashboard_id, alice)
-    bounds = panel.options
+    bounds = panel.options_as(BoundedOptions)
     assert (bounds.warn_low, bounds.warn_high, bounds.alarm_low, bounds.alarm_high) == (
         None,
         shown - 2,
@@ -171,7 +176,9 @@ async def test_warn_and_alarm_bounds_through_the_dialog(
     assert bound_texts(web_user) == ["", str(shown - 2), "", str(shown - 1)]
     web_user.find(marker="panel-alarm-high").clear()
     web_user.find(marker="panel-save").click()
-    await eventually(lambda: saved_panel(seeded_access, dashboard_id, alice).options.alarm_high is None)
+    await eventually(
+        lambda: saved_panel(seeded_access, dashboard_id, alice).options_as(BoundedOptions).alarm_high is None
+    )
     await web_user.should_see("1 warning: Hot", retries=RETRIES)
 
 
@@ -196,7 +203,7 @@ async def test_trend_axis_and_bad_runs_through_the_dialog(
     control(web_user, "panel-trend-x").set_value("time")
     control(web_user, "panel-bad-runs").set_value("hide")
     web_user.find(marker="panel-save").click()
-    await eventually(lambda: saved_panel(seeded_access, made.id, alice).options.hide_bad)
+    await eventually(lambda: saved_panel(seeded_access, made.id, alice).options_as(TrendOptions).hide_bad)
     options = saved_panel(seeded_access, made.id, alice).options
     assert options == TrendOptions(trend_x="time", hide_bad=True, warn_low=-1000.5, alarm_low=-2000)
 
