@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -27,12 +26,12 @@ from alpaca_dash.pipeline.ingest import ingest_range
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import get_observables
 from alpaca_dash.sources.simulated import CCD, PCO, SSPALS, SimulatedSource
+from alpaca_dash.types import Array
 
 from bench.common import Options, Section, format_table, migrated_database, summarise, time_call
 
 WAVEFORM = f"{SSPALS}*V"
 FIRST_PCO, FIRST_CCD = 500000, 510000
-Array = np.ndarray[Any, Any]
 
 
 def old_arrays(access: DataAccess, name: str, first: int, last: int) -> list[Array | None]:

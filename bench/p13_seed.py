@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import psycopg
 
+from alpaca_dash.domain import RunStatus
 from alpaca_dash.timescale import writer
 from alpaca_dash.timescale.database import Database, with_schema
 from alpaca_dash.timescale.rollup import ROLLUP_RUNS
@@ -145,7 +146,9 @@ def _copy_run_rows(cur: psycopg.Cursor[Any], run_numbers: np.ndarray[Any, Any], 
             errors = 1 if run % ERROR_EVERY == 11 else 0
             good = run % BAD_EVERY != 5
             end = start + timedelta(seconds=RUN_SECONDS - 10)
-            copy.write_row((run, start, end, "ingested", start, "seed", comment, tags, good, count, errors))
+            copy.write_row(
+                (run, start, end, RunStatus.INGESTED.value, start, "seed", comment, tags, good, count, errors)
+            )
 
 
 def _roll_up(cur: psycopg.Cursor[Any], ids: np.ndarray[Any, Any], first: int, last: int) -> None:

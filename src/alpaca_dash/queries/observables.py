@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Row, Select, func, select
 
-from alpaca_dash.domain import Observable, ObservableKind, UnknownObservable
+from alpaca_dash.domain import Observable, ObservableKind, RunStatus, UnknownObservable
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.timescale.schema import observables, runs
 
@@ -30,7 +30,7 @@ def to_observable(row: Row[Any]) -> Observable:
 
 def registry_select() -> Select[Any]:
     """The registry's columns, ``last_run`` filled in for the observables of the newest run (stored as NULL)."""
-    newest = select(func.max(runs.c.run)).where(runs.c.status == "ingested").scalar_subquery()
+    newest = select(func.max(runs.c.run)).where(runs.c.status == RunStatus.INGESTED).scalar_subquery()
     columns = [c for c in observables.c if c.name != "last_run"]
     return select(*columns, func.coalesce(observables.c.last_run, newest, observables.c.first_run).label("last_run"))
 
