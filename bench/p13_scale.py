@@ -11,6 +11,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from alpaca_dash.config import Settings
@@ -68,7 +69,7 @@ class SizeBench:
         self.access = DataAccess(self.db, store, Settings())
         with self.db.begin() as conn:
             row = conn.connection.driver_connection.execute("SELECT max(run) FROM runs").fetchone()  # type: ignore[union-attr]
-        self.next_run = max(INGEST_FIRST_RUN, int(row[0] or 0) + 1)  # type: ignore[index]
+        self.next_run = max(INGEST_FIRST_RUN, int(row[0] or 0) + 1)
         self.source = SimulatedSource(first_run=INGEST_FIRST_RUN, open_ended=True)
         (self.trended,) = get_observables(self.access, [p13_seed.observable_name(0)])
 
@@ -96,7 +97,7 @@ class SizeBench:
 
     def runs_ms(self, reps: int) -> dict[str, float]:
         found = {
-            name: median_ms(lambda f=f: list_runs(self.access, limit=201, where=f), reps) for name, f in FILTERS.items()
+            name: median_ms(partial(list_runs, self.access, limit=201, where=f), reps) for name, f in FILTERS.items()
         }
         middle = self.size // 2
         found["a page in the middle (keyset)"] = median_ms(

@@ -177,7 +177,7 @@ def database_bytes(db: Database) -> int:
     """The schema's tables with their indexes and TOAST; hypertables with their chunks."""
     with db.begin() as conn:
         raw = conn.connection.driver_connection
-        hyper = raw.execute("SELECT to_regproc('hypertable_size') IS NOT NULL").fetchone()[0]  # type: ignore[union-attr,index]
+        hyper = raw.execute("SELECT to_regproc('hypertable_size') IS NOT NULL").fetchone()[0]  # type: ignore[union-attr]
         rows = raw.execute(  # type: ignore[union-attr]
             "SELECT c.relname FROM pg_class c WHERE c.relnamespace = to_regnamespace(current_schema()) "
             "AND c.relkind IN ('r', 'p')"
@@ -186,8 +186,8 @@ def database_bytes(db: Database) -> int:
         for (name,) in rows:
             size = None
             if hyper:
-                size = raw.execute("SELECT hypertable_size(to_regclass(%s))", (name,)).fetchone()[0]  # type: ignore[union-attr,index]
+                size = raw.execute("SELECT hypertable_size(to_regclass(%s))", (name,)).fetchone()[0]  # type: ignore[union-attr]
             if size is None:
-                size = raw.execute("SELECT pg_total_relation_size(to_regclass(%s))", (name,)).fetchone()[0]  # type: ignore[union-attr,index]
+                size = raw.execute("SELECT pg_total_relation_size(to_regclass(%s))", (name,)).fetchone()[0]  # type: ignore[union-attr]
             total += int(size)
     return total

@@ -21,7 +21,7 @@ class MemoryPanelData:
     images: list[bytes] = field(default_factory=list)
 
     def observables(self, names: Sequence[str]) -> Mapping[str, Observable]:
-        found = {}
+        found: dict[str, Observable] = {}
         for name in names:
             value = next((v for (n, _), v in self.values.items() if n == name), None)
             if value is None:

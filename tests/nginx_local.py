@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from polling import wait_for
+from polling import TIMEOUT, wait_for
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -81,9 +81,9 @@ def running_nginx(config_text: str, folder: Path, https_port: int) -> Iterator[s
         wait_for(lambda: not Path(f"/proc/{pid}").exists(), f"nginx (pid {pid}) gone")
 
 
-def wait_for_port(port: int) -> None:
+def wait_for_port(port: int, timeout: float = TIMEOUT) -> None:
     def listening() -> bool:
         with socket.socket() as sock:
             return sock.connect_ex(("127.0.0.1", port)) == 0
 
-    wait_for(listening, f"something listening on {port}")
+    wait_for(listening, f"something listening on {port}", timeout)

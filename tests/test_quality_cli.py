@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -18,7 +19,7 @@ from alpaca_dash.timescale.database import Database
 from cli_fixtures import assert_one_line_error, run_cli
 
 ELENA = "ELENA_Parameters*H_offset_mm"
-CHECKS = {
+CHECKS: dict[str, Any] = {
     "version": 1,
     "checks": [
         {"kind": "scalar", "name": "offset never", "observable": ELENA, "bounds": {"alarm_high": -1e9}},

@@ -12,6 +12,7 @@ from scipy import stats
 from alpaca_dash.quality import statistics
 from alpaca_dash.quality.checks import (
     Bounds,
+    Check,
     CheckError,
     CheckState,
     ReferenceCheck,
@@ -105,19 +106,20 @@ def test_bounds_judge_and_must_nest() -> None:
 
 def test_p_values_lie_in_the_open_unit_interval_and_alarm_below_warn() -> None:
     base = {"kind": "reference", "name": "ks", "observable": "o", "test": "ks"}
-    for bad, message in [
+    cases: list[tuple[dict[str, object], str]] = [
         ({"warn_p": 1.0}, "warn_p must lie in (0, 1), not 1"),
         ({"alarm_p": 0}, "alarm_p must lie in (0, 1), not 0"),
         ({"warn_p": 0.001, "alarm_p": 0.01}, "alarm_p 0.01 must not be above warn_p 0.001"),
         ({"counts": True}, "counts"),
-    ]:
+    ]
+    for bad, message in cases:
         with pytest.raises(CheckError, match=re.escape(message)):
             parse_check({**base, **bad})
     assert isinstance(parse_check(base), ReferenceCheck)
 
 
 def test_a_file_of_checks_round_trips_and_names_the_bad_check() -> None:
-    checks = [
+    checks: list[Check] = [
         ScalarCheck(name="offset", observable="ELENA_Parameters*H_offset_mm", bounds=Bounds(warn_high=2)),
         ReferenceCheck(name="sspals", observable="w", test="chi2", bins=40),
     ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from nicegui import ui
 from nicegui.testing.user import User
 from observable_fields import choose
 from test_web_reference import wait_for_names
@@ -17,14 +16,12 @@ from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.sources.simulated import SSPALS
 
+from web_fixtures import control
+
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
 SLOW = 100
 WAVE = f"{SSPALS}*V"
-
-
-def element(user: User, marker: str) -> ui.element:
-    return next(iter(user.find(marker=marker).elements))
 
 
 async def test_an_overlay_chosen_in_the_dialog_is_saved_and_drawn(
@@ -36,13 +33,13 @@ async def test_an_overlay_chosen_in_the_dialog_is_saved_and_drawn(
     await web_user.should_see("Add panel", retries=SLOW)
     web_user.find("Add panel").click()
     await choose(web_user, "panel-observable", WAVE)
-    element(web_user, "panel-chart-type").set_value("histogram")
-    element(web_user, "panel-overlay").set_value("list")
+    control(web_user, "panel-chart-type").set_value("histogram")
+    control(web_user, "panel-overlay").set_value("list")
     web_user.find(marker="panel-overlay-runs").type("390000-390002, 390009-390026")
     web_user.find(marker="panel-save").click()
     await web_user.should_see("21 runs listed: at most 20 can be overlaid")
     web_user.find(marker="panel-overlay-runs").clear().type("390000, 390001")
-    element(web_user, "panel-normalise").set_value("peak")
+    control(web_user, "panel-normalise").set_value("peak")
     web_user.find(marker="panel-reference-run").type("390002")
     web_user.find(marker="panel-save").click()
     found = None

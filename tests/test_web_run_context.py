@@ -18,6 +18,8 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.runs import get_run, update_run_meta
 from alpaca_dash.web.dashboard.run_context import duration_text, local_text, times_text
 
+from web_fixtures import control
+
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
 
@@ -53,11 +55,14 @@ async def test_a_bad_runs_context_is_shown_and_an_editor_changes_it(
     assert text_of(web_user, "run-ingest") == "ingested"
     await web_user.should_see("calibration")
     await web_user.should_see("low-e")
-    tips = lambda: [str(e.text) for e in web_user.find(kind=ui.tooltip).elements]  # noqa: E731
+
+    def tips() -> list[str]:
+        return [str(e.text) for e in web_user.find(kind=ui.tooltip).elements]
+
     await wait_until(lambda: any(t.endswith("Europe/Zurich") for t in tips()), "the local time on hover")
 
     web_user.find(marker="run-edit").click()
-    next(iter(web_user.find(marker="run-edit-good").elements)).set_value(True)
+    control(web_user, "run-edit-good").set_value(True)
     web_user.find(marker="run-edit-tags").clear().type("calibration")
     web_user.find(marker="run-edit-save").click()
     await web_user.should_see("Run 390001 saved.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import pytest
@@ -78,7 +79,7 @@ def test_bad_zoom_windows_are_refused() -> None:
     assert region_bounds((100, 200), Zoom((10.2, 19.5), (3.0, 4.5))) == (10, 3, 20, 5)
 
 
-def _decode(png: bytes) -> np.ndarray:  # type: ignore[type-arg]
+def _decode(png: bytes) -> np.ndarray[Any, Any]:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
 
 
