@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
+from controls import control
 from nicegui.testing.user import User
 from polling import RETRIES, wait_until
 
@@ -15,8 +16,6 @@ from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.users import Role
 from alpaca_dash.web.pages.dashboards_page import DashboardList
-
-from web_fixtures import control
 
 pytest_plugins = ["web_fixtures"]
 PASSWORD = "correct horse battery"

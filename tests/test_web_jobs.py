@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from controls import control
 from nicegui import ui
 from nicegui.testing.user import User
 from polling import RETRIES, wait_until
@@ -19,8 +20,6 @@ from alpaca_dash.queries.users import Role
 from alpaca_dash.run_range import RunRangeError
 from alpaca_dash.web.pages.jobs_page import describe_progress
 from alpaca_dash.web.pages.reingest_dialog import check_request
-
-from web_fixtures import control
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]

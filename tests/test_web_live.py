@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from controls import control
 from nicegui import ui
 from nicegui.testing.user import User
 from polling import wait_until
@@ -20,8 +21,6 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.sources.simulated import ELENA, SimulatedSource
 from alpaca_dash.web.dashboard.page import is_on
 from alpaca_dash.web.dashboard.run_bar import run_caption
-
-from web_fixtures import control
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from controls import control
 from nicegui.testing.user import User
 from observable_fields import choose
 from test_web_reference import wait_for_names
@@ -15,8 +16,6 @@ from alpaca_dash.content.spec import DashboardSpec, PanelSpec
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.sources.simulated import SSPALS
-
-from web_fixtures import control
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]

@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 
+from controls import control
 from nicegui import ui
 from nicegui.testing.user import User
 from observable_fields import choose
@@ -23,8 +24,6 @@ from alpaca_dash.queries.runs import update_run_meta
 from alpaca_dash.queries.values import load_value
 from alpaca_dash.sources.simulated import ELENA, SSPALS
 from alpaca_dash.web.grid import PanelGrid
-
-from web_fixtures import control
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import numpy as np
 import pytest
+from controls import control
 from nicegui import ui
 from nicegui.testing.user import User
 from PIL import Image
@@ -30,7 +31,6 @@ from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
 
 from memory_source import MemorySource
-from web_fixtures import control
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]

@@ -7,6 +7,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from controls import control
 from nicegui import ui
 from nicegui.testing.user import User
 from polling import wait_until
@@ -17,8 +18,6 @@ from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.runs import get_run, update_run_meta
 from alpaca_dash.web.dashboard.run_context import duration_text, local_text, times_text
-
-from web_fixtures import control
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]

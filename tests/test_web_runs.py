@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from controls import control
 from nicegui import ui
 from nicegui.testing.user import User
 from polling import RETRIES, wait_until
@@ -18,8 +19,6 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.sources.simulated import SimulatedSource
 from alpaca_dash.web.pages.runs_table import build_filter, elog_link, split_tags
 from alpaca_dash.web.time_text import utc_text
-
-from web_fixtures import control
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]

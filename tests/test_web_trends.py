@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from controls import control
 from nicegui import ui
 from nicegui.testing.user import User
 from observable_fields import choose
@@ -18,8 +19,6 @@ from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.runs import update_run_meta
 from alpaca_dash.sources.simulated import ELENA, SSPALS
-
-from web_fixtures import control
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]

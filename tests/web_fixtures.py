@@ -9,12 +9,10 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar, overload
 
 import httpx
 import pytest
-from nicegui import app, core, ui
-from nicegui.elements.mixins.value_element import ValueElement
+from nicegui import app, core
 from nicegui.storage import Storage
 from nicegui.testing.user import User
 from nicegui.testing.user_simulation import user_simulation
@@ -88,19 +86,6 @@ async def other_user(web_user: User) -> AsyncIterator[User]:
     """A second simulated browser on the same app as ``web_user``: another screen, with its own session."""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(core.app), base_url="http://test") as client:
         yield User(client)
-
-
-E = TypeVar("E", bound=ui.element)
-
-
-@overload
-def control(user: User, marker: str) -> ValueElement[Any]: ...
-@overload
-def control(user: User, marker: str, kind: type[E]) -> E: ...
-def control(user: User, marker: str, kind: type[ui.element] = ValueElement) -> ui.element:
-    """The one input (a field, a select, a switch: ``ValueElement`` unless ``kind`` says) with this marker."""
-    [element] = user.find(kind=kind, marker=marker).elements
-    return element
 
 
 @dataclass(frozen=True)
