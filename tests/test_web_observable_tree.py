@@ -25,7 +25,7 @@ LogIn = Callable[..., Awaitable[None]]
 
 
 def tree_of(user: User) -> ui.tree:
-    return next(iter(user.find(kind=ui.tree).elements))  # type: ignore[return-value]
+    return next(iter(user.find(kind=ui.tree).elements))
 
 
 def labels(nodes: list[dict[str, Any]]) -> list[str]:
@@ -78,7 +78,7 @@ async def test_the_tree_follows_observables_that_arrive_while_it_is_open(
     source.add(RunRecord(390100, None, None, {"NewCamera*acq_0*sum": np.float32(3.5)}))
     await asyncio.to_thread(ingest_run, seeded_access.db, seeded_access.store, source, 390100)
     await wait_until(
-        lambda: "NewCamera (1)" in labels(tree.props["nodes"]), "the new device's group in the open tree", tenths=150
+        lambda: "NewCamera (1)" in labels(tree.props["nodes"]), "the new device's group in the open tree", seconds=15
     )
 
 
