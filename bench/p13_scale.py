@@ -140,7 +140,7 @@ def measure_target(target: Target, sizes: list[int], reps: int, tmp: Path) -> di
         size = bench.size
         print(f"P13 {target.name}: {size} runs", flush=True)
         with bench.db.begin() as conn:
-            stored = conn.connection.driver_connection.execute("SELECT count(*) FROM runs").fetchone()[0]  # type: ignore[union-attr,index]
+            stored = conn.connection.driver_connection.execute("SELECT count(*) FROM runs").fetchone()[0]  # type: ignore[union-attr]
         try:
             ingest = statistics.median(ingests[size])
             row = {

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
-from test_browser_journey import H_OFFSET, SSPALS_V, TIMEOUT, log_in, wait_for_panels
+from polling import TIMEOUT_MS
+from test_browser_journey import H_OFFSET, SSPALS_V, log_in, wait_for_panels
 
 from alpaca_dash.content.charts.histogram import HistogramOptions
 from alpaca_dash.content.charts.line import LineOptions
@@ -79,22 +80,22 @@ def test_overlays_reference_trend_clicks_and_keys(browser_site: BrowserSite, chr
     # a trend point leads to its run; the overlay follows
     x, y = page.evaluate(POINT_JS, ["trend", 390001])
     page.mouse.click(x, y)
-    expect(run_field(page)).to_have_value("390001", timeout=TIMEOUT)
+    expect(run_field(page)).to_have_value("390001", timeout=TIMEOUT_MS)
     page.wait_for_function(
         """() => { const el = document.querySelector('[data-panel=wave] .panel-chart');
                    const legend = getElement(el.id.slice(1)).chart.getOption().legend[0].data;
                    return legend.join() === 'run 390001,run 390000'; }""",
-        timeout=TIMEOUT,
+        timeout=TIMEOUT_MS,
     )
 
     # keys step runs, but not while typing in a field
     page.locator("body").click(position={"x": 5, "y": 500})
     page.keyboard.press("ArrowRight")
-    expect(run_field(page)).to_have_value("390002", timeout=TIMEOUT)
+    expect(run_field(page)).to_have_value("390002", timeout=TIMEOUT_MS)
     page.keyboard.press("ArrowLeft")
-    expect(run_field(page)).to_have_value("390001", timeout=TIMEOUT)
+    expect(run_field(page)).to_have_value("390001", timeout=TIMEOUT_MS)
     run_field(page).click()  # a field: its left and right arrows move the cursor, L types nothing
-    page.wait_for_function("() => document.activeElement.tagName === 'INPUT'", timeout=TIMEOUT)
+    page.wait_for_function("() => document.activeElement.tagName === 'INPUT'", timeout=TIMEOUT_MS)
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("l")
@@ -103,8 +104,8 @@ def test_overlays_reference_trend_clicks_and_keys(browser_site: BrowserSite, chr
     expect(page.get_by_role("switch", name="Live")).to_have_attribute("aria-checked", "false")
     page.locator("body").click(position={"x": 5, "y": 500})
     page.keyboard.press("L")  # live: the newest run
-    expect(run_field(page)).to_have_value("390003", timeout=TIMEOUT)
+    expect(run_field(page)).to_have_value("390003", timeout=TIMEOUT_MS)
     expect(page.get_by_role("switch", name="Live")).to_have_attribute("aria-checked", "true")
     page.keyboard.press("?")
-    expect(page.get_by_text("pin the shown run as the reference")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("pin the shown run as the reference")).to_be_visible(timeout=TIMEOUT_MS)
     assert not errors
