@@ -13,6 +13,7 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,11 @@ def make_checks() -> list[dict[str, Any]]:
     return checks
 
 
+def _finished(committed: float, into: list[tuple[float, Any]], future: Any) -> None:
+    """Note how long after the commit the verdict came."""
+    into.append((time.perf_counter() - committed, future))
+
+
 def measure_target(target: Target, reps: int) -> dict[str, list[float]]:
     found: dict[str, list[float]] = {"plain": [], "judged": [], "latency": [], "alone": [], "evaluate": []}
     with migrated_database(target.url, "p10") as db, tempfile.TemporaryDirectory(prefix="bench-p10-") as tmp:
@@ -98,7 +104,7 @@ def measure_target(target: Target, reps: int) -> dict[str, list[float]]:
                 committed = time.perf_counter()
                 future = evaluator.submit(prepared.record.run, prepared.values)
                 found["judged"].append(time.perf_counter() - started)
-                future.add_done_callback(lambda f, at=committed, into=done: into.append((time.perf_counter() - at, f)))
+                future.add_done_callback(partial(_finished, committed, done))
             evaluator.close()
             for latency, future in done:
                 verdict = future.result()
