@@ -113,6 +113,8 @@ class Run:
     good: bool
     observable_count: int
     error_count: int
+    #: a quality check of the run is in alarm and no editor has set its flag since
+    suspect: bool = False
 
 
 @dataclass(frozen=True)

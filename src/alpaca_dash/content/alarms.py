@@ -29,8 +29,29 @@ def classify_level(value: float | None, options: BoundedOptions) -> Level | None
     return "ok"
 
 
-def panel_level(spec: PanelSpec, content: PanelContent) -> Level | None:
-    """The level of the value a panel shows; None when its type has no bounds, none are set, or it shows none."""
+#: the level a stored check state shows as: a check that could not tell (error) warns, no data shows nothing
+STORED_LEVELS: dict[str, Level | None] = {"ok": "ok", "warn": "warn", "alarm": "alarm", "error": "warn", "nodata": None}
+_RANK = {None: 0, "ok": 1, "warn": 2, "alarm": 3}
+
+
+def stored_level(spec: PanelSpec, states: Mapping[str, str]) -> tuple[bool, Level | None]:
+    """Whether a quality check judged one of the panel's observables in the shown run, and the worst level so.
+
+    :param states: the worst stored check state per observable of the run (``queries.quality.observable_states``).
+    """
+    found = [STORED_LEVELS.get(states[name]) for name in spec.observables if name in states]
+    if not found:
+        return False, None
+    return True, max(found, key=lambda level: _RANK[level])
+
+
+def panel_level(spec: PanelSpec, content: PanelContent, states: Mapping[str, str] | None = None) -> Level | None:
+    """The level a panel shows: the stored check states of its observables where a check judged them (checks are
+    the source of truth), else its own bounds on the value it shows; None when neither applies."""
+    if states:
+        judged, level = stored_level(spec, states)
+        if judged:
+            return level
     options = spec.options
     if not isinstance(options, BoundedOptions) or not options.has_bounds() or content.state != "ready":
         return None

@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Row, Select, func, select, update
+from sqlalchemy import Row, Select, exists, func, select, update
 
 from alpaca_dash.domain import Run, RunStatus
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.timescale.reader import copy_columns
-from alpaca_dash.timescale.schema import run_tags, runs
+from alpaca_dash.timescale.schema import quality_results, run_tags, runs
 
 
 def _to_run(row: Row[Any]) -> Run:
@@ -28,7 +28,14 @@ def _to_run(row: Row[Any]) -> Run:
         good=row.good,
         observable_count=row.observable_count,
         error_count=row.error_count,
+        suspect=bool(row._mapping.get("suspect", False)),
     )
+
+
+#: a check of the run in alarm and no editor's verdict since (one probe of the results' key per run)
+SUSPECT = (
+    ~runs.c.reviewed & exists().where(quality_results.c.run == runs.c.run, quality_results.c.state == "alarm")
+).label("suspect")
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ def list_runs(
 def runs_query(*, limit: int, before: int | None = None, where: RunFilter | None = None) -> Select[Any]:
     """The query of :func:`list_runs`; each filter has an index that serves it in run order at a million runs."""
     f = where or RunFilter()
-    query = select(runs)
+    query = select(runs, SUSPECT)
     key = runs.c.run
     if f.tag:  # the tag's newest runs are a backward walk of its own key (run_tags), not of every run's
         key = run_tags.c.run
@@ -90,7 +97,7 @@ def runs_query(*, limit: int, before: int | None = None, where: RunFilter | None
 
 def get_run(access: DataAccess, run: int) -> Run | None:
     with access.db.begin() as conn:
-        row = conn.execute(select(runs).where(runs.c.run == run)).first()
+        row = conn.execute(select(runs, SUSPECT).where(runs.c.run == run)).first()
     return None if row is None else _to_run(row)
 
 

@@ -6,19 +6,37 @@ from nicegui import ui
 
 from alpaca_dash.content.alarms import LEVEL_COLORS, Level, panel_level, summarise_levels
 from alpaca_dash.content.data import PanelContent
+from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.quality import observable_states
 from alpaca_dash.web.dashboard.panel_card import PanelCard
+from alpaca_dash.web.threads import in_thread
 
 
 class AlarmBadges:
-    """Levels of the panels for the shown run; ``summary`` (placed by the page) names the panels in alarm."""
+    """Levels of the panels for the shown run, from its stored quality-check results where a check judged the
+    panel's observable, else the panel's own bounds; ``summary`` (placed by the page) names the panels in alarm."""
 
-    def __init__(self) -> None:
+    def __init__(self, access: DataAccess | None = None) -> None:
+        self.access = access
         self.levels: dict[str, Level | None] = {}
         self.badges: dict[str, ui.badge] = {}
         self.summary: ui.badge | None = None
+        self._states: tuple[int | None, dict[str, str]] = (None, {})
+
+    async def states_of(self, run: int | None) -> dict[str, str]:
+        """The worst stored check state of each observable of ``run``, read once per run shown."""
+        if self.access is None or run is None:
+            return {}
+        if self._states[0] != run:
+            found = await in_thread(observable_states, self.access, run)
+            states = {name: row.state.value for name, row in found.items()}
+            if not states:  # not judged yet (results follow the commit): read again next time
+                return states
+            self._states = (run, states)
+        return self._states[1]
 
     async def show(self, card: PanelCard, content: PanelContent, run: int | None, cards: dict[str, PanelCard]) -> None:
-        level = panel_level(card.spec, content)
+        level = panel_level(card.spec, content, await self.states_of(run))
         self.levels[card.id] = level
         badge = self.badges.get(card.id)
         if badge is None and level in LEVEL_COLORS and card.badge.parent_slot is not None:

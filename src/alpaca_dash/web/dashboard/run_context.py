@@ -115,8 +115,8 @@ class RunContext:
         """Describe ``run`` (the one the dashboard now shows)."""
         self.run = run
         self.row.set_visibility(self.details)
-        self.flag.set_text("good" if run.good else "bad")
-        self.flag.props(f"color={'positive' if run.good else 'negative'}")
+        self.flag.set_text("suspect" if run.suspect else "good" if run.good else "bad")
+        self.flag.props(f"color={'orange' if run.suspect else 'positive' if run.good else 'negative'}")
         self.times.set_text(times_text(run))
         local = [local_text(when, self.zone) for when in (run.start, run.end) if when is not None]
         self.times_tip.set_text(" → ".join(local) if local else "no times recorded")
@@ -132,9 +132,12 @@ class RunContext:
         self.elog.set_visibility(bool(template))
         if template:
             self.elog.props(f'href="{template.replace("{run}", str(run.run))}"')
-        self.banner.set_visibility(not run.good)
+        self.banner.set_visibility(not run.good or run.suspect)
         comment = f": {run.comment}" if run.comment else ""
-        self.banner_text.set_text(f"Run {run.run} is marked bad{comment}")
+        if run.good and run.suspect:
+            self.banner_text.set_text(f"Run {run.run} is suspect: a quality check is in alarm (see /quality)")
+        else:
+            self.banner_text.set_text(f"Run {run.run} is marked bad{comment}")
         self.body.classes(**{"add" if not run.good else "remove": BAD_PAGE_CLASS})
 
     async def set_zone(self, zone: str | None) -> None:

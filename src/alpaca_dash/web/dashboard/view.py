@@ -77,7 +77,7 @@ class DashboardView:
         self.live = False
         self.kiosk = False
         self.runs_text: str | None = None  # the run range of trend panels: None (the default), lastN or a-b
-        self.alarms = AlarmBadges()
+        self.alarms = AlarmBadges(access)
         self.ahead: asyncio.Task[None] | None = None
         self.charts: ChartUpdates | None = None
         #: shows a run as if picked by hand (the run bar's ``go_to``), for clicks on points that are runs

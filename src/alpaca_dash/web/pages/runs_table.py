@@ -49,7 +49,7 @@ def run_row(run: Run, elog_template: str = "") -> dict[str, Any]:
         "status": run.status,
         "observables": run.observable_count,
         "errors": run.error_count,
-        "good": "good" if run.good else "bad",
+        "good": "suspect" if run.suspect else "good" if run.good else "bad",
         "comment": run.comment,
         "tags": ", ".join(run.tags),
         "elog": elog_link(elog_template, run.run),
