@@ -40,11 +40,17 @@ async def wait_until(check: Callable[[], T | None], what: What, seconds: float =
     return found
 
 
-def wait_for(check: Callable[[], T | None], what: What, seconds: float = TIMEOUT) -> T:
-    """:func:`wait_until` for code without an event loop: blocks, looking every ``INTERVAL``."""
+def wait_for(
+    check: Callable[[], T | None], what: What, seconds: float = TIMEOUT, *, pause: Callable[[float], None] = time.sleep
+) -> T:
+    """:func:`wait_until` for code without an event loop: blocks, looking every ``INTERVAL``.
+
+    :param pause: how to wait between two looks; Playwright's ``page.wait_for_timeout`` hands the page's events over
+        meanwhile, which a plain sleep does not.
+    """
     deadline = time.monotonic() + seconds
     while not (found := check()):
         if time.monotonic() > deadline:
             raise _failure(what, seconds)
-        time.sleep(INTERVAL)
+        pause(INTERVAL)
     return found

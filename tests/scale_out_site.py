@@ -9,13 +9,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
+from polling import wait_for
 from pyarrow import fs
 
 from alpaca_dash.config import Settings
@@ -193,15 +193,15 @@ def open_store_for(endpoint: str) -> ObjectStoreParquetStore:
 
 
 def _wait_for_http(instance: Instance, logs: list[Path], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         if instance.process.poll() is not None:
             raise AssertionError(f"web instance on {instance.port} exited:\n{instance.log.read_text()[-3000:]}")
         with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", instance.port)) == 0:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"web instance on {instance.port} never listened:\n{instance.log.read_text()[-3000:]}")
+            return sock.connect_ex(("127.0.0.1", instance.port)) == 0
+
+    wait_for(
+        listening, lambda: f"web instance on {instance.port} listening:\n{instance.log.read_text()[-3000:]}", timeout
+    )
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

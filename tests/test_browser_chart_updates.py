@@ -6,13 +6,12 @@ a PNG."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import Browser, Page, WebSocket, expect
-from polling import TIMEOUT_MS
+from polling import TIMEOUT_MS, wait_for
 from test_browser_journey import CCD, SSPALS_V, log_in, wait_for_panels
 
 from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
@@ -53,11 +52,7 @@ def drawn_images(page: Page) -> list[str]:
 
 def poll(page: Page, check: Callable[[], bool], what: str) -> None:
     """Wait until ``check()`` holds; Playwright hands over the page's events (requests, frames) meanwhile."""
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        page.wait_for_timeout(50)
+    wait_for(check, what, pause=lambda seconds: page.wait_for_timeout(seconds * 1000))
 
 
 class Messages:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 from controls import control
 from nicegui.testing.user import User
 from observable_fields import choose
+from polling import RETRIES, wait_until
 from test_web_reference import wait_for_names
 
 from alpaca_dash.content.charts.histogram import HistogramOptions
@@ -19,7 +19,6 @@ from alpaca_dash.sources.simulated import SSPALS
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
-SLOW = 100
 WAVE = f"{SSPALS}*V"
 
 
@@ -29,7 +28,7 @@ async def test_an_overlay_chosen_in_the_dialog_is_saved_and_drawn(
     made = store.create_dashboard(seeded_access, accounts["alice"], "Compare", DashboardSpec())
     await log_in(web_user, "alice")
     await web_user.open(f"/dashboard/{made.id}?run=390003")
-    await web_user.should_see("Add panel", retries=SLOW)
+    await web_user.should_see("Add panel", retries=RETRIES)
     web_user.find("Add panel").click()
     await choose(web_user, "panel-observable", WAVE)
     control(web_user, "panel-chart-type").set_value("histogram")
@@ -41,13 +40,13 @@ async def test_an_overlay_chosen_in_the_dialog_is_saved_and_drawn(
     control(web_user, "panel-normalise").set_value("peak")
     web_user.find(marker="panel-reference-run").type("390002")
     web_user.find(marker="panel-save").click()
-    found = None
-    for _ in range(SLOW):
+
+    def saved() -> store.Dashboard | None:
         found = store.get_dashboard(seeded_access, made.id, accounts["alice"])
-        if found is not None and found.spec.panels:
-            break
-        await asyncio.sleep(0.1)
-    assert found is not None and len(found.spec.panels) == 1
+        return found if found is not None and found.spec.panels else None
+
+    found = await wait_until(saved, "the panel saved")
+    assert len(found.spec.panels) == 1
     panel = found.spec.panels[0]
     assert panel.options == HistogramOptions(overlay=Overlay(mode="list", runs=[390000, 390001]), normalise="peak")
     assert panel.reference_run == 390002

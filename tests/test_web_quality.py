@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from nicegui import ui
 from nicegui.testing.user import User
-from polling import wait_until
+from polling import RETRIES, wait_until
 
 from alpaca_dash.domain import RunRecord
 from alpaca_dash.pipeline.ingest import ingest_run
@@ -28,7 +28,6 @@ FIRST_RUN, SEEDED_RUNS = 390000, 4  # as web_fixtures seeds them
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
-SLOW = 100
 ELENA = "ELENA_Parameters*H_offset_mm"
 INTENSITY = "ELENA_Parameters*Intensity_E7"
 CHECKS = [
@@ -78,7 +77,7 @@ async def test_shifters_see_runs_by_checks_and_an_editor_clears_a_suspect_run(
     assert suspect_runs(judged, [broken]) == {broken}
     await log_in(web_user, "alice")
     await web_user.open("/quality")
-    await web_user.should_see(marker="quality-runs", retries=SLOW)
+    await web_user.should_see(marker="quality-runs", retries=RETRIES)
     await wait_until(lambda: len(table_rows(web_user, "quality-runs")) == SEEDED_RUNS + 1, "the runs listed")
     rows = table_rows(web_user, "quality-runs")
     assert [row["run"] for row in rows] == list(range(broken, FIRST_RUN - 1, -1))  # newest first
@@ -91,14 +90,14 @@ async def test_shifters_see_runs_by_checks_and_an_editor_clears_a_suspect_run(
     assert chart.options["yAxis"]["data"][0] == str(broken)
 
     web_user.find(marker="quality-runs").trigger("rowClick", [{}, {"run": broken}, 0])
-    await web_user.should_see(f"Run {broken}: 2 checks", retries=SLOW)
+    await web_user.should_see(f"Run {broken}: 2 checks", retries=RETRIES)
     results = table_rows(web_user, "quality-results")
     assert [r["state"] for r in results] == ["alarm", "ok"]
     assert "sigma from the median" in results[0]["message"]
     assert table_rows(web_user, "quality-anomalies")[0]["observable"] == INTENSITY
 
     web_user.find("Mark good").click()
-    await web_user.should_see(f"Run {broken} marked good.", retries=SLOW)
+    await web_user.should_see(f"Run {broken} marked good.", retries=RETRIES)
     assert suspect_runs(judged, [broken]) == set()
     run = get_run(judged, broken)
     assert run is not None and run.good
@@ -116,7 +115,7 @@ async def test_shifters_see_runs_by_checks_and_an_editor_clears_a_suspect_run(
         "value": [0, 0, 4],
     }
     web_user.find(marker="quality-grid").trigger("componentClick", cell)
-    await web_user.should_see(marker="run-field", retries=SLOW)
+    await web_user.should_see(marker="run-field", retries=RETRIES)
     field = next(iter(web_user.find(marker="run-field").elements))
     assert str(getattr(field, "value", "")) == str(broken)
     assert dashboard.id > 0

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from nicegui import ui
 from nicegui.testing.user import User
+from polling import wait_until
 from sqlalchemy import text
 
 from alpaca_dash.content.charts.packed import series_data
@@ -21,7 +22,6 @@ from alpaca_dash.sources.simulated import SSPALS
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
-SLOW = 100
 
 
 def spec(reference: int | None) -> DashboardSpec:
@@ -45,11 +45,7 @@ def series_names(user: User) -> dict[str, list[str]]:
 
 
 async def wait_for_names(user: User, expected: dict[str, list[str]]) -> None:
-    for _ in range(SLOW):
-        if series_names(user) == expected:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"series are {series_names(user)}, expected {expected}")
+    await wait_until(lambda: series_names(user) == expected, lambda: f"series {expected}, not {series_names(user)}")
 
 
 async def test_reference_overlay_appears_and_can_be_pinned(
