@@ -18,6 +18,7 @@ from bench import (
     p6_image,
     p7_soak,
     p8_export,
+    p9_compare,
     p10_quality,
     p13_scale,
 )
@@ -42,6 +43,7 @@ BENCHMARKS: dict[str, Callable[[Options], Section]] = {
     "p6": p6_image.run,
     "p7": p7_soak.run,
     "p8": p8_export.run,
+    "p9": p9_compare.run,
     "p10": p10_quality.run,
     "api": api_arrays.run,
     "p13": p13_scale.run,

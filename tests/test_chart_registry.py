@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from alpaca_dash.content.charts.histogram import HistogramOptions
 from alpaca_dash.content.charts.image import ImageOptions
 from alpaca_dash.content.charts.stat import StatOptions
-from alpaca_dash.content.options import Threshold
 from alpaca_dash.content.registry import chart_types
 from alpaca_dash.content.schema import dashboard_file_schema
 from alpaca_dash.content.spec import DashboardFileError, PanelSpec, parse_import, render_export
@@ -26,7 +25,8 @@ def test_a_dashboard_exported_before_chart_types_had_options_of_their_own_import
     assert '"bins": 50' in raw.decode() and '"colormap": "viridis"' in raw.decode()  # every option of every type
     imported = parse_import(raw)
     panels = {panel.id: panel for panel in imported.spec.panels}
-    assert panels["h-offset"].options == StatOptions(decimals=3, thresholds=[Threshold(value=0.3, color="orange")])
+    # its threshold colour became the warn bound the badge reads too (one setting)
+    assert panels["h-offset"].options == StatOptions(decimals=3, warn_high=0.3)
     assert panels["ccd"].options == ImageOptions(colormap="inferno", z_mode="percentile", percentile_high=99.9)
     assert panels["sspals-hist"].options == HistogramOptions(bins=80, log_y=True)
     assert panels["scat"].options.model_dump() == {"unit": "mV", "overlay": None}

@@ -12,7 +12,14 @@ from alpaca_dash.content.charts.histogram import bar_heights, build_histogram_op
 from alpaca_dash.content.charts.line import build_line_option
 from alpaca_dash.content.charts.packed import series_data
 from alpaca_dash.content.charts.scatter import build_scatter_option
-from alpaca_dash.content.charts.stat import build_stat_option, format_value, threshold_color, unit_text
+from alpaca_dash.content.charts.stat import (
+    DEFAULT_COLOR,
+    LEVEL_FILL,
+    StatOptions,
+    build_stat_option,
+    format_value,
+    unit_text,
+)
 from alpaca_dash.content.charts.table import build_table_rows, short_names
 from alpaca_dash.content.image_option import (
     SIDE_GAP,
@@ -22,8 +29,8 @@ from alpaca_dash.content.image_option import (
     image_grid,
     image_grids,
 )
-from alpaca_dash.content.options import Threshold
 from alpaca_dash.content.registry import chart_type, chart_types_for
+from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.domain import ObservableKind
 
 
@@ -69,14 +76,23 @@ def test_a_power_of_ten_unit_reads_as_a_factor() -> None:
     assert build_stat_option(2.98, unit="1e7")["graphic"]["elements"][0]["style"]["text"] == f"2.98 {TIMES} 10⁷"
 
 
-def test_stat_colour_is_the_highest_threshold_reached() -> None:
-    thresholds = [Threshold(value=3.5, color="red"), Threshold(value=2, color="orange")]
-    assert threshold_color(1.0, thresholds) == "#5470c6"
-    assert threshold_color(2.0, thresholds) == "orange"
-    assert threshold_color(9.0, thresholds) == "red"
-    option = build_stat_option(2.5, unit="mm", thresholds=thresholds, decimals=1)
-    text = option["graphic"]["elements"][0]["style"]
-    assert text["text"] == "2.5 mm" and text["fill"] == "orange"
+def test_a_stats_colour_is_the_level_of_its_bounds() -> None:
+    for level, fill in [(None, DEFAULT_COLOR), ("ok", LEVEL_FILL["ok"]), ("warn", "#ef6c00"), ("alarm", "#d32f2f")]:
+        text = build_stat_option(2.5, unit="mm", level=level, decimals=1)["graphic"]["elements"][0]["style"]
+        assert text["text"] == "2.5 mm" and text["fill"] == fill
+
+
+def test_stat_thresholds_of_older_dashboards_become_bounds() -> None:
+    def migrated(options: dict[str, object]) -> StatOptions:
+        return PanelSpec.model_validate({"id": "s", "type": "stat", "observables": ["a*b"], "options": options}).options
+
+    two = [{"value": 3.5, "color": "red"}, {"value": 2, "color": "orange"}]
+    assert migrated({"thresholds": two, "decimals": 1}) == StatOptions(decimals=1, warn_high=2, alarm_high=3.5)
+    assert migrated({"thresholds": [{"value": 1, "color": "#ff0000"}]}) == StatOptions(alarm_high=1)
+    assert migrated({"thresholds": [{"value": 1, "color": "orange"}]}) == StatOptions(warn_high=1)
+    # where bounds were set the badge followed them: they stay, the colours go
+    assert migrated({"thresholds": two, "warn_low": -1.0}) == StatOptions(warn_low=-1)
+    assert migrated({"thresholds": []}) == StatOptions()
 
 
 def test_line_option_has_compact_points_and_axis_names() -> None:

@@ -120,4 +120,6 @@ async def test_panels_in_alarm_are_badged(
     def badges() -> list[str]:
         return sorted(e.text for e in client.elements.values() if isinstance(e, ui.badge) and e.visible)
 
-    await wait_until(lambda: badges() == ["1 in alarm: Hot, Trend", "alarm", "warn"], lambda: f"badges, not {badges()}")
+    await wait_until(
+        lambda: badges() == ["1 in alarm: Hot, Trend", "alarm", "good", "warn"], lambda: f"badges, not {badges()}"
+    )

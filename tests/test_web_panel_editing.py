@@ -13,7 +13,7 @@ from observable_fields import choose
 from polling import RETRIES, wait_until
 
 from alpaca_dash.content.charts.packed import series_data
-from alpaca_dash.content.charts.stat import StatOptions
+from alpaca_dash.content.charts.stat import LEVEL_FILL
 from alpaca_dash.content.charts.trend import TrendOptions
 from alpaca_dash.content.options import BoundedOptions
 from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
@@ -87,7 +87,7 @@ async def test_search_the_tree_and_add_a_waveform_panel(
     await web_user.should_see("My SSPALS", retries=RETRIES)
 
 
-async def test_stat_panel_with_thresholds_through_the_dialog(
+async def test_a_stats_colour_and_badge_follow_one_setting(
     web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
 ) -> None:
     await log_in(web_user, "alice")
@@ -96,14 +96,21 @@ async def test_stat_panel_with_thresholds_through_the_dialog(
     await choose(web_user, "panel-observable", f"{ELENA}*Intensity_E7")
     chart_type = control(web_user, "panel-chart-type", ui.select)
     assert list(chart_type.options) == ["stat", "table", "trend", "correlation"]
-    web_user.find("Thresholds").type("2 orange, 3.5 red")
+    await web_user.should_not_see("Thresholds")
+    web_user.find(marker="panel-warn-high").type("-1000")
     web_user.find(marker="panel-save").click()
     await eventually(lambda: len(store.list_versions(seeded_access, dashboard_id, accounts["alice"])) == 2)
     found = store.get_dashboard(seeded_access, dashboard_id, accounts["alice"])
-    assert found is not None and [t.color for t in found.spec.panels[0].options_as(StatOptions).thresholds] == [
-        "orange",
-        "red",
-    ]
+    assert found is not None and found.spec.panels[0].options.model_dump()["warn_high"] == -1000
+    assert web_user.client is not None
+
+    def fill() -> object:
+        charts = [e for e in web_user.client.elements.values() if isinstance(e, ui.echart)]  # type: ignore[union-attr]
+        elements = [c.options.get("graphic", {}).get("elements") for c in charts]
+        return next((e[0]["style"]["fill"] for e in elements if e), None)
+
+    await eventually(lambda: fill() == LEVEL_FILL["warn"])  # drawn orange, as its badge says "warn"
+    await web_user.should_see(marker="alarm-summary")
 
 
 def bound_texts(user: User) -> list[object]:

@@ -1,4 +1,4 @@
-"""What every chart type's options share: the strict base model, warn / alarm bounds, stat thresholds."""
+"""What every chart type's options share: the strict base model and the warn / alarm bounds."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Color = Annotated[str, Field(pattern=r"^(#[0-9a-fA-F]{3,8}|[a-z]{3,20})$")]
 Unit = Annotated[str, Field(max_length=40)]
 
 
@@ -19,13 +18,6 @@ class Strict(BaseModel):
 
 class ChartOptions(Strict):
     """The options of one chart type; each type declares its own subclass in its module."""
-
-
-class Threshold(Strict):
-    """From ``value`` upwards a stat is drawn in ``color``."""
-
-    value: float
-    color: Color
 
 
 #: (lower, upper, whether they may be equal): the warn band lies inside the alarm band, each low below each high

@@ -10,7 +10,7 @@ import importlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from alpaca_dash.content.data import Download, PanelContent, PanelData, Size, Target
 from alpaca_dash.content.options import BoundedOptions, ChartOptions
@@ -57,6 +57,8 @@ class ChartType:
     takes_reference: bool = False
     many: bool = False
     x: XObservable | None = None
+    #: turns options saved by an older version of this type into the current ones, before they are validated
+    legacy: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     download: Downloader | None = None
     download_formats: tuple[str, ...] = ("csv",)
 

@@ -74,7 +74,8 @@ class PanelSpec(Strict):
     def _typed_options(cls, data: Any) -> Any:
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
             return data
-        model = chart_type(data["type"]).options
+        chart = chart_type(data["type"])
+        model = chart.options
         raw = data.get("options")
         if isinstance(raw, model):
             return data
@@ -82,6 +83,7 @@ class PanelSpec(Strict):
             return {**data, "options": model()}
         given = raw.model_dump() if isinstance(raw, ChartOptions) else raw
         if isinstance(given, dict):
+            given = chart.legacy(given) if chart.legacy is not None else given
             given = {k: v for k, v in given.items() if k in model.model_fields or k not in SHARED_OPTIONS_OF_OLD}
         try:
             return {**data, "options": model.model_validate(given)}

@@ -28,6 +28,8 @@ class ValueCache:
         self._pending: dict[Hashable, threading.Event] = {}
         self._size = 0
         self._lock = threading.Lock()
+        #: values read from storage (not found in the cache) since the process started
+        self.loads = 0
 
     def get_or_load(self, key: Hashable, load: Callable[[], Value]) -> Value:
         """The cached value for ``key``, else ``load()`` (at most one load per key at a time)."""
@@ -45,6 +47,8 @@ class ValueCache:
             with self._lock:
                 if key in self._values:
                     return self._values[key]
+        with self._lock:
+            self.loads += 1
         try:
             value = load()
         except BaseException:

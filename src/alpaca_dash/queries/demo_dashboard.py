@@ -6,7 +6,6 @@ from alpaca_dash.content.charts.histogram import HistogramOptions
 from alpaca_dash.content.charts.image import ImageOptions
 from alpaca_dash.content.charts.stat import StatOptions
 from alpaca_dash.content.charts.table import TableOptions
-from alpaca_dash.content.options import Threshold
 from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 
 SSPALS = "captorius3*acq_0*Channel_2_SSPALS*Y_[V]"
@@ -25,7 +24,7 @@ def demo_dashboard_spec() -> DashboardSpec:
                 type="stat",
                 title="ELENA H offset",
                 observables=[f"{ELENA}*H_offset_mm"],
-                options=StatOptions(decimals=3, thresholds=[Threshold(value=0.3, color="orange")]),
+                options=StatOptions(decimals=3, warn_low=-0.3, warn_high=0.3),
                 layout=GridPosition(x=0, y=0, w=3, h=3),
             ),
             PanelSpec(

@@ -6,6 +6,7 @@ from fastapi.responses import JSONResponse
 from nicegui import app, run
 from starlette.responses import Response
 
+from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.health import check_database
 from alpaca_dash.web.auth import session_user_id
@@ -18,11 +19,14 @@ def image_url(token: str) -> str:
     return f"{IMAGE_ROUTE}/{token}.png"
 
 
-def add_routes(access: DataAccess, images: ImageCache) -> None:
+def add_routes(access: DataAccess, images: ImageCache, values: ValueCache | None = None) -> None:
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
         ok = await run.io_bound(check_database, access)
-        return JSONResponse({"database": "ok" if ok else "unreachable"}, status_code=200 if ok else 503)
+        body: dict[str, object] = {"database": "ok" if ok else "unreachable"}
+        if values is not None:  # how often panels read a value from storage rather than from the cache
+            body["value_reads"] = values.loads
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.get(IMAGE_ROUTE + "/{token}.png", include_in_schema=False)
     async def panel_image(token: str) -> Response:

@@ -1,18 +1,18 @@
-"""The stat panel: one big number with its unit, coloured by thresholds; warn / alarm outside its bounds."""
+"""The stat panel: one big number with its unit, coloured by its warn / alarm bounds as its badge is."""
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
+from alpaca_dash.content.alarms import Level, classify_level
 from alpaca_dash.content.charts.common import Option
 from alpaca_dash.content.data import NoData, PanelContent, PanelData, Size, Target
 from alpaca_dash.content.downloads import values_csv
-from alpaca_dash.content.options import BoundedOptions, Threshold, Unit
+from alpaca_dash.content.options import BOUND_NAMES, BoundedOptions, Unit
 from alpaca_dash.content.registry import ChartType
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.domain import ObservableKind
@@ -46,27 +46,24 @@ def format_value(value: float | int | bool, decimals: int | None) -> str:
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
-def threshold_color(value: float | int | bool, thresholds: Sequence[Threshold]) -> str:
-    """The colour of the highest threshold at or below the value; the default colour below all of them."""
-    color = DEFAULT_COLOR
-    numeric = float(value)
-    for threshold in sorted(thresholds, key=lambda t: t.value):
-        if numeric >= threshold.value:
-            color = threshold.color
-    return color
+#: the colour of a stat's number at each level of its warn / alarm bounds: the same judgement as its badge
+LEVEL_FILL: dict[str, str] = {"ok": "#2e7d32", "warn": "#ef6c00", "alarm": "#d32f2f"}
+#: colours that said "alarm" when stats had thresholds of their own
+RED = frozenset({"red", "#f00", "#ff0000", "#d32f2f", "#c62828", "#b71c1c", "darkred", "crimson"})
 
 
 def build_stat_option(
     value: float | int | bool,
     *,
     unit: str = "",
-    thresholds: Sequence[Threshold] = (),
+    level: Level | None = None,
     decimals: int | None = None,
     caption: str = "",
 ) -> Option:
-    """An ECharts option drawing the value as large centred text (a graphic, no axes)."""
+    """An ECharts option drawing the value as large centred text (a graphic, no axes), coloured by the ``level``
+    its warn / alarm bounds give it (the default colour without bounds)."""
     text = format_value(value, decimals)
-    color = threshold_color(value, thresholds) if not isinstance(value, bool) or thresholds else DEFAULT_COLOR
+    color = DEFAULT_COLOR if level is None else LEVEL_FILL[level]
     elements: list[Option] = [
         {
             "type": "text",
@@ -91,9 +88,26 @@ Decimals = Annotated[int, Field(ge=0, le=12)]
 
 
 class StatOptions(BoundedOptions):
+    """A stat's number is coloured by its warn / alarm bounds, the one setting its badge also reads."""
+
     unit: Unit = ""
     decimals: Decimals | None = None
-    thresholds: Annotated[list[Threshold], Field(max_length=10)] = Field(default_factory=list)
+
+
+def migrate_thresholds(options: dict[str, Any]) -> dict[str, Any]:
+    """Options saved when a stat had colour thresholds besides its bounds, with the thresholds made bounds: the
+    lowest threshold becomes the warn bound above which the value is too high and the next the alarm bound (a lone
+    red threshold the alarm bound); thresholds are dropped where bounds were set (the badge followed those)."""
+    legacy = options.get("thresholds")
+    rest = {k: v for k, v in options.items() if k != "thresholds"}
+    if not isinstance(legacy, list) or not legacy or any(rest.get(name) is not None for name in BOUND_NAMES):
+        return rest
+    found = sorted((float(t["value"]), str(t.get("color", ""))) for t in legacy if isinstance(t, dict) and "value" in t)
+    if len(found) == 1:
+        return {**rest, "alarm_high" if found[0][1].lower() in RED else "warn_high": found[0][0]}
+    if len(found) >= 2:
+        return {**rest, "warn_high": found[0][0], "alarm_high": found[1][0]}
+    return rest
 
 
 def load_stat(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> PanelContent:
@@ -107,9 +121,8 @@ def load_stat(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> P
     if target.compared is not None:
         other = data.other_run_value(observable, target.compared)
         caption = reference_caption(scalar, None if other is None else other.item(), target.compared, options.decimals)
-    option = build_stat_option(
-        scalar, unit=unit, thresholds=options.thresholds, decimals=options.decimals, caption=caption
-    )
+    level = classify_level(float(scalar), options) if options.has_bounds() else None
+    option = build_stat_option(scalar, unit=unit, level=level, decimals=options.decimals, caption=caption)
     return PanelContent("ready", option, value=float(scalar))
 
 
@@ -147,4 +160,5 @@ CHART = ChartType(
     load_stat,
     takes_reference=True,
     download=values_csv,
+    legacy=migrate_thresholds,
 )

@@ -12,7 +12,6 @@ from nicegui import ui
 from pydantic import ValidationError
 
 from alpaca_dash.content.charts.image import ImageOptions
-from alpaca_dash.content.options import Threshold
 from alpaca_dash.content.registry import ChartType, chart_type, chart_types, chart_types_for
 from alpaca_dash.content.spec import GridPosition, PanelSpec, new_panel_id
 from alpaca_dash.domain import Observable, ObservableKind
@@ -43,26 +42,6 @@ TREND_AXES = {"run": "run number", "time": "run start time"}
 BAD_RUNS = {"mark": "marked in red", "hide": "hidden"}
 #: how an image panel shows the dashboard's reference run
 REFERENCE_VIEWS = {"side": "side by side", "difference": "difference"}
-
-
-def parse_thresholds(text: str) -> list[Threshold]:
-    """``"0.5 orange, 1 #ff0000"`` to thresholds.
-
-    :raises ValueError: for a pair that is not a number and a colour.
-    """
-    result = []
-    for part in text.split(","):
-        if not part.strip():
-            continue
-        pieces = part.split()
-        if len(pieces) != 2:
-            raise ValueError(f"threshold {part.strip()!r}: write a value and a colour, e.g. '0.5 orange'")
-        result.append(Threshold(value=float(pieces[0]), color=pieces[1]))
-    return result
-
-
-def format_thresholds(thresholds: list[Threshold]) -> str:
-    return ", ".join(f"{t.value:g} {t.color}" for t in thresholds)
 
 
 def parse_bound(text: str | None, label: str) -> float | None:
@@ -117,9 +96,9 @@ class PanelDialog:
             with ui.row().classes("w-full items-end gap-2") as self.stat_options:
                 self.unit = ui.input("Unit (override)").classes("w-28")
                 self.decimals = ui.number("Decimals", min=0, max=12, step=1, format="%d").classes("w-24")
-                self.thresholds = ui.input("Thresholds", placeholder="0.5 orange, 1 red").classes("grow")
             with ui.column().classes("w-full gap-0") as self.bound_options:
-                ui.label("Warn / alarm outside these bounds (empty: none)").classes("text-caption")
+                bounds_note = "Warn / alarm outside these bounds (empty: none); a stat's colour follows them"
+                ui.label(bounds_note).classes("text-caption")
                 with ui.row().classes("w-full items-end gap-2 no-wrap"):
                     self.bounds = {
                         name: ui.input(label).classes("w-28").mark(f"panel-{name.replace('_', '-')}")
@@ -163,13 +142,13 @@ class PanelDialog:
                     )
             #: which option fields each row holds, and the field of each option: shown where the chart type has it
             self.sections = {
-                self.stat_options: {"unit", "decimals", "thresholds"},
+                self.stat_options: {"unit", "decimals"},
                 self.trend_options: {"trend_x", "hide_bad", "tag"},
                 self.histogram_options: {"bins", "bin_width", "log_y"},
                 self.image_options: set(ImageOptions.model_fields),
             }
             self.fields: dict[str, ui.element] = {
-                "unit": self.unit, "decimals": self.decimals, "thresholds": self.thresholds,
+                "unit": self.unit, "decimals": self.decimals,
                 "trend_x": self.trend_x, "hide_bad": self.bad_runs, "tag": self.trend_tag,
                 "bins": self.bins, "bin_width": self.bin_width, "log_y": self.log_y,
                 "colormap": self.colormap, "z_mode": self.z_mode, "log_z": self.log_z, "colorbar": self.colorbar,
@@ -208,7 +187,6 @@ class PanelDialog:
         self.statistic.set_value(o.statistic if o.statistic in self.statistic.options else "mean")
         self.unit.set_value(o.unit)
         self.decimals.set_value(o.decimals)
-        self.thresholds.set_value(format_thresholds(o.thresholds))
         for name, field in self.bounds.items():
             field.set_value(format_bound(getattr(o, name)))
         self.trend_x.set_value(o.trend_x)
@@ -293,7 +271,6 @@ class PanelDialog:
         read: dict[str, Callable[[], Any]] = {
             "unit": lambda: self.unit.value or "",
             "decimals": lambda: None if self.decimals.value is None else int(self.decimals.value),
-            "thresholds": lambda: parse_thresholds(self.thresholds.value or ""),
             "bins": lambda: int(self.bins.value or 50),
             "bin_width": lambda: self.bin_width.value or None,
             "log_y": lambda: bool(self.log_y.value),
