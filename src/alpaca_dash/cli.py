@@ -79,6 +79,7 @@ LimitOption = Annotated[int, typer.Option(min=1, help="How many of the newest.")
 @fails_cleanly
 def ingest(runs: RunsOption, source: SourceOption = None, path: PathOption = None) -> None:
     """Ingest (or re-ingest) a range of runs now, with a progress bar; each run replaces its stored version."""
+    from alpaca_dash.alarms.contact_points import notify_of
     from alpaca_dash.pipeline.ingest import IngestResult, ingest_range
     from alpaca_dash.pipeline.jobs import fail_job, finish_job, record_progress
     from alpaca_dash.pipeline.quality import QualityEvaluator
@@ -91,7 +92,7 @@ def ingest(runs: RunsOption, source: SourceOption = None, path: PathOption = Non
     run_range = parse_run_range(runs, max_runs=settings.max_range)
     run_source = open_source(settings, source, follow=False)
     access = open_access(settings, migrate=True)
-    quality = QualityEvaluator(access.db, access.store)
+    quality = QualityEvaluator(access.db, access.store, notify=notify_of(settings))  # the server's notifier sends
     on_command_exit(quality.close)  # the runs' checks are judged before the command ends
     job_id = create_job(
         access, source=run_source.kind, first_run=run_range.first, last_run=run_range.last, run_here=True

@@ -79,6 +79,21 @@ class Settings(BaseSettings):
         "", description="e-log address of a run, {run} replaced by its number (runs table link); empty: no link."
     )
     follow_interval: float = Field(2.0, gt=0, description="Seconds between two looks for a newer finished run.")
+    notify_webhook_token_url: str = Field(
+        "",
+        description="Contact point: a webhook (Mattermost or Slack incoming webhook URL, which carries its token) "
+        "that gets one JSON POST per run in alarm; empty: none.",
+    )
+    notify_smtp_host: str = Field("", description="Contact point: SMTP server for alarm e-mails; empty: none.")
+    notify_smtp_port: int = Field(25, ge=1, le=65535, description="Port of the SMTP server.")
+    notify_smtp_user: str = Field("", description="SMTP login; empty: send without logging in.")
+    notify_smtp_password: str = Field("", description="Password of the SMTP login.")
+    notify_smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS before login.")
+    notify_email_from: str = Field("alpaca-dash@localhost", description="Sender address of alarm e-mails.")
+    notify_email_to: list[str] = Field(default_factory=list, description="Recipients of alarm e-mails.")
+    notify_group_seconds: float = Field(
+        300.0, gt=0, description="Grouping window: a run's alarms make one message per contact point within it."
+    )
     max_range: int = Field(20000, ge=1, description="Largest number of runs one ingest or export may cover.")
     host: str = Field("127.0.0.1", description="Address the web server listens on.")
     port: int = Field(8080, ge=1, le=65535, description="Port the web server listens on.")

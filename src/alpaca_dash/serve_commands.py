@@ -36,6 +36,7 @@ def continue_simulation(settings: Settings, access: DataAccess) -> Settings:
 
 def build_scheduler(settings: Settings, access: DataAccess) -> IngestScheduler:
     """The ingest scheduler (not started): following the configured source, and running queued jobs."""
+    from alpaca_dash.alarms.contact_points import contact_points, notify_of
     from alpaca_dash.pipeline.scheduler import IngestScheduler
     from alpaca_dash.sources import open_source
 
@@ -46,6 +47,8 @@ def build_scheduler(settings: Settings, access: DataAccess) -> IngestScheduler:
         open_source(settings, follow=True),
         lambda kind: open_source(settings, kind, follow=False),  # type: ignore[arg-type]
         follow_interval=settings.follow_interval,
+        contact_points=contact_points(settings),
+        notify=notify_of(settings),
     )
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
 
+from alpaca_dash.alarms import outbox
+from alpaca_dash.alarms.outbox import Notify
 from alpaca_dash.domain import ObservableKind
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.quality_inputs import ObservableRef, ReferenceCache, RunInputs
@@ -54,8 +56,10 @@ def evaluate_run(
     values: Mapping[str, Array] | None = None,
     references: ReferenceCache | None = None,
     checks: Sequence[StoredCheck] | None = None,
+    notify: Notify | None = None,
 ) -> RunVerdict:
-    """Judge ``run`` by every enabled check and store the results, replacing the run's earlier ones.
+    """Judge ``run`` by every enabled check and store the results, replacing the run's earlier ones; with
+    ``notify``, the run's alarms go into the outbox in the same transaction.
 
     :param values: the run's values as just ingested; None reads them from storage.
     """
@@ -65,7 +69,7 @@ def evaluate_run(
     needs = ({check.observable for check in history}, max((check.last_runs for check in history), default=0))
     inputs = RunInputs(db, store, run, _registry(db, checks), values, references or ReferenceCache(), history=needs)
     results = [(stored, judge(stored, inputs)) for stored in checks]
-    store_results(db, run, results)
+    store_results(db, run, results, notify)
     if values is not None and all(result.state is not CheckState.ALARM for _, result in results):
         inputs.offer_as_references({stored.check.observable for stored in checks if _ordered(stored)})
     return RunVerdict(run, results, time.perf_counter() - started)
@@ -89,8 +93,10 @@ def judge(stored: StoredCheck, inputs: RunInputs) -> CheckResult:
         return CheckResult(CheckState.ERROR, message=f"{type(exc).__name__}: {exc}"[:2000])
 
 
-def store_results(db: Database, run: int, results: Sequence[tuple[StoredCheck, CheckResult]]) -> None:
-    """Replace a run's results in one transaction."""
+def store_results(
+    db: Database, run: int, results: Sequence[tuple[StoredCheck, CheckResult]], notify: Notify | None = None
+) -> None:
+    """Replace a run's results in one transaction, with its message to each contact point when checks are in alarm."""
     rows = [
         {
             "run": run,
@@ -107,6 +113,13 @@ def store_results(db: Database, run: int, results: Sequence[tuple[StoredCheck, C
         conn.execute(delete(quality_results).where(quality_results.c.run == run))
         if rows:
             conn.execute(quality_results.insert(), rows)
+        if notify is not None:
+            alarms = [
+                {"check": stored.check.name, "observable": stored.check.observable, "message": result.message}
+                for stored, result in results
+                if result.state is CheckState.ALARM
+            ]
+            outbox.enqueue(conn, run, notify.contact_points, alarms, window=notify.window)
 
 
 def _registry(db: Database, checks: Sequence[StoredCheck]) -> dict[str, ObservableRef]:
@@ -130,10 +143,12 @@ class QualityEvaluator:
         store: ParquetStore,
         *,
         on_verdict: Callable[[RunVerdict], None] | None = None,
+        notify: Notify | None = None,
     ) -> None:
         self.db = db
         self.store = store
         self.on_verdict = on_verdict
+        self.notify = notify
         self.references = ReferenceCache()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality", initializer=_lower_priority)
         self._lock = threading.Lock()
@@ -150,7 +165,9 @@ class QualityEvaluator:
 
     def _evaluate(self, run: int, values: Mapping[str, Array] | None, held: bool) -> RunVerdict | None:
         try:
-            verdict = evaluate_run(self.db, self.store, run, values=values, references=self.references)
+            verdict = evaluate_run(
+                self.db, self.store, run, values=values, references=self.references, notify=self.notify
+            )
             log.info(
                 "run %d judged by %d checks in %.2f s: %d alarm, %d warn",
                 run,

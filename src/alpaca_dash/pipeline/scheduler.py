@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import psycopg
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from alpaca_dash.alarms.contact_points import ContactPoint
+from alpaca_dash.alarms.notifier import Notifier
+from alpaca_dash.alarms.outbox import Notify
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline import jobs
 from alpaca_dash.pipeline.follow import follow_once
@@ -96,7 +99,8 @@ class IngestScheduler:
 
     :param source_for: builds the source a job names (``simulated``, ``files``, ``alpaca``).
 
-    Every run it commits is judged by the quality checks on the evaluator's own thread.
+    Every run it commits is judged by the quality checks on the evaluator's own thread; the alarms go to the
+    ``contact_points`` from the outbox (``notify``), delivered by a notifier thread.
     """
 
     def __init__(
@@ -108,6 +112,8 @@ class IngestScheduler:
         *,
         follow_interval: float = 2.0,
         poll_interval: float = 1.0,
+        contact_points: Sequence[ContactPoint] = (),
+        notify: Notify | None = None,
     ) -> None:
         self.db = db
         self.store = store
@@ -120,7 +126,8 @@ class IngestScheduler:
         self._follow_backoff = Backoff()
         self._stale_reset = False
         self._job_lock = threading.Lock()
-        self.quality = QualityEvaluator(db, store)
+        self.notifier = Notifier(db, contact_points)
+        self.quality = QualityEvaluator(db, store, notify=notify, on_verdict=lambda _verdict: self.notifier.wake())
 
     def start(self) -> None:
         if self.follow_source is not None:
@@ -131,6 +138,7 @@ class IngestScheduler:
             self.jobs_tick, "interval", seconds=self._poll_interval, id="jobs", misfire_grace_time=300
         )
         self._scheduler.start()
+        self.notifier.start()
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop the ticks (waiting for a running one unless ``wait`` is False) and release the ingest lock."""
@@ -138,6 +146,7 @@ class IngestScheduler:
             self._scheduler.shutdown(wait=wait)
             log.info("ingest scheduler stopped")
         self.quality.close(wait=wait)
+        self.notifier.stop()
         self.lock.release()
 
     def follow_tick(self) -> None:

@@ -252,6 +252,10 @@ def _create_quality_tables(conn: Connection, caps: Capabilities) -> None:
     conn.execute(text("ALTER TABLE runs ADD COLUMN IF NOT EXISTS reviewed boolean NOT NULL DEFAULT false"))
 
 
+def _create_notifications(conn: Connection, caps: Capabilities) -> None:
+    schema.metadata.create_all(conn, tables=[schema.notifications])
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, observables, value tables, ingest jobs and errors", _create_core_tables),
     Migration(2, "users, dashboards and dashboard versions", _create_user_tables),
@@ -262,6 +266,7 @@ MIGRATIONS: list[Migration] = [
     Migration(7, "run_tags: the newest runs of a tag by key", _index_run_tags),
     Migration(8, "personal API tokens, stored hashed", _create_token_table),
     Migration(9, "quality checks and their results per run", _create_quality_tables),
+    Migration(10, "notifications outbox: one message per run and contact point", _create_notifications),
 ]
 
 

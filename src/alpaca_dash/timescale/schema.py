@@ -267,3 +267,26 @@ quality_results = Table(
     PrimaryKeyConstraint("run", "check_id"),
     Index("quality_results_check", "check_id", "run"),
 )
+
+# --- notifications outbox (migration 10) ---
+
+#: one message per run and contact point, written in the transaction that stores the run's results and delivered
+#: after it by the notifier: ``pending`` (due at ``next_attempt_at``), ``sent`` or ``failed`` (given up)
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("run", Integer, nullable=False),
+    Column("contact_point", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("alarms", JSONB, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_error", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sent_at", DateTime(timezone=True)),
+    Index("notifications_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+    Index("notifications_run", "run", "contact_point"),
+)
