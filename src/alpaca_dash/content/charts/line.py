@@ -70,8 +70,11 @@ def load_line(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> P
     line = option["series"][0]
     series = [style_series(line, RunValues(target.run, "shown", y, x), 0, kind="line")]
     overlays = [o for o in others if o.role == "overlay"]
+    # the other runs at one point per pixel (MinMaxLTTB keeps their peaks): thin lines under the shown run's, and
+    # half the data for the browser to unpack and draw on every run switch
+    thin = max(points // 2, 16)
     for index, other in enumerate([*overlays, *(o for o in others if o.role == "reference")]):
-        packed = pack_rows(*line_points(other.y, other.x, points, target.zoom))
+        packed = pack_rows(*line_points(other.y, other.x, thin, target.zoom))
         series.append(style_series({**line, PACKED_KEY: packed}, other, index, kind="line"))
     return PanelContent("ready", with_legend({**option, "series": series}))
 
