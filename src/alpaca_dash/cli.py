@@ -198,7 +198,9 @@ def observables(
     table = Table("name", "kind", "dtype", "shape", "unit", "runs")
     for o in items:
         shape = "x".join(map(str, o.shape)) or "-"
-        table.add_row(escape(o.name), o.kind.value, o.dtype, shape, escape(o.unit or ""), f"{o.first_run}-{o.last_run}")
+        table.add_row(
+            escape(o.name), o.kinds_text(), o.dtype, shape, escape(o.unit or ""), f"{o.first_run}-{o.last_run}"
+        )
     stdout_console().print(table)
 
 
@@ -217,7 +219,7 @@ def _observable_tree(items: list[Observable]) -> Tree:
             parent = nodes[prefix]
         shape = "x".join(map(str, item.shape)) or "scalar"
         unit = escape(item.unit or "")
-        parent.add(f"{escape(item.path[-1])}  [dim]{item.kind.value} {item.dtype} {shape} {unit}[/dim]")
+        parent.add(f"{escape(item.path[-1])}  [dim]{item.kinds_text()} {item.dtype} {shape} {unit}[/dim]")
     return root
 
 

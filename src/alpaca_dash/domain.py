@@ -98,6 +98,17 @@ class Observable:
     #: every dtype its values have had (the registry's; empty when not known) and whether a scalar kept exact bytes
     dtypes: tuple[str, ...] = ()
     exact: bool = False
+    #: every kind its values have had: ``kind`` is the newest run's; a run's value is stored in its own kind
+    kinds: tuple[ObservableKind, ...] = ()
+
+    def kind_changes(self) -> bool:
+        """Whether some runs hold this observable in another kind than the newest run."""
+        return len(self.kinds) > 1
+
+    def kinds_text(self) -> str:
+        """``array2d``, or ``array2d (also array1d in some runs)`` when its kind changed between runs."""
+        others = [kind.value for kind in self.kinds if kind is not self.kind]
+        return self.kind.value + (f" (also {', '.join(others)} in some runs)" if others else "")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ is smaller values in more columns, which the writer writes one after the other (
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -41,6 +41,8 @@ CHUNK_BYTES = 4 * 1024 * 1024
 #: (with its compressed copies) beside the image itself, instead of three times the image
 PART_BYTES = 8 * 1024 * 1024
 SHAPE_SUFFIX = "#shape"
+#: between an observable's name and a kind it had besides the first, in the name of that kind's field
+KIND_SEPARATOR = "#"
 PART_SUFFIX = "#part"
 #: how a 2D field's bytes are laid out, in its metadata beside kind, dtype and unit
 IMAGE_ENCODING = b"raw bytes, little-endian, C order, continued in the #part columns if any; shape in the #shape column"
@@ -57,24 +59,26 @@ class ExportSummary:
 
 
 def export_schema(
-    observables: list[Observable], dtypes: Mapping[int, str] | None = None, parts: Mapping[int, int] | None = None
+    observables: list[Observable], dtypes: Mapping[str, str] | None = None, parts: Mapping[str, int] | None = None
 ) -> pa.Schema:
     """The file's schema.
 
-    :param dtypes: overrides an observable's registry dtype (when it changed over the range).
-    :param parts: how many columns a 2D observable's bytes take (1 when not given).
+    :param dtypes: overrides an observable's registry dtype (when it changed over the range), by field name.
+    :param parts: how many columns a 2D observable's bytes take (1 when not given), by field name.
     """
     fields = [pa.field("run", pa.int32(), nullable=False)]
     for item in observables:
-        dtype = (dtypes or {}).get(item.id, item.dtype)
+        dtype = (dtypes or {}).get(item.name, item.dtype)
         meta = {b"kind": item.kind.value.encode(), b"dtype": dtype.encode(), b"unit": (item.unit or "").encode()}
+        if item.path and item.name != "*".join(item.path):  # one kind of an observable whose kind changed
+            meta[b"observable"] = "*".join(item.path).encode()
         value_type = pa.from_numpy_dtype(np.dtype(dtype))
         if item.kind is ObservableKind.SCALAR:
             fields.append(pa.field(item.name, value_type, metadata=meta))
         elif item.kind is ObservableKind.ARRAY1D:
             fields.append(pa.field(item.name, pa.large_list(value_type), metadata=meta))
         else:
-            count = (parts or {}).get(item.id, 1)
+            count = (parts or {}).get(item.name, 1)
             image_meta = {**meta, b"encoding": IMAGE_ENCODING, b"parts": str(count).encode()}
             fields.append(pa.field(item.name, pa.large_binary(), metadata=image_meta))
             for part in range(1, count):
@@ -100,6 +104,7 @@ def export_parquet(
     :param batch_bytes: values per row group (at least one run); only one row group's arrays are held at a time.
     :param on_runs: called with the number of runs written after each row group, for progress bars.
     """
+    observables = export_items(access, observables, first, last)
     dtypes = _common_dtypes(access, observables, first, last)
     schema = export_schema(observables, dtypes, _image_parts(access, observables, dtypes, first, last))
     run_numbers = list_run_numbers(access, first, last)
@@ -146,28 +151,41 @@ def read_arrays(table: pa.Table, name: str) -> list[Array | None]:
     raise ValueError(f"{name!r} is not a 1D or 2D array column of an export (kind {kind!r})")
 
 
-def _common_dtypes(access: DataAccess, observables: list[Observable], first: int, last: int) -> dict[int, str]:
+def export_items(access: DataAccess, observables: list[Observable], first: int, last: int) -> list[Observable]:
+    """The fields to write: an observable whose kind changed between runs of the range gives one field per kind,
+    each holding the runs of that kind; the first (the registry's kind when the range has it) is named by the
+    observable, the others ``<name>#scalar``, ``<name>#array1d`` or ``<name>#array2d``."""
+    items = []
+    for item in observables:
+        kinds = values.stored_kinds(access, item, first, last) if item.kind_changes() else [item.kind]
+        for position, kind in enumerate(kinds or [item.kind]):
+            single = values.as_kind(item, kind)
+            items.append(single if position == 0 else replace(single, name=f"{item.name}{KIND_SEPARATOR}{kind.value}"))
+    return items
+
+
+def _common_dtypes(access: DataAccess, observables: list[Observable], first: int, last: int) -> dict[str, str]:
     """One dtype per observable that holds every stored value in the range (numpy's promotion rules)."""
     common = {}
     for item in observables:
         seen = values.stored_dtypes(access, item, first, last)
         if seen:
-            common[item.id] = np.result_type(*[np.dtype(d) for d in seen]).name
+            common[item.name] = np.result_type(*[np.dtype(d) for d in seen]).name
     return common
 
 
 def _image_parts(
-    access: DataAccess, observables: list[Observable], dtypes: Mapping[int, str], first: int, last: int
-) -> dict[int, int]:
+    access: DataAccess, observables: list[Observable], dtypes: Mapping[str, str], first: int, last: int
+) -> dict[str, int]:
     """How many columns of at most ``PART_BYTES`` each 2D observable's largest array takes in its export dtype."""
     parts = {}
     for item in observables:
         if item.kind is ObservableKind.ARRAY2D:
             nbytes = (
                 values.largest_array_elements(access, item, first, last)
-                * np.dtype(dtypes.get(item.id, item.dtype)).itemsize
+                * np.dtype(dtypes.get(item.name, item.dtype)).itemsize
             )
-            parts[item.id] = max(1, -(-nbytes // PART_BYTES))
+            parts[item.name] = max(1, -(-nbytes // PART_BYTES))
     return parts
 
 
@@ -213,18 +231,16 @@ def _build_table(access: DataAccess, schema: pa.Schema, observables: list[Observ
     columns: list[pa.Array | pa.ChunkedArray] = [
         pa.Array.from_buffers(pa.int32(), len(runs), [None, pa.py_buffer(run_column)])
     ]
-    columns_of = {item.id: _scalar_column(access, item, runs) for item in observables if _single_dtype(item)}
-    scalar_items = [item for item in observables if item.kind is ObservableKind.SCALAR and item.id not in columns_of]
+    columns_of = {item.name: _scalar_column(access, item, runs) for item in observables if _single_dtype(item)}
+    scalar_items = [item for item in observables if item.kind is ObservableKind.SCALAR and item.name not in columns_of]
     scalar_values = values.load_scalar_series(access, scalar_items, runs[0], runs[-1])
     for item in observables:
         field = schema.field(item.name)
-        if item.id in columns_of:
-            columns.append(_fixed_width_column(*columns_of[item.id], field.type))
+        if item.name in columns_of:
+            columns.append(_fixed_width_column(*columns_of[item.name], field.type))
             continue
         if item.kind is ObservableKind.SCALAR:
-            by_run = scalar_values.get(item.id, {})
-            cells = [by_run.get(run) for run in runs]
-            columns.append(pa.array([None if c is None else c.item() for c in cells], type=field.type))
+            columns.append(_scalar_cells(scalar_values.get(item.id, {}), runs, field))
             continue
         dtype = np.dtype(field.metadata[b"dtype"].decode()).newbyteorder("<")
         arrays = [values.load_value(access, item, run) for run in runs]
@@ -239,6 +255,20 @@ def _build_table(access: DataAccess, schema: pa.Schema, observables: list[Observ
         )
         columns.append(pa.array([None if a is None else a.shape for a in arrays], type=pa.list_(pa.int64())))
     return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _scalar_cells(by_run: Mapping[int, Array], runs: list[int], field: pa.Field) -> pa.Array:
+    """A scalar column from values read one by one, cast in numpy to the field's dtype: a NaN keeps its payload
+    (through a Python float it would come out as the quiet NaN)."""
+    dtype = np.dtype(field.metadata[b"dtype"].decode())
+    column = np.zeros(len(runs), dtype=dtype)
+    present = np.zeros(len(runs), dtype=bool)
+    for position, run in enumerate(runs):
+        value = by_run.get(run)
+        if value is not None:
+            column[position] = value.astype(dtype)
+            present[position] = True
+    return _fixed_width_column(column, present, field.type)
 
 
 def _single_dtype(item: Observable) -> bool:

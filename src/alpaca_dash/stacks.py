@@ -52,7 +52,9 @@ class ArrayStack:
         return np.stack(self.arrays)
 
     def dims(self) -> tuple[str, ...]:
-        return ("run", "sample") if self.observable.kind is ObservableKind.ARRAY1D else ("run", "y", "x")
+        """The dimensions of :meth:`stack`: by the arrays' own rank (an observable's kind may change between runs)."""
+        rank = self.arrays[0].ndim if self.arrays else (1 if self.observable.kind is ObservableKind.ARRAY1D else 2)
+        return ("run", "sample") if rank == 1 else ("run", "y", "x")
 
     def to_xarray(self) -> Any:
         """An ``xarray.DataArray`` with a ``run`` dimension (and ``sample``, or ``y`` and ``x``), the start times as a
@@ -65,8 +67,9 @@ class ArrayStack:
             import xarray as xr
         except ImportError:
             raise FrameLibraryMissing(f"xarray is not installed: {EXTRA_HINT}") from None
-        attrs = {"unit": self.observable.unit or "", "kind": self.observable.kind.value}
         data = self.stack()
+        kind = ObservableKind.ARRAY1D if data.ndim == 2 else ObservableKind.ARRAY2D
+        attrs = {"unit": self.observable.unit or "", "kind": kind.value}
         attrs["dtype"] = str(data.dtype)
         return xr.DataArray(
             data,

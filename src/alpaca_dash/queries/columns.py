@@ -91,26 +91,35 @@ def _native_column(run_numbers: Array, values: Array, codes: Array) -> ScalarCol
 
 
 def load_array_series(access: DataAccess, observable: Observable, first: int, last: int) -> tuple[Array, list[Array]]:
-    """``(runs, arrays)`` of a 1D or 2D observable: every run between ``first`` and ``last`` that has it, ascending,
-    each array with its stored dtype and shape.
+    """``(runs, arrays)`` of a 1D or 2D observable: every run between ``first`` and ``last`` that has it as an array,
+    ascending, each array with its stored dtype and shape (1D and 2D alike when its kind changed between runs).
 
-    :raises NotAnArray: for a scalar observable.
+    :raises NotAnArray: for a scalar observable (one that never was an array).
     :raises SidecarError: when a 2D array's file is missing or fails its checksum.
     """
-    if observable.kind is ObservableKind.SCALAR:
+    kinds = [kind for kind in (observable.kinds or (observable.kind,)) if kind is not ObservableKind.SCALAR]
+    if not kinds:
         raise NotAnArray(f"{observable.name} is a scalar: read it with trend()")
-    if observable.kind is ObservableKind.ARRAY1D:
+    found = [(run, array) for kind in kinds for run, array in _array_rows(access, observable.id, kind, first, last)]
+    found.sort(key=lambda item: item[0])
+    return np.array([run for run, _ in found], dtype=np.int32), [array for _, array in found]
+
+
+def _array_rows(
+    access: DataAccess, observable_id: int, kind: ObservableKind, first: int, last: int
+) -> list[tuple[int, Array]]:
+    if kind is ObservableKind.ARRAY1D:
         with access.db.begin() as conn:
             raw: Any = conn.connection.driver_connection
             with raw.cursor(binary=True) as cur:  # bytea as its bytes, not as hex text
-                rows = cur.execute(_ARRAYS1D_SQL, (observable.id, first, last)).fetchall()
-        arrays = [
-            np.frombuffer(data, dtype=np.dtype(kind).newbyteorder("<")).reshape(shape) for _, kind, shape, data in rows
+                rows = cur.execute(_ARRAYS1D_SQL, (observable_id, first, last)).fetchall()
+        return [
+            (run, np.frombuffer(data, dtype=np.dtype(dtype).newbyteorder("<")).reshape(shape))
+            for run, dtype, shape, data in rows
         ]
-        return np.array([row[0] for row in rows], dtype=np.int32), arrays
     query = (
         select(arrays2d)
-        .where(arrays2d.c.observable_id == observable.id, arrays2d.c.run.between(first, last))
+        .where(arrays2d.c.observable_id == observable_id, arrays2d.c.run.between(first, last))
         .order_by(arrays2d.c.run)
     )
     with access.db.begin() as conn:
@@ -118,7 +127,7 @@ def load_array_series(access: DataAccess, observable: Observable, first: int, la
             (row.run, StoredArray(row.file, row.column_name, row.dtype, tuple(row.shape), row.nbytes, row.checksum))
             for row in conn.execute(query)
         ]
-    return np.array([run for run, _ in refs], dtype=np.int32), [access.store.read(ref) for _, ref in refs]
+    return [(run, access.store.read(ref)) for run, ref in refs]
 
 
 def run_index(columns: Sequence[Array]) -> Array:

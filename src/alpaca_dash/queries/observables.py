@@ -25,6 +25,7 @@ def to_observable(row: Row[Any]) -> Observable:
         last_run=row.last_run,
         dtypes=tuple(row.dtypes),
         exact=row.exact,
+        kinds=tuple(ObservableKind(k) for k in row.kinds) or (ObservableKind(row.kind),),
     )
 
 
@@ -85,6 +86,7 @@ def build_tree(items: Iterable[Observable]) -> list[dict[str, Any]]:
             "id": item.name,
             "label": item.path[-1],
             "kind": item.kind.value,
+            "kinds": item.kinds_text(),
             "dtype": item.dtype,
             "shape": list(item.shape),
             "unit": item.unit or "",

@@ -165,7 +165,8 @@ def update_run_meta(
     """Change what users own of a run: its comment, tags and good/bad flag (ingest never overwrites these); setting
     the flag marks the run reviewed, so it is no longer suspect.
 
-    :raises RunEditError: when the run does not exist or the comment or tags are too long.
+    :raises RunEditError: when the run does not exist, the comment or tags are too long, or a failed run is to be
+        marked good.
     """
     values: dict[str, Any] = {}
     if comment is not None:
@@ -181,6 +182,10 @@ def update_run_meta(
         values["good"] = good
         values["reviewed"] = True
     with access.db.begin() as conn:
+        if good:
+            status = conn.execute(select(runs.c.status).where(runs.c.run == run)).scalar()
+            if status is not None and status != RunStatus.INGESTED.value:
+                raise RunEditError(f"run {run} {status}: its values were not stored, so it cannot be marked good")
         if values:
             row = conn.execute(update(runs).where(runs.c.run == run).values(**values).returning(*runs.c)).first()
         else:

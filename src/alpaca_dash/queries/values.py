@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, literal, select, union_all
 
 from alpaca_dash.domain import SUPPORTED_DTYPES, ArrayStats, Observable, ObservableKind
 from alpaca_dash.parquet_cache.store import ParquetStore, StoredArray
@@ -17,13 +18,68 @@ from alpaca_dash.timescale.schema import array_stats, arrays1d, arrays2d, scalar
 
 
 def load_value(access: DataAccess, observable: Observable, run: int) -> np.ndarray[Any, Any] | None:
-    """The value of ``observable`` in ``run`` (a 0-d array for scalars), or None when the run has none.
+    """The value of ``observable`` in ``run`` in the kind it was written in (a 0-d array for scalars), or None when
+    the run has none.
 
     :raises SidecarError: when a 2D array's file is missing or fails its checksum.
     """
-    if observable.kind is ObservableKind.SCALAR:
+    kind = run_kind(access.db, observable, run) if observable.kind_changes() else observable.kind
+    if kind is None:
+        return None
+    if kind is ObservableKind.SCALAR:
         return load_scalars(access, [observable], run).get(observable.id)
-    return read_array(access.db, access.store, observable.id, observable.kind, run)
+    return read_array(access.db, access.store, observable.id, kind, run)
+
+
+def run_kind(db: Database, observable: Observable, run: int) -> ObservableKind | None:
+    """The kind ``observable`` has in ``run`` (of an observable whose kind changed between runs), or None when the
+    run has no value of it: three key lookups in one statement."""
+    query = union_all(
+        *(
+            select(literal(kind.value).label("kind")).where(table.c.observable_id == observable.id, table.c.run == run)
+            for kind, table in _TABLES.items()
+            if kind in observable.kinds
+        )
+    )
+    with db.begin() as conn:
+        found = conn.execute(query.limit(1)).scalar()
+    return None if found is None else ObservableKind(found)
+
+
+def runs_of_kind(access: DataAccess, observable: Observable, kind: ObservableKind, first: int, last: int) -> set[int]:
+    """The runs over a range whose value of ``observable`` is of ``kind``."""
+    table = _TABLES[kind]
+    query = select(table.c.run).where(table.c.observable_id == observable.id, table.c.run.between(first, last))
+    with access.db.begin() as conn:
+        return set(conn.execute(query).scalars())
+
+
+def stored_kinds(access: DataAccess, observable: Observable, first: int, last: int) -> list[ObservableKind]:
+    """The kinds the observable's values have over a run range, the registry's first (without a read when it knows of
+    one kind only)."""
+    if not observable.kind_changes():
+        return [observable.kind]
+    found = []
+    for kind in sorted(observable.kinds, key=lambda k: k is not observable.kind):
+        table = _TABLES[kind]
+        query = select(table.c.run).where(table.c.observable_id == observable.id, table.c.run.between(first, last))
+        with access.db.begin() as conn:
+            if conn.execute(query.limit(1)).first() is not None:
+                found.append(kind)
+    return found
+
+
+def as_kind(observable: Observable, kind: ObservableKind) -> Observable:
+    """The observable read as one of its kinds only (its values of the other kinds are then not found)."""
+    return replace(observable, kind=kind, kinds=(kind,))
+
+
+#: the table each kind's values live in
+_TABLES: dict[ObservableKind, Table] = {
+    ObservableKind.SCALAR: scalars,
+    ObservableKind.ARRAY1D: arrays1d,
+    ObservableKind.ARRAY2D: arrays2d,
+}
 
 
 def read_array(

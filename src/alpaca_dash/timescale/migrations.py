@@ -146,6 +146,7 @@ def _cover_trends(conn: Connection, caps: Capabilities) -> None:
 def _grafana_views(conn: Connection, caps: Capabilities) -> None:
     """A dtype and a time for every run in the views (the start, else the end, else the ingest time), a ``run_list``
     view for template variables, and indexes for time filters."""
+    _add_kinds_column(conn)  # the views read it
     sql_views.create_views(conn)
     sql_views.index_run_times(conn)
 
@@ -179,6 +180,7 @@ def _scale_to_years(conn: Connection, caps: Capabilities) -> None:
         )
     )
     conn.execute(text("CREATE INDEX observables_open ON observables (id) WHERE last_run IS NULL"))
+    _add_kinds_column(conn)
     sql_views.create_views(conn)  # observable_tree fills in the NULL last runs
     conn.execute(text('CREATE INDEX observables_name_c ON observables (name COLLATE "C")'))
     conn.execute(text("CREATE INDEX runs_tags ON runs USING gin (tags)"))
@@ -256,6 +258,33 @@ def _create_notifications(conn: Connection, caps: Capabilities) -> None:
     schema.metadata.create_all(conn, tables=[schema.notifications])
 
 
+def _add_kinds_column(conn: Connection) -> None:
+    conn.execute(text("ALTER TABLE observables ADD COLUMN IF NOT EXISTS kinds text[] NOT NULL DEFAULT '{}'"))
+
+
+#: the value table of each kind
+_KIND_TABLES = (("scalar", "scalars"), ("array1d", "arrays1d"), ("array2d", "arrays2d"))
+
+
+def _kinds_per_run(conn: Connection, caps: Capabilities) -> None:
+    """Every kind an observable's values have had, so that a run whose kind differs from the newest run's is read
+    from its own table (the registry kept one kind, and such runs could not be read); failed runs are not good.
+
+    The values already lie in the table of their own kind: only the registry learns of them.
+    """
+    _add_kinds_column(conn)
+    for kind, table in _KIND_TABLES:
+        conn.execute(
+            text(
+                f"UPDATE observables o SET kinds = o.kinds || '{kind}'::text "
+                f"WHERE NOT '{kind}' = ANY(o.kinds) AND (o.kind = '{kind}' "
+                f"OR EXISTS (SELECT 1 FROM {table} v WHERE v.observable_id = o.id))"
+            )
+        )
+    conn.execute(text("UPDATE runs SET good = false WHERE status <> 'ingested' AND good"))
+    sql_views.create_views(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, observables, value tables, ingest jobs and errors", _create_core_tables),
     Migration(2, "users, dashboards and dashboard versions", _create_user_tables),
@@ -267,6 +296,7 @@ MIGRATIONS: list[Migration] = [
     Migration(8, "personal API tokens, stored hashed", _create_token_table),
     Migration(9, "quality checks and their results per run", _create_quality_tables),
     Migration(10, "notifications outbox: one message per run and contact point", _create_notifications),
+    Migration(11, "every kind of each observable in the registry; failed runs are not good", _kinds_per_run),
 ]
 
 

@@ -69,12 +69,13 @@ def replace_run(db: Database, write: RunWrite, start_sidecar: StartSidecar) -> l
 
 
 def record_run_failure(db: Database, run: int, source_kind: str, message: str, job_id: int | None) -> None:
-    """Record that a whole run failed; a run stored earlier keeps its values and status."""
+    """Record that a whole run failed; a run stored earlier keeps its values, status and flag, and a run never
+    stored is not good (its flag comes back when an ingest of it succeeds)."""
     with db.begin() as conn:
         cur = _cursor(conn)
         writer.insert_errors(cur, run, [("", message)], job_id)
         cur.execute(
-            "INSERT INTO runs (run, status, source, error_count) VALUES (%s, %s, %s, 1) "
+            "INSERT INTO runs (run, status, source, error_count, good) VALUES (%s, %s, %s, 1, false) "
             "ON CONFLICT (run) DO UPDATE SET error_count = runs.error_count + 1",
             (run, RunStatus.FAILED.value, source_kind),
         )

@@ -63,6 +63,8 @@ observables = Table(
     #: every dtype its values have had, and whether a scalar value kept exact bytes: exports need not read them
     Column("dtypes", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     Column("exact", Boolean, nullable=False, server_default=text("false")),
+    #: every kind its values have had (migration 11): a run's value lives in the table of its own kind
+    Column("kinds", ARRAY(Text), nullable=False, server_default=text("'{}'")),
 )
 
 #: ``value`` is float64 for queries; ``exact`` keeps the original bytes only where float64 cannot hold them

@@ -22,6 +22,13 @@ RUN_TIME_SOURCE = (
     "CASE WHEN r.start_time IS NOT NULL THEN 'start' WHEN r.end_time IS NOT NULL THEN 'end' "
     "WHEN r.ingested_at IS NOT NULL THEN 'ingest' END"
 )
+#: a run is good when its user flag says so and its values were stored (a failed run never is)
+GOOD = "(r.good AND r.status = 'ingested') AS good"
+#: the kind of one run's array: the registry's, unless the observable's kind changed between runs
+ARRAY_KIND = (
+    "CASE WHEN cardinality(o.kinds) < 2 THEN o.kind WHEN EXISTS (SELECT 1 FROM arrays2d d "
+    "WHERE d.observable_id = a.observable_id AND d.run = a.run) THEN 'array2d' ELSE 'array1d' END AS kind"
+)
 #: scalars keep their dtype as a small code (the index in SUPPORTED_DTYPES); the view spells it
 _DTYPE_NAMES = "ARRAY[" + ", ".join(f"'{name}'" for name in SUPPORTED_DTYPES) + "]::text[]"
 
@@ -31,7 +38,7 @@ def create_views(conn: Connection) -> None:
     conn.execute(
         text(
             "CREATE OR REPLACE VIEW scalar_values AS "
-            "SELECT s.run, o.name AS observable, s.value, r.start_time, r.end_time, r.good, "
+            f"SELECT s.run, o.name AS observable, s.value, r.start_time, r.end_time, {GOOD}, "
             f"({_DTYPE_NAMES})[s.dtype + 1] AS dtype, r.ingested_at, {RUN_TIME} AS run_time, "
             f"{RUN_TIME_SOURCE} AS run_time_source "
             "FROM scalars s JOIN observables o ON o.id = s.observable_id JOIN runs r ON r.run = s.run"
@@ -40,8 +47,8 @@ def create_views(conn: Connection) -> None:
     conn.execute(
         text(
             "CREATE OR REPLACE VIEW array_statistics AS "
-            "SELECT a.run, o.name AS observable, o.kind, a.min, a.max, a.mean, a.std, a.sum, a.count, a.nan_count, "
-            f"r.start_time, r.end_time, r.good, o.dtype, r.ingested_at, {RUN_TIME} AS run_time, "
+            f"SELECT a.run, o.name AS observable, {ARRAY_KIND}, a.min, a.max, a.mean, a.std, a.sum, a.count, "
+            f"a.nan_count, r.start_time, r.end_time, {GOOD}, o.dtype, r.ingested_at, {RUN_TIME} AS run_time, "
             f"{RUN_TIME_SOURCE} AS run_time_source "
             "FROM array_stats a JOIN observables o ON o.id = a.observable_id JOIN runs r ON r.run = a.run"
         )
@@ -50,15 +57,15 @@ def create_views(conn: Connection) -> None:
         text(
             "CREATE OR REPLACE VIEW observable_tree AS "
             "SELECT name, array_to_string(path, ' / ') AS hierarchy, kind, dtype, shape, unit, first_run, "
-            "coalesce(last_run, (SELECT max(run) FROM runs WHERE status = 'ingested'), first_run) AS last_run "
-            "FROM observables"
+            "coalesce(last_run, (SELECT max(run) FROM runs WHERE status = 'ingested'), first_run) AS last_run, "
+            "kinds FROM observables"
         )
     )
     conn.execute(
         text(
             "CREATE OR REPLACE VIEW run_list AS "
             f"SELECT r.run, r.start_time, r.end_time, r.ingested_at, {RUN_TIME} AS run_time, "
-            f"{RUN_TIME_SOURCE} AS run_time_source, r.status, r.good, r.tags, r.comment, r.observable_count, "
+            f"{RUN_TIME_SOURCE} AS run_time_source, r.status, {GOOD}, r.tags, r.comment, r.observable_count, "
             "r.error_count FROM runs r"
         )
     )

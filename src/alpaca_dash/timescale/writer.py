@@ -64,9 +64,9 @@ def register_observables(cur: psycopg.Cursor[Any], run: int, entries: Sequence[O
     newest = bool(cur.fetchone()[0])  # type: ignore[index]
     cur.execute(
         """
-        INSERT INTO observables AS o (name, path, kind, dtype, shape, unit, first_run, last_run, dtypes)
+        INSERT INTO observables AS o (name, path, kind, dtype, shape, unit, first_run, last_run, dtypes, kinds)
         SELECT n, string_to_array(n, '*'), k, d, string_to_array(s, ',')::integer[], u, %(run)s,
-               CASE WHEN %(newest)s THEN NULL ELSE %(run)s END, ARRAY[d]
+               CASE WHEN %(newest)s THEN NULL ELSE %(run)s END, ARRAY[d], ARRAY[k]
         FROM unnest(%(names)s::text[], %(kinds)s::text[], %(dtypes)s::text[], %(shapes)s::text[], %(units)s::text[])
              AS t(n, k, d, s, u)
         ON CONFLICT (name) DO UPDATE SET
@@ -77,12 +77,14 @@ def register_observables(cur: psycopg.Cursor[Any], run: int, entries: Sequence[O
             dtype = CASE WHEN {later} THEN excluded.dtype ELSE o.dtype END,
             shape = CASE WHEN {later} THEN excluded.shape ELSE o.shape END,
             unit = coalesce(excluded.unit, o.unit),
-            dtypes = CASE WHEN excluded.dtype = ANY(o.dtypes) THEN o.dtypes ELSE o.dtypes || excluded.dtype END
+            dtypes = CASE WHEN excluded.dtype = ANY(o.dtypes) THEN o.dtypes ELSE o.dtypes || excluded.dtype END,
+            kinds = CASE WHEN excluded.kind = ANY(o.kinds) THEN o.kinds ELSE o.kinds || excluded.kind END
         WHERE excluded.first_run < o.first_run
            OR (o.last_run IS NOT NULL AND (excluded.last_run IS NULL OR excluded.last_run > o.last_run))
            OR ({later} AND (o.kind, o.dtype, o.shape) IS DISTINCT FROM (excluded.kind, excluded.dtype, excluded.shape))
            OR (excluded.unit IS NOT NULL AND excluded.unit IS DISTINCT FROM o.unit)
            OR NOT excluded.dtype = ANY(o.dtypes)
+           OR NOT excluded.kind = ANY(o.kinds)
         RETURNING id, name
         """.replace("{later}", _LATER_SQL),
         {
@@ -190,7 +192,8 @@ def update_rollup(
 
 
 def upsert_run(cur: psycopg.Cursor[Any], row: RunRow) -> None:
-    """Create or refresh a run's row; comment, tags and the good flag belong to users and are kept."""
+    """Create or refresh a run's row; comment, tags and the good flag belong to users and are kept, except that a
+    run that had failed (and so was not good) becomes good unless a user said otherwise."""
     cur.execute(
         """
         INSERT INTO runs (run, start_time, end_time, status, ingested_at, source, observable_count, error_count)
@@ -198,7 +201,8 @@ def upsert_run(cur: psycopg.Cursor[Any], row: RunRow) -> None:
         ON CONFLICT (run) DO UPDATE SET
             start_time = excluded.start_time, end_time = excluded.end_time, status = excluded.status,
             ingested_at = excluded.ingested_at, source = excluded.source,
-            observable_count = excluded.observable_count, error_count = excluded.error_count
+            observable_count = excluded.observable_count, error_count = excluded.error_count,
+            good = CASE WHEN runs.status = 'failed' AND NOT runs.reviewed THEN excluded.good ELSE runs.good END
         """,
         (row.run, row.start, row.end, row.status, row.source, row.observable_count, row.error_count),
     )

@@ -32,6 +32,7 @@ def observable_json(item: Observable) -> dict[str, Any]:
     return {
         "name": item.name,
         "kind": item.kind.value,
+        "kinds": [kind.value for kind in item.kinds],
         "dtype": item.dtype,
         "shape": list(item.shape),
         "unit": item.unit,

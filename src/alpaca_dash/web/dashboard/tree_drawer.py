@@ -29,6 +29,7 @@ def leaf_node(item: Observable, label: str | None = None) -> dict[str, Any]:
         "id": item.name,
         "label": label or item.path[-1],
         "kind": item.kind.value,
+        "kinds": item.kinds_text(),
         "dtype": item.dtype,
         "shape": list(item.shape),
         "unit": item.unit or "",
