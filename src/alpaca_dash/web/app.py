@@ -14,9 +14,11 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.web.api_routes import add_api_routes
 from alpaca_dash.web.auth import LoginRequired, ProductionConfigError, session_cookie_options
 from alpaca_dash.web.dashboard.page import register as register_dashboard_page
+from alpaca_dash.web.dashboard.shared_contents import SharedContents
 from alpaca_dash.web.export_route import add_export_route
 from alpaca_dash.web.image_cache import ImageCache
 from alpaca_dash.web.live import LiveRuns
+from alpaca_dash.web.metrics_route import add_metrics_route
 from alpaca_dash.web.pages import (
     account_page,
     admin_page,
@@ -50,7 +52,9 @@ def configure_app(access: DataAccess, *, node_modules: Path | None = None) -> No
     account_page.register(access, live_runs)
     login_page.register(access)
     dashboards_page.register(access, live_runs)
-    register_dashboard_page(access, images, values, live_runs)
+    shared = SharedContents()
+    register_dashboard_page(access, images, values, live_runs, shared)
+    add_metrics_route(shared)
     runs_page.register(access, live_runs)
     jobs_page.register(access, live_runs)
     quality_page.register(access, live_runs)

@@ -22,6 +22,7 @@ from alpaca_dash.web.dashboard.panel_dialog import PanelDialog
 from alpaca_dash.web.dashboard.range_picker import RangePicker, check_runs_text
 from alpaca_dash.web.dashboard.run_bar import RunBar, parse_run, run_caption
 from alpaca_dash.web.dashboard.run_context import RunContext
+from alpaca_dash.web.dashboard.shared_contents import SharedContents
 from alpaca_dash.web.dashboard.tree_drawer import ObservableTree
 from alpaca_dash.web.dashboard.versions_dialog import open_versions
 from alpaca_dash.web.dashboard.view import DashboardView
@@ -63,7 +64,13 @@ def is_on(flag: str | None) -> bool:
     return flag is not None and flag.strip().lower() in ("1", "true", "yes", "on")
 
 
-def register(access: DataAccess, images: ImageCache, values: ValueCache, live_runs: LiveRuns | None = None) -> None:
+def register(
+    access: DataAccess,
+    images: ImageCache,
+    values: ValueCache,
+    live_runs: LiveRuns | None = None,
+    shared: SharedContents | None = None,
+) -> None:
     @ui.page("/dashboard/{dashboard_id}")
     async def dashboard_page(
         dashboard_id: int,
@@ -83,7 +90,7 @@ def register(access: DataAccess, images: ImageCache, values: ValueCache, live_ru
                 ui.link("Back to your dashboards", "/")
             return
         add_dashboard_assets()
-        view = DashboardView(access, user, found, images, values)
+        view = DashboardView(access, user, found, images, values, shared)
         view.live, view.kiosk = is_on(live), is_on(kiosk)
         view.runs_text, runs_message = check_runs_text(runs, max_runs=access.settings.max_range)
         anchor = ui.element("div")  # parent of the dialogs built on first use

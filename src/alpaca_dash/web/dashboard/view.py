@@ -32,6 +32,7 @@ from alpaca_dash.web.dashboard.panel_sizes import (
     remember_column_width,
     similar,
 )
+from alpaca_dash.web.dashboard.shared_contents import SharedContents
 from alpaca_dash.web.grid import PanelGrid
 from alpaca_dash.web.image_cache import ImageCache
 from alpaca_dash.web.routes import image_url
@@ -56,9 +57,17 @@ class DashboardView:
     """Holds the dashboard as last saved, the shown run and one card per panel."""
 
     def __init__(
-        self, access: DataAccess, user: User, dashboard: store.Dashboard, images: ImageCache, values: ValueCache
+        self,
+        access: DataAccess,
+        user: User,
+        dashboard: store.Dashboard,
+        images: ImageCache,
+        values: ValueCache,
+        shared: SharedContents | None = None,
     ) -> None:
         self.access = access
+        #: contents computed once for every page of the process (a private one when none is given)
+        self.shared = shared if shared is not None else SharedContents()
         self.user = user
         self.dashboard = dashboard
         self.images = images
@@ -244,7 +253,8 @@ class DashboardView:
             if prefetched is not None and prefetched.run == run and similar(prefetched.size, card.size):
                 content = await prefetched.task
             else:
-                content = await self._load(card, run, version)
+                # the user is part of the key: image panels publish their PNG to the user who asked
+                content = await self.shared.get_or_compute((self.user.id, key), lambda: self._load(card, run, version))
         finally:
             spinner.cancel()
         if content.state != "error":
