@@ -21,6 +21,7 @@ from bench import (
     p9_compare,
     p10_quality,
     p13_scale,
+    p14_live_clients,
 )
 from bench.common import (
     DATABASE_URL_ENV,
@@ -48,9 +49,10 @@ BENCHMARKS: dict[str, Callable[[Options], Section]] = {
     "api": api_arrays.run,
     "p13": p13_scale.run,
     "cli": cli_startup.run,
+    "p14": p14_live_clients.run,
 }
 #: long, and seeded into the database it is given: only when asked for by name
-NOT_BY_DEFAULT = {"p13"}
+NOT_BY_DEFAULT = {"p13", "p14"}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
