@@ -45,6 +45,7 @@ _LATEST = text(
     "SELECT id, status FROM notifications WHERE run = :run AND contact_point = :point "
     "AND created_at > now() - make_interval(secs => :window) ORDER BY id DESC LIMIT 1 FOR UPDATE"
 )
+_SILENCED = text("SELECT check_name, observable FROM alarm_silences WHERE until > now()")
 _INSERT = text(
     "INSERT INTO notifications (run, contact_point, status, subject, body, alarms) "
     "VALUES (:run, :point, 'pending', :subject, :body, CAST(:alarms AS jsonb))"
@@ -66,8 +67,12 @@ _RETRY = text(
 
 
 def enqueue(conn: Connection, run: int, points: Sequence[str], alarms: list[dict[str, Any]], *, window: float) -> None:
-    """Write (or regroup) the run's message to each contact point, in the caller's transaction; no alarms, no
-    message."""
+    """Write (or regroup) the run's message to each contact point, in the caller's transaction; alarms of a silenced
+    check or observable are left out, and no alarms make no message."""
+    silenced = conn.execute(_SILENCED).all()
+    checks = {row.check_name for row in silenced if row.check_name}
+    observables = {row.observable for row in silenced if row.observable}
+    alarms = [a for a in alarms if a["check"] not in checks and a["observable"] not in observables]
     if not alarms or not points:
         return
     subject = f"Run {run}: {len(alarms)} quality check{'s' if len(alarms) > 1 else ''} in alarm"

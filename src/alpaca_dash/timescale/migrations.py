@@ -285,6 +285,17 @@ def _kinds_per_run(conn: Connection, caps: Capabilities) -> None:
     sql_views.create_views(conn)
 
 
+def _create_silences(conn: Connection, caps: Capabilities) -> None:
+    """Silences, and who acknowledged a notified alarm."""
+    schema.metadata.create_all(conn, tables=[schema.alarm_silences])
+    conn.execute(
+        text(
+            "ALTER TABLE notifications ADD COLUMN IF NOT EXISTS acknowledged_by text, "
+            "ADD COLUMN IF NOT EXISTS acknowledged_at timestamptz"
+        )
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, observables, value tables, ingest jobs and errors", _create_core_tables),
     Migration(2, "users, dashboards and dashboard versions", _create_user_tables),
@@ -297,6 +308,7 @@ MIGRATIONS: list[Migration] = [
     Migration(9, "quality checks and their results per run", _create_quality_tables),
     Migration(10, "notifications outbox: one message per run and contact point", _create_notifications),
     Migration(11, "every kind of each observable in the registry; failed runs are not good", _kinds_per_run),
+    Migration(12, "alarm silences and acknowledgements", _create_silences),
 ]
 
 

@@ -289,6 +289,22 @@ notifications = Table(
     Column("last_error", Text, nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("sent_at", DateTime(timezone=True)),
+    #: who acknowledged the alarm, and when (migration 12)
+    Column("acknowledged_by", Text),
+    Column("acknowledged_at", DateTime(timezone=True)),
     Index("notifications_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
     Index("notifications_run", "run", "contact_point"),
+)
+
+#: a check or an observable muted until a time: its alarms are stored but left out of messages (migration 12)
+alarm_silences = Table(
+    "alarm_silences",
+    metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("check_name", Text),
+    Column("observable", Text),
+    Column("until", DateTime(timezone=True), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("created_by", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

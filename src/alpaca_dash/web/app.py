@@ -22,6 +22,7 @@ from alpaca_dash.web.metrics_route import add_metrics_route
 from alpaca_dash.web.pages import (
     account_page,
     admin_page,
+    alarms_page,
     dashboards_page,
     jobs_page,
     login_page,
@@ -58,6 +59,7 @@ def configure_app(access: DataAccess, *, node_modules: Path | None = None) -> No
     runs_page.register(access, live_runs)
     jobs_page.register(access, live_runs)
     quality_page.register(access, live_runs)
+    alarms_page.register(access, live_runs)
     admin_page.register(access, live_runs)
 
 

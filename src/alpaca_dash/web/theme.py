@@ -63,6 +63,7 @@ def frame(
             ui.link("Runs", "/runs").classes("text-white no-underline px-2")
             ui.link("Jobs", "/jobs").classes("text-white no-underline px-2")
             ui.link("Quality", "/quality").classes("text-white no-underline px-2")
+            ui.link("Alarms", "/alarms").classes("text-white no-underline px-2")
             if user.is_admin:
                 ui.link("Admin", "/admin").classes("text-white no-underline px-2").mark("admin-link")
         ui.button(icon="contrast", on_click=toggle_theme).props("flat round dense color=white").tooltip(
