@@ -79,6 +79,15 @@ class Settings(BaseSettings):
         "", description="e-log address of a run, {run} replaced by its number (runs table link); empty: no link."
     )
     follow_interval: float = Field(2.0, gt=0, description="Seconds between two looks for a newer finished run.")
+    source_settle_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="A run file is ingested once its size and mtime have not changed for this long (seconds); "
+        "0 when ALPACA renames finished files into place.",
+    )
+    follow_retries: int = Field(
+        3, ge=0, le=100, description="A failed run is ingested again when its file changes, at most this many times."
+    )
     notify_webhook_token_url: str = Field(
         "",
         description="Contact point: a webhook (Mattermost or Slack incoming webhook URL, which carries its token) "

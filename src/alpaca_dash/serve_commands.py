@@ -47,6 +47,7 @@ def build_scheduler(settings: Settings, access: DataAccess) -> IngestScheduler:
         open_source(settings, follow=True),
         lambda kind: open_source(settings, kind, follow=False),  # type: ignore[arg-type]
         follow_interval=settings.follow_interval,
+        follow_retries=settings.follow_retries,
         contact_points=contact_points(settings),
         notify=notify_of(settings),
     )

@@ -15,7 +15,7 @@ from alpaca_dash.alarms.notifier import Notifier
 from alpaca_dash.alarms.outbox import Notify
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline import jobs
-from alpaca_dash.pipeline.follow import follow_once
+from alpaca_dash.pipeline.follow import DEFAULT_RETRIES, follow_once
 from alpaca_dash.pipeline.quality import QualityEvaluator
 from alpaca_dash.queries.jobs import Job, JobKind
 from alpaca_dash.sources.base import RunSource, SourceError
@@ -111,6 +111,7 @@ class IngestScheduler:
         source_for: Callable[[str], RunSource],
         *,
         follow_interval: float = 2.0,
+        follow_retries: int = DEFAULT_RETRIES,
         poll_interval: float = 1.0,
         contact_points: Sequence[ContactPoint] = (),
         notify: Notify | None = None,
@@ -122,6 +123,7 @@ class IngestScheduler:
         self.lock = IngestLock(db)
         self._scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1})
         self._follow_interval = follow_interval
+        self.follow_retries = follow_retries
         self._poll_interval = poll_interval
         self._follow_backoff = Backoff()
         self._stale_reset = False
@@ -154,7 +156,7 @@ class IngestScheduler:
         if self.follow_source is None or not self._follow_backoff.ready() or not self.lock.try_acquire():
             return
         try:
-            follow_once(self.db, self.store, self.follow_source, quality=self.quality)
+            follow_once(self.db, self.store, self.follow_source, retries=self.follow_retries, quality=self.quality)
         except (DatabaseUnavailable, SourceError, OSError) as exc:
             delay = self._follow_backoff.failed()
             log.warning("follow failed (%s); next try in %.0f s", exc, delay)

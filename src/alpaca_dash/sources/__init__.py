@@ -25,7 +25,7 @@ def open_source(settings: Settings, kind: SourceKind | None = None, *, follow: b
 
         if settings.source_path is None:
             raise SourceError("the files source needs a folder: set ALPACA_DASH_SOURCE_PATH or pass --path")
-        return FileSource(settings.source_path)
+        return FileSource(settings.source_path, settle_seconds=settings.source_settle_seconds)
     from alpaca_dash.sources.alpaca import AlpacaSource
 
     return AlpacaSource.from_settings(settings)

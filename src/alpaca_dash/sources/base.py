@@ -35,3 +35,21 @@ class RunSource(Protocol):
         :raises SourceError: when the run cannot be read at all.
         """
         ...
+
+
+#: a run file's size in bytes and modification time in nanoseconds: it changed when this did
+FileSignature = tuple[int, int]
+
+
+@runtime_checkable
+class FileRuns(Protocol):
+    """A source of run files that may still be being written: the follower waits for them to settle, and ingests a
+    failed run again when its file changes."""
+
+    def settled(self, run: int) -> bool:
+        """Whether the run's file has stopped changing (its size and mtime stable for the settle time)."""
+        ...
+
+    def signature(self, run: int) -> FileSignature | None:
+        """The run's file's size and mtime, or None when it has none."""
+        ...

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ import h5py
 import numpy as np
 
 from alpaca_dash.domain import NAME_SEPARATOR, RunRecord
-from alpaca_dash.sources.base import SourceError
+from alpaca_dash.sources.base import FileSignature, SourceError
 from alpaca_dash.sources.file_index import RunFileIndex, shared_index
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ NPZ_SUFFIXES = (".npz",)
 TEMPORARY_SUFFIXES = frozenset({".tmp", ".part"})
 RUN_START_KEY = "run_start"
 RUN_END_KEY = "run_end"
+
+#: files whose settling is remembered at most
+_SEEN_LIMIT = 10_000
 
 _DIGITS = re.compile(r"\d+")
 # What h5py raises for a dataset it cannot read: a bad chunk, a missing filter or external file, a type numpy lacks.
@@ -56,9 +60,12 @@ class FileSource:
 
     kind = "files"
 
-    def __init__(self, folder: Path, *, watch: bool = True) -> None:
+    def __init__(self, folder: Path, *, watch: bool = True, settle_seconds: float = 0.0) -> None:
         self.folder = Path(folder)
         self._watch = watch
+        self.settle_seconds = settle_seconds
+        #: path to (signature, monotonic time it was first seen with it)
+        self._seen: dict[Path, tuple[FileSignature, float]] = {}
 
     @property
     def index(self) -> RunFileIndex:
@@ -71,6 +78,35 @@ class FileSource:
     def available_runs(self, first: int, last: int) -> list[int]:
         """The runs between ``first`` and ``last`` inclusive that have a file, ascending."""
         return self.index.between(first, last)
+
+    def signature(self, run: int) -> FileSignature | None:
+        """The run's file's size and mtime (ns), or None when it has no file (or it went since the listing)."""
+        path = self.index.path_of(run)
+        if path is None:
+            return None
+        try:
+            status = path.stat()
+        except OSError:
+            return None
+        return status.st_size, status.st_mtime_ns
+
+    def settled(self, run: int) -> bool:
+        """Whether the run's file has kept its size and mtime for ``settle_seconds``: by its mtime, or (a clock of
+        another machine's file system may be off) since this source first saw it so."""
+        if self.settle_seconds <= 0:
+            return True
+        path = self.index.path_of(run)
+        signature = self.signature(run)
+        if path is None or signature is None:
+            return False
+        now = time.monotonic()
+        seen = self._seen.get(path)
+        if seen is None or seen[0] != signature:
+            self._seen[path] = seen = (signature, now)
+        if len(self._seen) > _SEEN_LIMIT:  # only files being written are of interest: forget the rest
+            self._seen = {path: seen}
+        age = time.time() - signature[1] / 1e9
+        return age >= self.settle_seconds or now - seen[1] >= self.settle_seconds
 
     def read_run(self, run: int) -> RunRecord:
         """Every dataset of the run's file; datasets that cannot be read are listed in ``errors``.

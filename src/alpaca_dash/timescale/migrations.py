@@ -296,6 +296,10 @@ def _create_silences(conn: Connection, caps: Capabilities) -> None:
     )
 
 
+def _create_ingest_attempts(conn: Connection, caps: Capabilities) -> None:
+    schema.metadata.create_all(conn, tables=[schema.ingest_attempts])
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, observables, value tables, ingest jobs and errors", _create_core_tables),
     Migration(2, "users, dashboards and dashboard versions", _create_user_tables),
@@ -309,6 +313,7 @@ MIGRATIONS: list[Migration] = [
     Migration(10, "notifications outbox: one message per run and contact point", _create_notifications),
     Migration(11, "every kind of each observable in the registry; failed runs are not good", _kinds_per_run),
     Migration(12, "alarm silences and acknowledgements", _create_silences),
+    Migration(13, "ingest attempts of failed runs, with their file's size and mtime", _create_ingest_attempts),
 ]
 
 

@@ -153,6 +153,21 @@ ingest_errors = Table(
     Index("ingest_errors_run", "run"),
 )
 
+#: every ingest of a failed run by the follower (migration 13): the file's size and mtime it read, and how it went;
+#: a failed run is tried again when its file no longer has the signature of its last attempt
+ingest_attempts = Table(
+    "ingest_attempts",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("run", Integer, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime_ns", BigInteger, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("message", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ingest_attempts_run", "run"),
+)
+
 #: min, max, sum and count of each observable's finite scalar values per bucket of ``ROLLUP_RUNS`` runs, kept at
 #: ingest where TimescaleDB's continuous aggregate is not licensed (migration 5)
 scalar_rollup = Table(
