@@ -64,7 +64,7 @@ async def test_editor_marks_a_run_bad_and_filters(
     assert not stored.good
     await wait_for_rows(web_user, lambda rows: any(r["comment"] == "beam lost" for r in rows))
 
-    web_user.find(kind=ui.select).elements.pop().set_value("bad")
+    control(web_user, "runs-quality", ui.select).set_value("bad")
     web_user.find(marker="runs-filter").click()
     rows = await wait_for_rows(web_user, lambda rows: len(rows) == 1)
     assert rows[0]["run"] == 390001 and rows[0]["tags"] == "calibration, test" and rows[0]["good"] == "bad"

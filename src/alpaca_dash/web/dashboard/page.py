@@ -79,6 +79,7 @@ def register(
         live: str | None = None,
         kiosk: str | None = None,
         runs: str | None = None,
+        reference: str | None = None,
     ) -> None:
         user = await require_user(access)
         if user is None:
@@ -92,6 +93,7 @@ def register(
         add_dashboard_assets()
         view = DashboardView(access, user, found, images, values, shared)
         view.live, view.kiosk = is_on(live), is_on(kiosk)
+        view.url_reference = parse_run(reference)
         view.runs_text, runs_message = check_runs_text(runs, max_runs=access.settings.max_range)
         anchor = ui.element("div")  # parent of the dialogs built on first use
         dialog = PanelDialog(access, view.save_panel, anchor) if view.can_edit else None

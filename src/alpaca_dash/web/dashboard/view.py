@@ -86,6 +86,8 @@ class DashboardView:
         self.live = False
         self.kiosk = False
         self.runs_text: str | None = None  # the run range of trend panels: None (the default), lastN or a-b
+        #: a reference run from the address (``&reference=``), over the dashboard's, for this view only
+        self.url_reference: int | None = None
         self.alarms = AlarmBadges(access)
         self.ahead: asyncio.Task[None] | None = None
         self.charts: ChartUpdates | None = None
@@ -95,6 +97,11 @@ class DashboardView:
     @property
     def spec(self) -> DashboardSpec:
         return self.dashboard.spec
+
+    @property
+    def reference_run(self) -> int | None:
+        """The reference the panels draw: the address's, else the dashboard's pinned one."""
+        return self.url_reference if self.url_reference is not None else self.spec.reference_run
 
     def attach(self, grid: PanelGrid, client: Client) -> None:
         self.grid = grid
@@ -125,6 +132,7 @@ class DashboardView:
         query += "&live=1" if self.live else ""
         query += "&kiosk=1" if self.kiosk else ""
         query += f"&runs={self.runs_text}" if self.runs_text else ""
+        query += f"&reference={self.url_reference}" if self.url_reference is not None else ""
         return f"/dashboard/{self.dashboard.id}{query}"
 
     async def open_run(self, run: int) -> None:
@@ -155,6 +163,8 @@ class DashboardView:
         """Pin ``run`` (None: unpin) as the dashboard's reference run and redraw the panels that show it."""
         if not await self.save(self.spec.model_copy(update={"reference_run": run})):
             return
+        self.url_reference = None  # the one pinned now is the one shown
+        ui.navigate.history.replace(self.url())
         ui.notify(f"Reference run: {run}." if run is not None else "No reference run.")
         shown = [card for card in self.cards.values() if chart_type(card.spec.type).takes_reference]
         await self.refresh(*shown)
@@ -163,7 +173,7 @@ class DashboardView:
         chart = chart_type(card.spec.type)
         # every panel gets the run range: overlays of the runs with a tag look for them there
         runs = resolve_runs(self.runs_text, run, max_runs=self.access.settings.max_range)
-        reference = card.spec.reference_for(self.spec.reference_run) if chart.takes_reference else None
+        reference = card.spec.reference_for(self.reference_run) if chart.takes_reference else None
         target = Target(run, runs, reference)
         return await in_thread(
             load_panel, self.access, card.spec, target, card.size, self._publish, cache=self.values, version=version
@@ -263,7 +273,7 @@ class DashboardView:
 
     def _recent_key(self, card: PanelCard, run: int, version: object) -> Hashable:
         """What a panel's content depends on besides the stored data of ``run`` (whose version is in the key)."""
-        return (run, version, card.size, card.spec.model_dump_json(), self.spec.reference_run, self.runs_text)
+        return (run, version, card.size, card.spec.model_dump_json(), self.reference_run, self.runs_text)
 
     async def _present(self, card: PanelCard, generation: int, content: PanelContent) -> None:
         if generation != card.generation or self.cards.get(card.id) is not card:

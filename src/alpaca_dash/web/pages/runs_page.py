@@ -7,6 +7,7 @@ from nicegui import ui
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.web.auth import require_user
 from alpaca_dash.web.live import LiveRuns
+from alpaca_dash.web.pages.open_runs import OpenInDashboard
 from alpaca_dash.web.pages.runs_table import ROW_LIMIT, RunsTable
 from alpaca_dash.web.theme import frame
 
@@ -20,7 +21,9 @@ def register(access: DataAccess, live_runs: LiveRuns | None = None) -> None:
         with frame("Runs", user, theme=theme, live_runs=live_runs):
             ui.label("Newest runs").classes("text-h6")
             table = RunsTable(access, user, rows=rows)
+            opener = OpenInDashboard(access, user, table.table)
         await table.refresh()
+        await opener.load()
         if live_runs is not None:
             await ui.context.client.connected()
             live_runs.subscribe(ui.context.client, table.refresh)

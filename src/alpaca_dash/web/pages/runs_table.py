@@ -90,11 +90,13 @@ class RunsTable:
             self.first = ui.number("From run", format="%d", min=0).props("dense outlined").classes("w-32")
             self.last = ui.number("To run", format="%d", min=0).props("dense outlined").classes("w-32")
             self.good = ui.select(GOOD_CHOICES, value="all", label="Quality").props("dense outlined").classes("w-36")
+            self.good.mark("runs-quality")
             self.tag = ui.input("Tag").props("dense outlined").classes("w-32")
             self.text = ui.input("Comment contains").props("dense outlined").classes("w-48")
             self.with_errors = ui.checkbox("With errors")
             ui.button("Filter", icon="filter_alt", on_click=self.apply_filter).mark("runs-filter")
-        self.table = ui.table(columns=COLUMNS, rows=[], row_key="run").classes("w-full").mark("runs-table")
+        self.table = ui.table(columns=COLUMNS, rows=[], row_key="run", selection="multiple")
+        self.table.classes("w-full").mark("runs-table")
         self.table.props('no-data-label="No runs to show: none match the filters, or none are ingested yet."')
         self.table.add_slot(
             "body-cell-elog",
