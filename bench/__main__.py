@@ -20,6 +20,7 @@ from bench import (
     p8_export,
     p9_compare,
     p10_quality,
+    p11_quality_page,
     p13_scale,
     p14_live_clients,
 )
@@ -46,6 +47,7 @@ BENCHMARKS: dict[str, Callable[[Options], Section]] = {
     "p8": p8_export.run,
     "p9": p9_compare.run,
     "p10": p10_quality.run,
+    "p11": p11_quality_page.run,
     "api": api_arrays.run,
     "p13": p13_scale.run,
     "cli": cli_startup.run,

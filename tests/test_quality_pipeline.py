@@ -23,6 +23,8 @@ from alpaca_dash.timescale.database import Database
 
 from memory_source import MemorySource
 
+pytestmark = pytest.mark.both_backends
+
 SCALAR = "ELENA_Parameters*H_offset_mm"
 WAVE = "captorius3*acq_0*Channel_2_SSPALS*Y_[V]*V"
 HIST = "SC56_coinc*histogram"
