@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -31,7 +32,8 @@ WAVEFORM = np.arange(200_000, dtype=np.float64)
 
 def npz_bytes(scale: float = 1.0) -> bytes:
     out = io.BytesIO()
-    np.savez(out, **{"Det*wave": WAVEFORM * scale, "Det*count": np.uint64(2**64 - 1)})
+    arrays: dict[str, Any] = {"Det*wave": WAVEFORM * scale, "Det*count": np.uint64(2**64 - 1)}
+    np.savez(out, **arrays)
     return out.getvalue()
 
 

@@ -68,8 +68,9 @@ def test_every_run_reads_back_in_its_own_kind(access: DataAccess, order: list[in
 def test_api_value_arrays_and_export(access: DataAccess) -> None:
     ingest(access, [400003, 400001, 400002, 400004])
     dash = AlpacaDash(access)
-    assert dash.value(NAME, 400003).shape == (4, 5)
-    assert dash.value(NAME, 400004).item() == 7.5
+    image, scalar = dash.value(NAME, 400003), dash.value(NAME, 400004)
+    assert image is not None and image.shape == (4, 5)
+    assert scalar is not None and scalar.item() == 7.5
     runs, arrays = dash.arrays(NAME, (400001, 400004))
     assert runs.tolist() == [400001, 400002, 400003]
     assert [a.shape for a in arrays] == [(6,), (9,), (4, 5)]

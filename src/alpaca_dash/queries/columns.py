@@ -86,7 +86,9 @@ def _native_column(run_numbers: Array, values: Array, codes: Array) -> ScalarCol
     for code in present:
         chosen = codes == code
         # float64 holds every value of these dtypes exactly, except integers beyond 2**53: those are in ``exact``
-        native[chosen] = values[chosen].astype(SUPPORTED_DTYPES[code])
+        # and replace what this cast makes of them (2**64 - 1 is 2**64 as a float: out of range, not an error)
+        with np.errstate(invalid="ignore", over="ignore"):
+            native[chosen] = values[chosen].astype(SUPPORTED_DTYPES[code])
     return ScalarColumn(run_numbers, native)
 
 
