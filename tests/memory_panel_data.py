@@ -67,6 +67,9 @@ class MemoryPanelData:
         ]
         return [] if tag else runs[:limit]
 
+    def run_notes(self, within: RunRange, *, limit: int) -> Mapping[int, str]:
+        return {}  # no run carries a comment or tags here
+
     def run_times(self, runs: Array) -> Array:
         return np.full(runs.size, np.datetime64("NaT", "us"))
 

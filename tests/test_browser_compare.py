@@ -15,6 +15,7 @@ from alpaca_dash.content.charts.line import LineOptions
 from alpaca_dash.content.overlay import Overlay
 from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries.runs import update_run_meta
 
 if TYPE_CHECKING:
     from web_fixtures import BrowserSite
@@ -61,6 +62,7 @@ def test_overlays_reference_trend_clicks_and_keys(browser_site: BrowserSite, chr
             PanelSpec(id="trend", type="trend", observables=[H_OFFSET], layout=GridPosition(x=0, y=4, w=12)),
         ]
     )  # fmt: skip
+    update_run_meta(site.access, 390001, comment="beam <lost>", tags=["calibration"])
     made = store.create_dashboard(site.access, site.users["alice"], "Compare", spec)
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
@@ -76,6 +78,11 @@ def test_overlays_reference_trend_clicks_and_keys(browser_site: BrowserSite, chr
     assert found["hist"]["legend"] == ["run 390003", "reference 390000"]
     assert all(points > 10 for _, points in found["hist"]["series"])
     expect(page.locator(".panel-chart canvas").first).to_be_visible()
+
+    # the run's comment and tags are pinned on the trend, and said (as text) by the tooltip
+    x, y = page.evaluate(POINT_JS, ["trend", 390001])
+    page.mouse.move(x, y)
+    expect(page.get_by_text("run 390001: beam <lost> · calibration")).to_be_visible(timeout=TIMEOUT_MS)
 
     # a trend point leads to its run; the overlay follows
     x, y = page.evaluate(POINT_JS, ["trend", 390001])

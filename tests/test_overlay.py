@@ -155,11 +155,17 @@ def test_a_panel_reference_overrides_the_dashboards() -> None:
 def test_a_trend_limited_to_the_runs_with_a_tag(seeded_access: DataAccess) -> None:
     for run in (390000, 390003):
         update_run_meta(seeded_access, run, tags=["calibration"])
+    update_run_meta(seeded_access, 390003, comment="beam <lost>")
     spec = PanelSpec(id="t", type="trend", observables=["ELENA_Parameters*H_offset_mm"],
                      options=TrendOptions(tag="calibration"))  # fmt: skip
     state, option, _ = load(seeded_access, spec, Target(390002, RunRange(390000, 390003)))
     assert state == "ready" and [p[0] for p in series_data(option["series"][0])] == [390000, 390003]
     assert option["series"][0]["markLine"]["data"] == [{"xAxis": 390002.0}]
+    notes = option["series"][-1]  # comments and tags pinned on their runs' points
+    assert notes["name"] == "notes" and [(p["value"][2], p["note"]) for p in notes["data"]] == [
+        (390000, "calibration"),
+        (390003, "beam <lost> · calibration"),
+    ]
     none = spec.model_copy(update={"options": TrendOptions(tag="nothing")})
     state, _, message = load(seeded_access, none, Target(390002, RunRange(390000, 390003)))
     assert state == "nodata" and message == ["No runs of 390000-390003 are tagged 'nothing'"]

@@ -80,6 +80,7 @@ async def test_trends_over_a_run_range_draw_and_mark_bad_runs(
     trend = panels["trend"]["option"]["series"]
     assert [point[0] for point in series_data(trend[0])] == [390000, 390002, 390003]
     assert [point[0] for point in series_data(trend[1])] == [390001]  # the bad run, in red
+    assert [(p["value"][2], p["note"]) for p in trend[2]["data"]] == [(390001, "beam lost")]  # its comment
     wave = panels["wavemax"]["option"]
     assert len(wave["series"]) == 1 and [p[0] for p in series_data(wave["series"][0])] == [390000, 390002, 390003]
     assert "(max)" in wave["yAxis"]["name"]

@@ -106,6 +106,11 @@ class PanelData(Protocol):
         with the good flag ``good`` (None: any of each)."""
         ...
 
+    def run_notes(self, within: RunRange, *, limit: int) -> Mapping[int, str]:
+        """The comments and tags of the runs of ``within`` that have any (``"beam lost · calibration"``), newest
+        first, at most ``limit``."""
+        ...
+
     def run_times(self, runs: Array) -> Array:
         """Start times (datetime64, NaT where unknown) of ``runs``."""
         ...

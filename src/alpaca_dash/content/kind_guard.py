@@ -90,6 +90,9 @@ class KindGuard:
     ) -> list[int]:
         return self.data.run_numbers(before=before, within=within, tag=tag, good=good, limit=limit)
 
+    def run_notes(self, within: RunRange, *, limit: int) -> Mapping[int, str]:
+        return self.data.run_notes(within, limit=limit)
+
     def run_times(self, runs: Array) -> Array:
         return self.data.run_times(runs)
 

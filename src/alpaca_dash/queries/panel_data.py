@@ -13,7 +13,7 @@ from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.domain import Observable, RunStatus, Statistic, Trend
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import find_observables
-from alpaca_dash.queries.runs import RunFilter, get_run, list_runs
+from alpaca_dash.queries.runs import RunFilter, get_run, list_run_notes, list_runs
 from alpaca_dash.queries.trend_detail import load_trend_for_width
 from alpaca_dash.queries.trends import load_run_times, load_trend
 from alpaca_dash.queries.values import load_scalars, load_value
@@ -86,6 +86,9 @@ class StoredPanelData:
             status=RunStatus.INGESTED,
         )
         return [run.run for run in list_runs(self.access, limit=limit, before=before, where=where)]
+
+    def run_notes(self, within: RunRange, *, limit: int) -> Mapping[int, str]:
+        return list_run_notes(self.access, within.first, within.last, limit=limit)
 
     def run_times(self, runs: Array) -> Array:
         return load_run_times(self.access, runs)

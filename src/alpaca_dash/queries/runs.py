@@ -141,6 +141,19 @@ def count_runs_below(access: DataAccess, before: int) -> int:
         return int(conn.execute(select(func.count()).where(runs.c.run < before)).scalar_one())
 
 
+def list_run_notes(access: DataAccess, first: int, last: int, *, limit: int) -> dict[int, str]:
+    """The comment and tags of each run between ``first`` and ``last`` that has either, newest first."""
+    query = (
+        select(runs.c.run, runs.c.comment, runs.c.tags)
+        .where(runs.c.run >= first, runs.c.run <= last, (runs.c.comment != "") | (func.cardinality(runs.c.tags) > 0))
+        .order_by(runs.c.run.desc())
+        .limit(limit)
+    )
+    with access.db.begin() as conn:
+        rows = conn.execute(query).all()
+    return {int(row.run): " · ".join(part for part in [row.comment, ", ".join(row.tags)] if part) for row in rows}
+
+
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 import numpy as np
@@ -23,10 +24,9 @@ from alpaca_dash.types import Array
 BAD_COLOR = "#d32f2f"
 #: the tooltip of the runs under the pointer: each run's number and value (``static/charts.js``)
 TREND_TOOLTIP = "alpaca.trendTooltip"
-TREND_TOOLTIP = (
-    "(ps) => [].concat(ps).map((p) => p.marker + 'run ' + p.value[2] + ': '"
-    " + (p.value[1] === null ? '—' : String(+p.value[1].toPrecision(7)))).join('<br>')"
-)
+NOTE_COLOR = "#8e24aa"
+#: at most this many runs' comments and tags are drawn on a trend
+MAX_NOTES = 200
 
 
 def _x_values(runs: Array, times: Array | None) -> Array:
@@ -46,11 +46,13 @@ def build_trend_option(
     hide_bad: bool = False,
     y_name: str = "",
     shown: tuple[int, float] | None = None,
+    notes: Mapping[int, str] | None = None,
 ) -> Option:
     """A line of one value per run; runs marked bad are left out (``hide_bad``) or drawn as red points.
 
     :param times: the runs' start times (datetime64) for a time x axis; None puts the run number on x.
     :param shown: the shown run and its x (its number, or its start time in ms): marked by a vertical line.
+    :param notes: runs' comments and tags, drawn as pins on their points; the tooltip says them.
     """
     run_array = np.asarray(runs)
     ok = np.asarray(good, dtype=bool)
@@ -92,7 +94,25 @@ def build_trend_option(
                 "itemStyle": {"color": BAD_COLOR},
             }
         )
+    pins = note_series(notes or {}, run_array, xs, y)
+    if pins is not None:  # last, so that the runs' own series keep their places
+        option["series"].append(pins)
     return option
+
+
+def note_series(notes: Mapping[int, str], runs: Array, xs: Array, y: Array) -> Option | None:
+    """Pins on the points of the runs with a comment or tags (few: plain data items, each with its ``note``); None
+    when none of them is drawn."""
+    where = {int(run): i for i, run in enumerate(runs.tolist())}
+    items = [
+        {"value": [float(xs[where[run]]), float(y[where[run]]), run], "note": text}
+        for run, text in sorted(notes.items())
+        if run in where and np.isfinite(y[where[run]]) and np.isfinite(xs[where[run]])
+    ]
+    if not items:
+        return None
+    return {"type": "scatter", "name": "notes", "symbol": "pin", "symbolSize": 16, "z": 4,
+            "itemStyle": {"color": NOTE_COLOR}, "data": items}  # fmt: skip
 
 
 def shown_run_line(run: int, x: float) -> Option:
@@ -157,6 +177,7 @@ def load_trend_panel(data: PanelData, spec: PanelSpec, target: Target, size: Siz
         hide_bad=options.hide_bad,
         y_name=trend_y_name(observable, options.unit, statistic),
         shown=shown_x(data, target.run, options.trend_x),
+        notes=data.run_notes(runs, limit=MAX_NOTES),
     )
     return PanelContent("ready", option, value=value)
 

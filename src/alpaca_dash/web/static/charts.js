@@ -36,6 +36,10 @@
     return node;
   };
 
+  // text of users (run comments) in a tooltip, which ECharts writes as HTML
+  const escaped = (text) =>
+    String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+
   // numbers shown in a tooltip: at most 7 significant digits, a dash for a gap
   const shown = (v) => (v === null ? "—" : String(+v.toPrecision(7)));
 
@@ -66,11 +70,16 @@
       v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3) ? v.toExponential(1) : String(+v.toPrecision(4)),
     // run numbers as people write them: whole, without exponent or thousands separators
     runLabel: (v) => String(Math.round(v)),
-    // the runs under the pointer: each run's number and value (the axis value alone read '390,063.00')
+    // the runs under the pointer: each run's number and value (the axis value alone read '390,063.00'), and the
+    // comment and tags of a run pinned on the trend
     trendTooltip: (ps) =>
       []
         .concat(ps)
-        .map((p) => p.marker + "run " + p.value[2] + ": " + shown(p.value[1]))
+        .map((p) =>
+          p.data && p.data.note
+            ? p.marker + "run " + p.value[2] + ": " + escaped(p.data.note)
+            : p.marker + "run " + p.value[2] + ": " + shown(p.value[1]),
+        )
         .join("<br>"),
     correlationTooltip: (p) => "run " + p.value[2] + "<br>x " + p.value[0] + "<br>y " + p.value[1],
 
