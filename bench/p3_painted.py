@@ -25,7 +25,7 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.panel_data import load_panel
 from alpaca_dash.queries.users import Role, create_user
 from alpaca_dash.run_range import RunRange
-from alpaca_dash.web.dashboard.panel_card import RECENT_CONTENTS
+from alpaca_dash.web.dashboard.panel_loader import RECENT_CONTENTS
 from alpaca_dash.web.testserver import run_server
 
 from bench.common import format_table

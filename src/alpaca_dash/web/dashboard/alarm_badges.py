@@ -14,7 +14,8 @@ from alpaca_dash.web.threads import in_thread
 
 class AlarmBadges:
     """Levels of the panels for the shown run, from its stored quality-check results where a check judged the
-    panel's observable, else the panel's own bounds; ``summary`` (placed by the page) names the panels in alarm."""
+    panel's observable, else the panel's own bounds; the summary (placed by ``add_summary``) names the panels in
+    alarm."""
 
     def __init__(self, access: DataAccess | None = None) -> None:
         self.access = access
@@ -22,6 +23,12 @@ class AlarmBadges:
         self.badges: dict[str, ui.badge] = {}
         self.summary: ui.badge | None = None
         self._states: tuple[int | None, dict[str, str]] = (None, {})
+
+    def add_summary(self) -> ui.badge:
+        """The badge naming the panels out of bounds, here; hidden while none is."""
+        self.summary = ui.badge("", color="negative").mark("alarm-summary")
+        self.summary.set_visibility(False)
+        return self.summary
 
     async def states_of(self, run: int | None) -> dict[str, str]:
         """The worst stored check state of each observable of ``run``, read once per run shown."""

@@ -11,23 +11,22 @@ from nicegui.events import ValueChangeEventArguments
 from alpaca_dash.content.across_runs import resolve_runs
 from alpaca_dash.content.spec import render_export
 from alpaca_dash.content.value_cache import ValueCache
-from alpaca_dash.domain import Observable, Run, RunStatus
+from alpaca_dash.domain import Run, RunStatus
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.web.assets import add_dashboard_assets
 from alpaca_dash.web.auth import require_user
 from alpaca_dash.web.dashboard.keys import DashboardKeys
-from alpaca_dash.web.dashboard.panel_dialog import PanelDialog
 from alpaca_dash.web.dashboard.range_picker import RangePicker, check_runs_text
 from alpaca_dash.web.dashboard.run_bar import RunBar, parse_run, run_caption
 from alpaca_dash.web.dashboard.run_context import RunContext
 from alpaca_dash.web.dashboard.shared_contents import SharedContents
+from alpaca_dash.web.dashboard.shown import DashboardState, ShownRun
 from alpaca_dash.web.dashboard.tree_drawer import ObservableTree
 from alpaca_dash.web.dashboard.versions_dialog import open_versions
 from alpaca_dash.web.dashboard.view import DashboardView
 from alpaca_dash.web.export_route import export_url
-from alpaca_dash.web.grid import PanelGrid
 from alpaca_dash.web.image_cache import ImageCache
 from alpaca_dash.web.live import LiveRuns
 from alpaca_dash.web.pages.dashboards_page import export_filename
@@ -90,25 +89,22 @@ def register(
                 ui.label("This dashboard does not exist or belongs to someone else.").classes("text-negative")
                 ui.link("Back to your dashboards", "/")
             return
+        live_mode, kiosk_mode = is_on(live), is_on(kiosk)
+        runs_text, runs_message = check_runs_text(runs, max_runs=access.settings.max_range)
+        initial, message = await resolve_initial_run(access, None if live_mode else run)
+        shown = None if initial is None else ShownRun(initial.run, initial.ingested_at)
+        state = DashboardState(
+            dashboard_id, shown, live=live_mode, kiosk=kiosk_mode, runs_text=runs_text, reference=parse_run(reference)
+        )
         add_dashboard_assets()
-        view = DashboardView(access, user, found, images, values, shared)
-        view.live, view.kiosk = is_on(live), is_on(kiosk)
-        view.url_reference = parse_run(reference)
-        view.runs_text, runs_message = check_runs_text(runs, max_runs=access.settings.max_range)
-        anchor = ui.element("div")  # parent of the dialogs built on first use
-        dialog = PanelDialog(access, view.save_panel, anchor) if view.can_edit else None
-        view.edit_panel = dialog.open_edit if dialog else None
+        view = DashboardView(access, user, found, state, images=images, values=values, shared=shared)
         trees: list[ObservableTree] = []
-
-        async def pick(item: Observable) -> None:
-            if dialog is not None:
-                await dialog.open_new(item)
 
         async def build_tree(event: ValueChangeEventArguments[Any]) -> None:
             # built when the drawer first opens, a level at a time; read again as runs bring new observables
             if event.value and not trees:
                 with tree_box:
-                    trees.append(ObservableTree(access, pick))
+                    trees.append(ObservableTree(access, view.open_new))
                 await trees[0].load()
 
         async def follow_registry(_: int) -> None:
@@ -130,23 +126,27 @@ def register(
             if not names:
                 ui.notify("This dashboard has no observables yet.", type="warning")
                 return
-            runs = resolve_runs(view.runs_text, view.run, max_runs=access.settings.max_range)
+            runs = resolve_runs(view.state.runs_text, view.run, max_runs=access.settings.max_range)
             ui.download.from_url(export_url(names, runs))
 
-        with frame(found.title, user, theme=theme, kiosk=view.kiosk, live_runs=live_runs):
+        caption: ui.label | None = None  # kiosk mode: a wall screen still says which run it shows
+
+        def show_run(shown: Run) -> None:
+            context.show(shown)
+            if caption is not None:
+                caption.set_text(run_caption(shown, live=bool(run_bar.live.value)))
+
+        with frame(found.title, user, theme=theme, kiosk=kiosk_mode, live_runs=live_runs):
             with ui.row().classes("items-center w-full gap-2") as top_bar:
-                top_bar.set_visibility(not view.kiosk)
-                run_bar = RunBar(access, view.set_run, live=view.live, on_live=view.set_live)
-                view.go_to_run = partial(run_bar.go_to, by_hand=True)
-                picker = RangePicker(view.runs_text, access.settings.max_range, view.set_runs)
+                top_bar.set_visibility(not kiosk_mode)
+                run_bar = RunBar(access, view.set_run, live=live_mode, on_live=view.set_live, on_shown=show_run)
+                picker = RangePicker(runs_text, access.settings.max_range, view.set_runs)
                 picker.message.set_text(runs_message)
                 ui.space()
-                view.version_label = ui.label(f"v{found.version}").classes("text-grey").props("data-testid=version")
-                view.version_label.tooltip("Saved version")
-                view.alarms.summary = ui.badge("", color="negative").mark("alarm-summary")
-                view.alarms.summary.set_visibility(False)
-                if dialog is not None:
-                    ui.button("Add panel", icon="add", on_click=lambda: dialog.open_new(None)).props("outline")
+                view.add_version_label()
+                view.alarms.add_summary()
+                if view.dialog is not None:
+                    ui.button("Add panel", icon="add", on_click=lambda: view.open_new(None)).props("outline")
                 ui.button("Observables", icon="account_tree", on_click=drawer.toggle).props("outline").mark(
                     "toggle-observables"
                 )
@@ -161,43 +161,31 @@ def register(
                         ui.menu_item("Clear the reference run", on_click=lambda: view.set_reference(None)).mark(
                             "clear-reference"
                         )
-            caption = None
-            if view.kiosk:  # the bar is hidden: a wall screen still says which run it shows
+            if kiosk_mode:  # the bar is hidden
                 caption = ui.label().classes("text-h6 q-px-sm").mark("run-caption")
-
-            def show_run(shown: Run) -> None:
-                context.show(shown)
-                if caption is not None:
-                    caption.set_text(run_caption(shown, live=bool(run_bar.live.value)))
-
-            context = RunContext(access, user, details=not view.kiosk, on_changed=show_run)
-            run_bar.on_shown = show_run
+            context = RunContext(access, user, details=not kiosk_mode, on_changed=show_run)
             DashboardKeys(
                 previous=run_bar.previous,
                 next_run=run_bar.next,
                 toggle_live=lambda: run_bar.live.set_value(not run_bar.live.value),
                 pin=(lambda: view.set_reference(view.run)) if view.can_edit else None,
             )
-            grid = PanelGrid(editable=view.can_edit, on_layout=view.on_layout, on_sizes=view.on_sizes)
-            grid.classes("w-full panel-grid-frame")
-            view.attach(grid, ui.context.client)
+            view.place_grid(go_to_run=partial(run_bar.go_to, by_hand=True)).classes("w-full panel-grid-frame")
             if not found.spec.panels:
                 hint = (
                     "Add a panel, or pick an observable in the tree." if view.can_edit else "This dashboard is empty."
                 )
                 ui.label(hint).classes("text-grey")
 
-        initial, message = await resolve_initial_run(access, None if view.live else run)
-        number = None if initial is None else initial.run
         run_bar.show_first(initial, message)
-        view.prefetch(number, None if initial is None else initial.ingested_at)
+        view.prefetch()
         await ui.context.client.connected()
         background_tasks.create(browser_zone(ui.context.client, context), name="browser time zone")
         if live_runs is not None:
             live_runs.subscribe(ui.context.client, run_bar.follow)
 
             async def recover() -> None:  # the database is back: panels may show errors, runs may have been missed
-                await (run_bar.latest() if view.live else view.refresh_all())
+                await (run_bar.latest() if view.state.live else view.refresh_all())
 
             live_runs.subscribe_recovery(ui.context.client, recover)
-        await view.start(number)
+        await view.start()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from nicegui import ui
@@ -24,36 +21,6 @@ PanelAction = Callable[[str], Awaitable[None] | None]
 RunAction = Callable[[int], Awaitable[Any]]
 #: where the browser's grid column width is kept between visits
 COLUMN_KEY = "grid_column_px"
-#: contents kept per panel: the shown run's, the one before (users compare two runs) and the one read ahead
-RECENT_CONTENTS = 3
-
-
-class RecentContents:
-    """A panel's last few contents by what they were drawn from, so that flipping between runs redraws nothing."""
-
-    def __init__(self, size: int = RECENT_CONTENTS) -> None:
-        self.size = size
-        self._contents: OrderedDict[Hashable, PanelContent] = OrderedDict()
-
-    def get(self, key: Hashable) -> PanelContent | None:
-        return self._contents.get(key)
-
-    def put(self, key: Hashable, content: PanelContent) -> None:
-        self._contents[key] = content
-        self._contents.move_to_end(key)
-        while len(self._contents) > self.size:
-            self._contents.popitem(last=False)
-
-
-@dataclass(frozen=True)
-class Prefetched:
-    """A panel's content being loaded before the browser connected, for ``run`` at ``size``."""
-
-    run: int
-    size: tuple[int, int]
-    task: asyncio.Task[PanelContent]
-
-
 #: what a chart shows until its data arrives
 EMPTY_OPTION: dict[str, Any] = {"animation": False, "series": []}
 
@@ -81,10 +48,7 @@ class PanelCard:
         #: the panel body's pixels: estimated until the browser reports them
         self.size = (max(40, round(spec.layout.w * column_px) - 16), max(40, spec.layout.h * grid.cell_height - 40))
         self.sized = False
-        self.prefetched: Prefetched | None = None
-        self.recent = RecentContents()
         self.content: PanelContent | None = None
-        self.generation = 0
         self.chart: ui.echart | None = None
         #: whether the chart has drawn data (and so has been initialised in the browser)
         self.drawn = False

@@ -10,11 +10,12 @@ from nicegui import ui
 from alpaca_dash.domain import Run, RunStatus
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.web.dashboard.shown import ShownRun
 from alpaca_dash.web.threads import in_thread
 from alpaca_dash.web.time_text import utc_text
 
 #: called with the run and its ``ingested_at`` (which tells a re-ingested run from the one cached)
-RunHandler = Callable[[int, object], Awaitable[None]]
+RunHandler = Callable[[ShownRun], Awaitable[None]]
 
 
 def run_caption(found: Run, *, live: bool) -> str:
@@ -48,12 +49,13 @@ class RunBar:
         *,
         live: bool = False,
         on_live: Callable[[bool], Awaitable[None]] | None = None,
+        on_shown: Callable[[Run], None] | None = None,
     ) -> None:
         self.access = access
         self.on_run = on_run
         self.on_live = on_live
         #: called with each run shown, for a caption outside the bar (kiosk mode hides the bar)
-        self.on_shown: Callable[[Run], None] | None = None
+        self.on_shown = on_shown
         self.run: int | None = None
         with ui.row().classes("items-center gap-1 no-wrap") as self.row:
             ui.button(icon="chevron_left", on_click=self.previous).props("flat dense").mark("run-previous").tooltip(
@@ -101,7 +103,7 @@ class RunBar:
         self._show(run)
         if self.on_shown is not None:
             self.on_shown(found)
-        await self.on_run(run, found.ingested_at)
+        await self.on_run(ShownRun(run, found.ingested_at))
 
     async def _live_changed(self, event: Any) -> None:
         if event.value:
