@@ -12,6 +12,7 @@ from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.runs import RunEditError, RunFilter
 from alpaca_dash.queries.users import User
+from alpaca_dash.web.assets import static_text
 from alpaca_dash.web.threads import in_thread
 from alpaca_dash.web.time_text import utc_text
 
@@ -98,10 +99,7 @@ class RunsTable:
         self.table = ui.table(columns=COLUMNS, rows=[], row_key="run", selection="multiple")
         self.table.classes("w-full").mark("runs-table")
         self.table.props('no-data-label="No runs to show: none match the filters, or none are ingested yet."')
-        self.table.add_slot(
-            "body-cell-elog",
-            '<q-td :props="props"><a v-if="props.value" :href="props.value" target="_blank">e-log</a></q-td>',
-        )
+        self.table.add_slot("body-cell-elog", static_text("elog_cell.html"))
         with ui.row().classes("items-center gap-2"):
             self.newest_button = ui.button("Newest", icon="first_page", on_click=self.newest).props("flat dense")
             self.newer_button = ui.button("Newer", icon="chevron_left", on_click=self.newer).props("flat dense")
