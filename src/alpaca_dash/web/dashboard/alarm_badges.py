@@ -42,8 +42,10 @@ class AlarmBadges:
             self._states = (run, states)
         return self._states[1]
 
-    async def show(self, card: PanelCard, content: PanelContent, run: int | None, cards: dict[str, PanelCard]) -> None:
-        level = panel_level(card.spec, content, await self.states_of(run))
+    def show(self, card: PanelCard, content: PanelContent, states: dict[str, str], cards: dict[str, PanelCard]) -> None:
+        """Badge the card for ``content`` given the run's check ``states`` (``states_of``, read before the panels
+        of a run are shown: awaited here, it would let each panel's chart update go out in a message of its own)."""
+        level = panel_level(card.spec, content, states)
         self.levels[card.id] = level
         badge = self.badges.get(card.id)
         if badge is None and level in LEVEL_COLORS and card.badge.parent_slot is not None:

@@ -206,13 +206,18 @@ class DashboardView:
             for card in cards:
                 card.show(PanelContent("nodata", message="No run selected"))
             return
-        await self.loader.refresh(cards, self._target(shown), self._present)
+        states = await self.alarms.states_of(shown.run)
 
-    async def _present(self, card: PanelCard, content: PanelContent) -> None:
+        async def present(card: PanelCard, content: PanelContent) -> None:
+            await self._present(card, content, states)
+
+        await self.loader.refresh(cards, self._target(shown), present)
+
+    async def _present(self, card: PanelCard, content: PanelContent, states: dict[str, str]) -> None:
         if not card.goes_straight_to_chart(content):  # element updates share a message
             await self.budget.reserve(estimate_bytes(content.option or content.rows))
         card.show(fitted(card, content))
-        await self.alarms.show(card, content, self.run, self.cards)
+        self.alarms.show(card, content, states, self.cards)
 
     async def on_sizes(self, sizes: dict[str, list[int]]) -> None:
         changed = []
