@@ -120,3 +120,13 @@ def test_the_migration_fills_the_kinds_from_the_stored_values(access: DataAccess
     assert set(item.kinds) == set(ObservableKind)
     (other,) = get_observables(access, ["Other*x"])
     assert other.kinds == (ObservableKind.SCALAR,)
+
+
+def test_a_panel_reads_a_new_kind_of_a_run_just_ingested(access: DataAccess) -> None:
+    """The panels' observable cache may hold the registry as it was before the run brought a new kind."""
+    ingest(access, [400001, 400002])
+    line = PanelSpec(id="w", type="line", observables=[NAME])
+    assert load_panel(access, line, Target(400002), (600, 300), lambda png: "x").state == "ready"  # cached now
+    ingest(access, [400003])
+    content = load_panel(access, line, Target(400003), (600, 300), lambda png: "x")
+    assert content.message.startswith("run 400003 holds a 4\N{MULTIPLICATION SIGN}5 array")

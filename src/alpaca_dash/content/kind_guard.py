@@ -42,15 +42,14 @@ def mismatch(chart: ChartType, run: int, value: Array, kinds: Sequence[Observabl
 @dataclass(frozen=True)
 class KindGuard:
     """``data`` as the chart of ``spec`` reads it: a value of a kind the chart does not draw is no data, with the
-    reason (the reference's is left out). Only observables whose kind changed between runs are checked."""
+    reason (the reference's is left out). Every value is checked, by its rank: the observable as the panel looked it
+    up may be older than the run, which may have brought it in a new kind."""
 
     data: PanelData
     spec: PanelSpec
     chart: ChartType
 
-    def _kinds(self, observable: Observable) -> Sequence[ObservableKind] | None:
-        if not observable.kind_changes():
-            return None
+    def _kinds(self, observable: Observable) -> Sequence[ObservableKind]:
         if observable.name == self.spec.x and self.chart.x is not None:
             return (self.chart.x.kind,)
         return self.chart.kinds
@@ -60,16 +59,14 @@ class KindGuard:
 
     def value(self, observable: Observable, run: int) -> Array:
         value = self.data.value(observable, run)
-        kinds = self._kinds(observable)
-        reason = None if kinds is None else mismatch(self.chart, run, value, kinds)
+        reason = mismatch(self.chart, run, value, self._kinds(observable))
         if reason is not None:
             raise NoData(reason)
         return value
 
     def other_run_value(self, observable: Observable, run: int) -> Array | None:
         value = self.data.other_run_value(observable, run)
-        kinds = self._kinds(observable)
-        if value is None or kinds is None or mismatch(self.chart, run, value, kinds) is None:
+        if value is None or mismatch(self.chart, run, value, self._kinds(observable)) is None:
             return value
         return None
 

@@ -12,7 +12,7 @@ from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.domain import Observable, RunStatus, Statistic, Trend
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.observables import find_observables
+from alpaca_dash.queries.observables import find_observables, get_observables
 from alpaca_dash.queries.runs import RunFilter, get_run, list_run_notes, list_runs
 from alpaca_dash.queries.trend_detail import load_trend_for_width
 from alpaca_dash.queries.trends import load_run_times, load_trend
@@ -53,13 +53,25 @@ class StoredPanelData:
 
     def _value(self, observable: Observable, run: int, version: Hashable) -> Array:
         if self.cache is None:
-            value = load_value(self.access, observable, run)
+            value = self._load(observable, run)
         else:
             key = (observable.id, run, version)
-            value = self.cache.get_or_load(key, lambda: load_value(self.access, observable, run))
+            value = self.cache.get_or_load(key, lambda: self._load(observable, run))
         if value is None or value.size == 0:
             raise NoData("No data for this run")
         return value
+
+    def _load(self, observable: Observable, run: int) -> Array | None:
+        """The stored value; when there is none, asked again of the registry as it is now, not as looked up up to
+        half a minute ago: a run just ingested may have brought the observable in a new kind."""
+        value = load_value(self.access, observable, run)
+        if value is not None:
+            return value
+        (fresh,) = get_observables(self.access, [observable.name])
+        if fresh.kinds == observable.kinds:
+            return None
+        self.access.observable_cache.put([fresh])
+        return load_value(self.access, fresh, run)
 
     def scalars(self, observables: Sequence[Observable], run: int) -> Mapping[int, Array]:
         return load_scalars(self.access, list(observables), run)
