@@ -4,15 +4,14 @@ or as another user, and open redirects on the login page."""
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
+import httpx
 import pytest
-from fastapi.routing import APIRoute
+from http_routes import app_routes, concrete, login_client, post_upload
 from nicegui import core, ui
-from nicegui.elements.upload_files import SmallFileUpload
 from nicegui.testing.user import User
 from polling import RETRIES
-from starlette.routing import Route
 
 from alpaca_dash.content.spec import MAX_IMPORT_BYTES
 from alpaca_dash.queries import dashboards as store
@@ -21,10 +20,6 @@ from alpaca_dash.queries.access import DataAccess
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
 SCRIPT_TITLE = "<script>alert('x')</script><img src=x onerror=alert(1)>"
-#: public on purpose, or NiceGUI's own static assets and client machinery (guarded by unguessable client ids)
-SKIPPED = ("/login", "/healthz", "/favicon.ico")
-SKIPPED_PREFIXES = ("/_nicegui", "/vendor", "/docs", "/openapi.json", "/redoc")
-SAMPLE_PARAMS = {"dashboard_id": "1", "token": "abc", "path": "x"}
 
 
 def _valid(title: str = "Imported") -> dict[str, object]:
@@ -44,9 +39,8 @@ HOSTILE_IMPORTS = {
 
 
 async def _upload(user: User, raw: bytes) -> None:
-    upload = user.find(kind=ui.upload).elements.pop()
-    assert isinstance(upload, ui.upload)
-    await upload.handle_uploads([SmallFileUpload(name="d.json", content_type="application/json", _data=raw)])
+    response = await post_upload(user, raw)
+    assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize("name", list(HOSTILE_IMPORTS))
@@ -57,6 +51,46 @@ async def test_hostile_imports_fail_clearly_and_change_nothing(
     await _upload(web_user, HOSTILE_IMPORTS[name])
     await web_user.should_see("Import failed", retries=RETRIES)
     assert store.list_dashboards(access, accounts["alice"]) == []
+
+
+async def _chunks(total: int) -> AsyncIterator[bytes]:
+    yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="d.json"\r\n\r\n'
+    sent = 0
+    while sent < total:
+        yield b"x" * 65536
+        sent += 65536
+
+
+async def test_an_upload_beyond_the_limit_is_refused_by_the_server(
+    web_user: User, access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    await log_in(web_user, "alice")
+    response = await post_upload(web_user, b"{" + b" " * (5 * 1024 * 1024) + b"}")
+    assert response.status_code == 413 and "larger than" in response.text
+    url = str(web_user.find(kind=ui.upload).elements.pop().props["url"])
+    streamed = await web_user.http_client.post(  # no Content-Length: counted as it arrives
+        url, content=_chunks(3 * 1024 * 1024), headers={"Content-Type": "multipart/form-data; boundary=b"}
+    )
+    assert streamed.status_code == 413
+    assert store.list_dashboards(access, accounts["alice"]) == []
+
+
+async def test_an_upload_needs_the_session_that_owns_the_page(
+    web_user: User, access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    raw = json.dumps(_valid("Planted")).encode()
+    await log_in(web_user, "alice")
+    transport = httpx.ASGITransport(core.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as stranger:
+        assert (await post_upload(web_user, raw, client=stranger)).status_code == 401  # no cookie at all
+    bob = await login_client("bob")
+    try:
+        assert (await post_upload(web_user, raw, client=bob)).status_code == 403  # signed in, but not her page
+    finally:
+        await bob.aclose()
+    assert store.list_dashboards(access, accounts["alice"]) == []
+    assert (await post_upload(web_user, raw)).status_code == 200
+    await web_user.should_see("Imported 'Planted'", retries=50)
 
 
 async def test_script_in_a_title_is_shown_as_text(
@@ -95,33 +129,13 @@ async def test_path_traversal_is_refused(web_user: User, accounts: dict[str, int
         assert b"root:" not in response.content, url
 
 
-def _app_routes() -> list[tuple[str, set[str]]]:
-    """Every HTTP route of the configured app except the deliberately public ones."""
-    found = []
-    for route in core.app.routes:
-        if not isinstance(route, APIRoute | Route):
-            continue
-        path = route.path
-        if path in SKIPPED or path.startswith(SKIPPED_PREFIXES):
-            continue
-        found.append((path, set(route.methods or {"GET"})))
-    return found
-
-
-def _concrete(path: str) -> str:
-    for name, value in SAMPLE_PARAMS.items():
-        path = path.replace("{" + name + "}", value).replace("{" + name + ":path}", value)
-    assert "{" not in path, f"add a sample value for {path} to SAMPLE_PARAMS"
-    return path
-
-
 async def test_every_route_needs_a_session(web_user: User) -> None:
-    routes = _app_routes()
+    routes = app_routes()
     paths = {path for path, _ in routes}
     assert {"/", "/admin", "/runs", "/dashboard/{dashboard_id}", "/api/export"} <= paths, paths
     for path, methods in routes:
         for method in methods - {"HEAD", "OPTIONS"}:
-            response = await web_user.http_client.request(method, _concrete(path))
+            response = await web_user.http_client.request(method, concrete(path))
             if path.startswith("/api/"):
                 assert response.status_code == 401, (method, path)
             else:

@@ -135,3 +135,24 @@ async def test_session_cookie_is_https_only_and_lax_in_production(production: bo
         cookie = (await client.get("/")).headers["set-cookie"]
     assert "samesite=lax" in cookie.lower()
     assert ("secure" in cookie.lower()) is production
+
+
+async def test_an_sso_name_never_signs_into_a_local_account_by_default(web_user: User, access: DataAccess) -> None:
+    user_queries.create_user(access, "ivan", "correct horse battery", Role.ADMIN)  # local, with a password
+    async with _client_from("127.0.0.1") as client:
+        response = await client.get("/admin", headers={USER_HEADER: "ivan"})
+        assert response.status_code == 403 and "local account" in response.text
+        assert (await client.get("/runs")).status_code == 303  # and no session was made
+    async with _client_from("127.0.0.1") as client:  # an account made by SSO keeps working
+        assert (await client.get("/", headers={USER_HEADER: "jana"})).status_code == 200
+        assert (await client.get("/", headers={USER_HEADER: "jana"})).status_code == 200
+
+
+def test_linking_sso_to_local_accounts_is_a_setting(access: DataAccess) -> None:
+    from alpaca_dash.web.proxy_login import LOCAL_TAKEN, find_or_create
+
+    local = user_queries.create_user(access, "kim", "correct horse battery", Role.EDITOR)
+    assert find_or_create(access, "kim", Role.VIEWER) == LOCAL_TAKEN
+    assert find_or_create(access, "kim", Role.VIEWER, link_local=True) == local
+    with pytest.raises(ValueError, match="refuse or link"):
+        ProxyLoginConfig.parse(USER_HEADER, GROUPS_HEADER, [], {}, "viewer", "merge")

@@ -72,8 +72,9 @@ async def test_panel_csv_and_dashboard_parquet_downloads(
             PanelSpec(id="stat", type="stat", observables=[SCALAR], layout=GridPosition(x=4)),
         ]
     )
-    made = store.create_dashboard(seeded_access, accounts["victor"], "Downloads", spec)
-    await log_in(web_user, "victor")  # viewers may download too
+    made = store.create_dashboard(seeded_access, accounts["alice"], "Downloads", spec)
+    store.set_visibility(seeded_access, made.id, accounts["alice"], "shared_read")
+    await log_in(web_user, "victor")  # viewers may download too (viewers make no dashboards of their own)
     await web_user.open(f"/dashboard/{made.id}?run=390003&runs=390001-390003")
     await web_user.should_see(marker="csv-trend", retries=RETRIES)
     client = web_user.client

@@ -18,9 +18,11 @@ from alpaca_dash.content.charts.trend import TrendOptions
 from alpaca_dash.content.options import BoundedOptions
 from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import get_observables
 from alpaca_dash.queries.runs import update_run_meta
+from alpaca_dash.queries.users import Role
 from alpaca_dash.queries.values import load_value
 from alpaca_dash.sources.simulated import ELENA, SSPALS
 from alpaca_dash.web.grid import PanelGrid
@@ -279,9 +281,15 @@ async def test_viewers_look_but_do_not_change(
 ) -> None:
     victor = accounts["victor"]
     spec = DashboardSpec(panels=[PanelSpec(id="a", type="stat", observables=[f"{ELENA}*H_offset_mm"])])
+    user_queries.set_role(seeded_access, "victor", Role.EDITOR)  # made while victor was an editor
+    dashboard_id = store.create_dashboard(seeded_access, victor, "Editing", spec).id
+    user_queries.set_role(seeded_access, "victor", Role.VIEWER)
     await log_in(web_user, "victor")
     await web_user.should_not_see("Create")
-    dashboard_id = await open_dashboard(web_user, seeded_access, victor, spec)
+    await web_user.open(f"/dashboard/{dashboard_id}")
+    await web_user.should_see("Observables", retries=RETRIES)
+    web_user.find(marker="toggle-observables").click()
+    await web_user.should_see(kind=ui.tree, retries=RETRIES)
     await web_user.should_not_see("Add panel")
     web_user.find(kind=PanelGrid).trigger("layout", [{"id": "a", "x": 6, "y": 0, "w": 6, "h": 5}])
     web_user.find(kind=ui.tree).trigger("update:selected", f"{SSPALS}*V")

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from nicegui import app, core
-from nicegui.storage import Storage
+from nicegui.storage import Storage, request_contextvar
 from nicegui.testing.user import User
 from nicegui.testing.user_simulation import user_simulation
 from playwright.sync_api import Browser, sync_playwright
@@ -138,6 +138,9 @@ async def _log_in(user: User, name: str, password: str = PASSWORD, *, wait: bool
     user.find("Log in").click()
     if wait:  # for the next page, which has the user menu
         await user.should_see(marker="user-menu", retries=100)
+        # the browser's events carry the session of the page they come from; the simulation runs handlers in the
+        # test's own context, which still holds the login page's request (the session before sign-in changed it)
+        request_contextvar.set(user.client.request)
 
 
 @pytest.fixture

@@ -137,6 +137,10 @@ class Settings(BaseSettings):
     sso_default_role: Role = Field(
         Role.VIEWER, description="Role of a user first seen through SSO whose groups map to no role."
     )
+    sso_local_accounts: Literal["refuse", "link"] = Field(
+        "refuse",
+        description="An SSO name equal to a local account's name: refuse (403) or link (sign into that account).",
+    )
 
     @field_validator("database_url")
     @classmethod

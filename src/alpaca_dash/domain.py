@@ -57,6 +57,11 @@ class Role(StrEnum):
     EDITOR = "editor"
     ADMIN = "admin"
 
+    @property
+    def rank(self) -> int:
+        """Viewer 0, editor 1, admin 2: each role may do what the lower ones may."""
+        return list(Role).index(self)
+
 
 class UnknownObservable(LookupError):
     """No observable has that exact name."""

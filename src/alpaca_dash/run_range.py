@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from dataclasses import dataclass
 
 from alpaca_dash.domain import INT32_LIMIT
 
-_RANGE = re.compile(r"^\s*(\d+)\s*(?:(?:-|\.\.|:)\s*(\d+))?\s*$")
+#: ASCII digits only: ``int()`` also takes other scripts' digits, and ``str.isdigit()`` even superscripts
+_RANGE = re.compile(r"\s*([0-9]+)\s*(?:(?:-|\.\.|:)\s*([0-9]+))?\s*", re.ASCII)
+_NUMBER = re.compile(r"\s*([0-9]+)\s*", re.ASCII)
+#: the largest run number (runs are 32-bit integers in the database)
+MAX_RUN = INT32_LIMIT - 1
+MAX_DIGITS = len(str(MAX_RUN))
 
 
 class RunRangeError(ValueError):
@@ -33,12 +39,48 @@ def parse_run_range(text: str, *, max_runs: int) -> RunRange:
     :raises RunRangeError: when the text is not a range of non-negative integers, is reversed, or spans more than
         ``max_runs`` runs.
     """
-    match = _RANGE.match(text)
+    match = _RANGE.fullmatch(text)
     if match is None:
-        raise RunRangeError(f"bad run range {text!r}: expected A-B or a single run number, e.g. 390100-390180")
-    first = int(match.group(1))
-    last = int(match.group(2)) if match.group(2) is not None else first
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise RunRangeError(f"bad run range {shown!r}: expected A-B or a single run number, e.g. 390100-390180")
+    first = _number(match.group(1))
+    last = _number(match.group(2)) if match.group(2) is not None else first
     return check_run_range(first, last, max_runs=max_runs)
+
+
+def _number(digits: str) -> int:
+    if len(digits.lstrip("0")) > MAX_DIGITS:
+        raise RunRangeError(f"run {digits[:12]}… is beyond the largest run number {MAX_RUN}")
+    return int(digits)
+
+
+def parse_run_number(text: str | None) -> int | None:
+    """A single run number as typed (ASCII digits, at most ``MAX_RUN``), or None for anything else."""
+    match = _NUMBER.fullmatch(text or "")
+    if match is None or len(match.group(1).lstrip("0")) > MAX_DIGITS:
+        return None
+    run = int(match.group(1))
+    return run if run <= MAX_RUN else None
+
+
+def run_from_field(value: float | None) -> int | None:
+    """The whole number a number field holds, or None for empty, NaN or an infinity (what ``1e999`` or thousands of
+    typed digits become); a value beyond ``MAX_RUN`` stays as it is, and names no run."""
+    if value is None or not math.isfinite(value):
+        return None
+    return int(value)
+
+
+def bound_from_field(value: float | None) -> int | None:
+    """A filter bound from a number field: an infinity is a bound beyond every run; None for empty or NaN."""
+    if value is None or math.isnan(value):
+        return None
+    return int(max(min(value, MAX_RUN + 1), -1))
+
+
+def is_run_number(run: int) -> bool:
+    """Whether ``run`` can be a stored run's number (0 to ``MAX_RUN``)."""
+    return 0 <= run <= MAX_RUN
 
 
 def check_run_range(first: int, last: int, *, max_runs: int) -> RunRange:

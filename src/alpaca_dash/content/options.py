@@ -11,9 +11,10 @@ Unit = Annotated[str, Field(max_length=40)]
 
 
 class Strict(BaseModel):
-    """Frozen and closed: an unknown field is an error, not ignored."""
+    """Frozen and closed: an unknown field is an error, not ignored; NaN and infinities are no bound, threshold or
+    size (and JSONB could not keep them)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ChartOptions(Strict):

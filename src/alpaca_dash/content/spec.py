@@ -148,17 +148,50 @@ def new_panel_id() -> str:
     return secrets.token_urlsafe(6).replace("-", "x").replace("_", "y")
 
 
+#: digits of an integer in an imported file: run numbers and sizes have at most ten
+MAX_INT_DIGITS = 20
+
+
+def _no_constant(name: str) -> Any:
+    raise DashboardFileError(f"{name} is not a number this file may hold: write a finite number")
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise DashboardFileError(f"a number of {len(text)} digits is too long: at most {MAX_INT_DIGITS}")
+    return int(text)
+
+
+def _holds_nul(data: Any) -> bool:
+    """Whether any string (key or value) in the parsed JSON holds NUL; iterative, so depth costs no stack."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
 def parse_import(raw: bytes) -> DashboardExport:
     """Validate an uploaded dashboard file.
 
-    :raises DashboardFileError: when it is larger than 256 kB, not UTF-8 JSON, or does not match the schema.
+    :raises DashboardFileError: when it is larger than 256 kB, not UTF-8 JSON, holds NaN, an infinity, a NUL or an
+        integer of more than 20 digits, or does not match the schema.
     """
     if len(raw) > MAX_IMPORT_BYTES:
         raise DashboardFileError(f"the file has {len(raw)} bytes; at most {MAX_IMPORT_BYTES} are accepted")
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_int=_bounded_int)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DashboardFileError(f"not a JSON file: {exc}") from None
+    if _holds_nul(data):
+        raise DashboardFileError("the file holds a NUL character, which no title, name or option may contain")
     try:
         return DashboardExport.model_validate(data)
     except ValidationError as exc:

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from alpaca_dash.pipeline.quality import QualityEvaluator
 
 log = logging.getLogger(__name__)
+#: an observable name's UTF-8 bytes; the registry's indexes hold names well below PostgreSQL's 2704-byte limit
+MAX_NAME_BYTES = 1000
+MAX_UNIT = 100
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,26 @@ class PreparedRun:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
+def check_name(name: str) -> None:
+    """:raises UnsupportedValue: for a name the registry cannot hold: control characters, not UTF-8, too long."""
+    if any(ord(c) < 32 for c in name):
+        raise UnsupportedValue("the observable name holds a control character")
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise UnsupportedValue("the observable name is not valid UTF-8") from None
+    if size > MAX_NAME_BYTES:
+        raise UnsupportedValue(f"the observable name has {size} bytes, more than {MAX_NAME_BYTES}")
+
+
+def clean_unit(unit: str | None) -> str | None:
+    """The unit without control characters or invalid text, at most ``MAX_UNIT`` characters (None when empty)."""
+    if unit is None:
+        return None
+    cleaned = "".join(c for c in unit if ord(c) >= 32).encode("utf-8", "replace").decode("utf-8")[:MAX_UNIT]
+    return cleaned or None
+
+
 def prepare_run(record: RunRecord) -> PreparedRun:
     """Classify every value of a run; whatever cannot be stored exactly becomes an error for that observable."""
     prepared = PreparedRun(record, errors=sorted(record.errors.items()))
@@ -48,12 +71,14 @@ def prepare_run(record: RunRecord) -> PreparedRun:
         if not name or name in record.errors:
             continue
         try:
+            check_name(name)
             kind, array = classify_value(raw)
         except UnsupportedValue as exc:
             prepared.errors.append((name, str(exc)))
             continue
         prepared.values[name] = array
-        entry = writer.ObservableEntry(name, kind, array.dtype.name, tuple(array.shape), record.units.get(name))
+        unit = clean_unit(record.units.get(name))
+        entry = writer.ObservableEntry(name, kind, array.dtype.name, tuple(array.shape), unit)
         prepared.entries.append(entry)
     return prepared
 
@@ -69,21 +94,24 @@ def ingest_run(
 ) -> IngestResult:
     """Read one run from the source and store it, replacing any earlier version of it atomically.
 
-    A run the source cannot read, or whose 2D arrays cannot be written, is recorded as an error and leaves the stored
-    version (if any) as it was. Once the run is committed, ``quality`` (if given) judges it on its own thread.
+    A run that cannot be stored for any reason (the source cannot read it, its 2D arrays cannot be written, the
+    database refuses what it holds) is recorded as failed with the reason and leaves the stored version (if any) as
+    it was. Only when the database does not answer at all does the error go to the caller. Once the run is committed,
+    ``quality`` (if given) judges it on its own thread.
     """
     started = time.perf_counter()
     try:
         record = source.read_run(run)
-    except SourceError as exc:
-        record_run_failure(db, run, source.kind, str(exc), job_id)
-        return IngestResult(run, False, 0, [("", str(exc))], time.perf_counter() - started)
-    try:
         prepared = prepare_run(record)
         store_run(db, store, prepared, source.kind, job_id=job_id)
-    except SidecarError as exc:
-        record_run_failure(db, run, source.kind, str(exc), job_id)
-        return IngestResult(run, False, 0, [("", str(exc))], time.perf_counter() - started)
+    except Exception as exc:  # whatever one run holds or raises, it is that run's failure, not the range's
+        if not isinstance(exc, SourceError | SidecarError):
+            if not db.answers():  # the database itself is gone: nothing can be recorded, the caller retries
+                raise
+            log.exception("run %d could not be stored", run)
+        message = str(exc) if isinstance(exc, SourceError | SidecarError) else f"{type(exc).__name__}: {exc}"
+        record_run_failure(db, run, source.kind, message, job_id)
+        return IngestResult(run, False, 0, [("", message)], time.perf_counter() - started)
     if quality is not None:
         quality.submit(record.run, prepared.values)
     elapsed = time.perf_counter() - started

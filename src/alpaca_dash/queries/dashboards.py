@@ -12,11 +12,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, false, func, insert, select, update
 
 from alpaca_dash.content.spec import DashboardSpec
-from alpaca_dash.domain import Role
+from alpaca_dash.domain import INT32_LIMIT, Role
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.users import may_act
 from alpaca_dash.timescale.schema import dashboard_versions, dashboards, users
 
 #: versions kept per dashboard; older ones are deleted on save
@@ -97,16 +98,21 @@ def _clean_title(title: str) -> str:
 
 def _editor(user_id: int) -> Any:
     """The acting user is an enabled editor or admin (read in the same statement, so a demotion counts at once)."""
-    return exists().where(users.c.id == user_id, users.c.role.in_(EDITOR_ROLES), users.c.disabled.is_(False))
+    return may_act(user_id, Role.EDITOR)
+
+
+def _is(dashboard_id: int) -> Any:
+    """This dashboard; an id no integer column holds (a guessed URL) matches none instead of failing the query."""
+    return dashboards.c.id == dashboard_id if 0 < dashboard_id < INT32_LIMIT else false()
 
 
 def _owned(dashboard_id: int, owner_id: int) -> Any:
     """Only the owner: deleting and sharing."""
-    return (dashboards.c.id == dashboard_id) & (dashboards.c.owner_id == owner_id) & _editor(owner_id)
+    return _is(dashboard_id) & (dashboards.c.owner_id == owner_id) & _editor(owner_id)
 
 
 def _readable(dashboard_id: int, user_id: int) -> Any:
-    return (dashboards.c.id == dashboard_id) & _visible_to(user_id)
+    return _is(dashboard_id) & _visible_to(user_id)
 
 
 def _visible_to(user_id: int) -> Any:
@@ -115,7 +121,7 @@ def _visible_to(user_id: int) -> Any:
 
 def _writable(dashboard_id: int, user_id: int) -> Any:
     mine_or_shared = (dashboards.c.owner_id == user_id) | (dashboards.c.visibility == Visibility.SHARED_EDIT.value)
-    return (dashboards.c.id == dashboard_id) & mine_or_shared & _editor(user_id)
+    return _is(dashboard_id) & mine_or_shared & _editor(user_id)
 
 
 def list_dashboards(access: DataAccess, owner_id: int) -> list[DashboardSummary]:
@@ -176,12 +182,15 @@ def set_visibility(access: DataAccess, dashboard_id: int, owner_id: int, visibil
 def create_dashboard(access: DataAccess, owner_id: int, title: str, spec: DashboardSpec | None = None) -> Dashboard:
     """A new dashboard at version 1 (empty unless ``spec`` is given).
 
-    :raises DashboardError: for a bad title or when the owner already has too many dashboards.
+    :raises DashboardError: for a bad title, when the owner is not an enabled editor or admin (read in the same
+        transaction), or already has too many dashboards.
     """
     title = _clean_title(title)
     spec = spec or DashboardSpec()
     data = spec.model_dump(mode="json")
     with access.db.begin() as conn:
+        if not conn.execute(select(_editor(owner_id))).scalar():
+            raise DashboardError("only an enabled editor or admin may create dashboards")
         count = conn.execute(select(func.count()).where(dashboards.c.owner_id == owner_id)).scalar_one()
         if count >= MAX_DASHBOARDS_PER_OWNER:
             raise DashboardError(f"at most {MAX_DASHBOARDS_PER_OWNER} dashboards per user")

@@ -5,15 +5,24 @@ The worker's side of the same table (claiming, progress, finishing) is ``pipelin
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, func, select, true, update
 
+from alpaca_dash.domain import Role
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.users import User, may_act
 from alpaca_dash.timescale.schema import ingest_jobs
+
+
+class NotYourJob(PermissionError):
+    """Only the user who queued a job, or an admin, may cancel it."""
 
 
 class JobStatus(StrEnum):
@@ -93,7 +102,7 @@ def create_job(
                 status=status.value,
                 total=last_run - first_run + 1,
                 created_by=created_by,
-                options=options or {},
+                options={**(options or {}), **(this_process() if run_here else {})},
                 started_at=func.now() if status == JobStatus.RUNNING else None,
             )
             .returning(ingest_jobs.c.id)
@@ -114,18 +123,29 @@ def list_jobs(access: DataAccess, *, limit: int = 50) -> list[Job]:
         return [to_job(row) for row in rows]
 
 
-def request_cancel(access: DataAccess, job_id: int) -> bool:
+def request_cancel(access: DataAccess, job_id: int, *, by: User | None = None) -> bool:
     """Ask a queued or running job to stop; a queued one is cancelled at once.
 
+    :param by: the acting user: only the one who queued the job or an admin may (read in the same statement; an
+        account that is no enabled editor may not at all). None: a trusted caller such as the CLI.
     :returns: False when the job does not exist or has already finished.
+    :raises NotYourJob: when the job is under way but ``by`` may not cancel it.
     """
+    allowed = (
+        true()
+        if by is None
+        else may_act(by.id, Role.ADMIN) | ((ingest_jobs.c.created_by == by.name) & may_act(by.id, Role.EDITOR))
+    )
+    active = ingest_jobs.c.status.in_([JobStatus.QUEUED, JobStatus.RUNNING])
     with access.db.begin() as conn:
         status = conn.execute(
             update(ingest_jobs)
-            .where(ingest_jobs.c.id == job_id, ingest_jobs.c.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+            .where(ingest_jobs.c.id == job_id, active, allowed)
             .values(cancel_requested=True)
             .returning(ingest_jobs.c.status)
         ).scalar()
+        if status is None and conn.execute(select(ingest_jobs.c.id).where(ingest_jobs.c.id == job_id, active)).first():
+            raise NotYourJob(f"job {job_id} is not yours: only the user who queued it or an admin may cancel it")
         if status == JobStatus.QUEUED:
             conn.execute(
                 update(ingest_jobs)
@@ -133,3 +153,55 @@ def request_cancel(access: DataAccess, job_id: int) -> bool:
                 .values(status=JobStatus.CANCELLED.value, finished_at=func.now(), message="cancelled before it started")
             )
     return status is not None
+
+
+def this_process() -> dict[str, Any]:
+    """What identifies the calling process later: host, pid and (on Linux) its start time, against a reused pid."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "started": _start_time(os.getpid())}
+
+
+def _start_time(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]  # field 22, counted after the command name
+
+
+def _alive(pid: int, started: str | None) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process holds the pid
+        return started is None
+    return started is None or _start_time(pid) in (started, None)
+
+
+def fail_dead_cli_jobs(access: DataAccess) -> int:
+    """Mark failed the CLI jobs of this host still 'running' whose process is gone (killed, crashed, machine
+    restarted); jobs of other hosts are left to their own. :returns: how many were marked."""
+    host = socket.gethostname()
+    query = select(ingest_jobs.c.id, ingest_jobs.c.options).where(
+        ingest_jobs.c.status == JobStatus.RUNNING, ingest_jobs.c.kind == JobKind.CLI
+    )
+    with access.db.begin() as conn:
+        rows = conn.execute(query).all()
+        dead = [
+            (row.id, row.options["pid"])
+            for row in rows
+            if row.options.get("host") == host
+            and isinstance(row.options.get("pid"), int)
+            and not _alive(row.options["pid"], row.options.get("started"))
+        ]
+        for job_id, pid in dead:
+            conn.execute(
+                update(ingest_jobs)
+                .where(ingest_jobs.c.id == job_id, ingest_jobs.c.status == JobStatus.RUNNING)
+                .values(
+                    status=JobStatus.FAILED.value,
+                    finished_at=func.now(),
+                    message=f"the ingest process (pid {pid} on {host}) ended without finishing the job",
+                )
+            )
+    return len(dead)

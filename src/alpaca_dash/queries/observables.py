@@ -50,8 +50,9 @@ def get_observables(access: DataAccess, names: Sequence[str]) -> list[Observable
 
     :raises UnknownObservable: naming every name that is not registered.
     """
+    askable = [name for name in names if "\x00" not in name]  # no name holds NUL; the database would refuse it
     with access.db.begin() as conn:
-        rows = conn.execute(registry_select().where(observables.c.name.in_(list(names))))
+        rows = conn.execute(registry_select().where(observables.c.name.in_(askable)))
         found = {row.name: to_observable(row) for row in rows}
     missing = [name for name in names if name not in found]
     if missing:

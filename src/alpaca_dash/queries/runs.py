@@ -7,10 +7,12 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Row, Select, exists, func, select, update
+from sqlalchemy import Row, Select, exists, false, func, select, true, update
 
 from alpaca_dash.domain import Run, RunStatus
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.users import Role, may_act
+from alpaca_dash.run_range import MAX_RUN, is_run_number
 from alpaca_dash.timescale.reader import copy_columns
 from alpaca_dash.timescale.schema import quality_results, run_tags, runs
 
@@ -69,17 +71,19 @@ def runs_query(*, limit: int, before: int | None = None, where: RunFilter | None
     """The query of :func:`list_runs`; each filter has an index that serves it in run order at a million runs."""
     f = where or RunFilter()
     query = select(runs, SUSPECT)
+    if any("\x00" in text for text in (f.text, f.tag or "", f.status or "")):
+        return query.where(false())  # no comment, tag or status holds NUL (and the database would refuse it)
     key = runs.c.run
     if f.tag:  # the tag's newest runs are a backward walk of its own key (run_tags), not of every run's
         key = run_tags.c.run
         query = query.join(run_tags, key == runs.c.run).where(run_tags.c.tag == f.tag)
     query = query.order_by(key.desc()).limit(limit)
     if before is not None:
-        query = query.where(key < before)
+        query = query.where(key < _clamp(before))
     if f.first is not None:
-        query = query.where(key >= f.first)
+        query = query.where(key >= _clamp(f.first))
     if f.last is not None:
-        query = query.where(key <= f.last)
+        query = query.where(key <= _clamp(f.last))
     if f.good is not None:
         query = query.where(runs.c.good == f.good)
     if f.status:
@@ -95,7 +99,14 @@ def runs_query(*, limit: int, before: int | None = None, where: RunFilter | None
     return query
 
 
+def _clamp(run: int) -> int:
+    """A bound for a run comparison that the 32-bit column can take: beyond it, the same set of runs."""
+    return min(max(run, -(2**31)), MAX_RUN)
+
+
 def get_run(access: DataAccess, run: int) -> Run | None:
+    if not is_run_number(run):
+        return None
     with access.db.begin() as conn:
         row = conn.execute(select(runs, SUSPECT).where(runs.c.run == run)).first()
     return None if row is None else _to_run(row)
@@ -116,7 +127,7 @@ def neighbour_run(access: DataAccess, run: int | None, *, forward: bool) -> Run 
     else:
         query = query.order_by(runs.c.run)
     if run is not None:
-        query = query.where(runs.c.run > run if forward else runs.c.run < run)
+        query = query.where(runs.c.run > _clamp(run) if forward else runs.c.run < _clamp(run))
     with access.db.begin() as conn:
         row = conn.execute(query).first()
     return None if row is None else _to_run(row)
@@ -130,7 +141,8 @@ def list_run_numbers(access: DataAccess, first: int, last: int) -> list[int]:
     query = "SELECT run FROM runs WHERE run BETWEEN %s AND %s AND status = %s"
     with access.db.begin() as conn:
         raw = conn.connection.driver_connection
-        (numbers,) = copy_columns(raw, query, (first, last, RunStatus.INGESTED.value), ["int4"])  # type: ignore[arg-type]
+        bounds = (_clamp(first), _clamp(last), RunStatus.INGESTED.value)
+        (numbers,) = copy_columns(raw, query, bounds, ["int4"])  # type: ignore[arg-type]
     ordered: list[int] = np.sort(numbers).tolist()
     return ordered
 
@@ -174,33 +186,50 @@ def update_run_meta(
     comment: str | None = None,
     tags: list[str] | None = None,
     good: bool | None = None,
+    by_user: int | None = None,
 ) -> Run:
     """Change what users own of a run: its comment, tags and good/bad flag (ingest never overwrites these); setting
     the flag marks the run reviewed, so it is no longer suspect.
 
-    :raises RunEditError: when the run does not exist, the comment or tags are too long, or a failed run is to be
-        marked good.
+    :param by_user: the acting user's id: the change is made only if that account is an enabled editor or admin,
+        read in the same statement (None: a trusted caller such as the CLI).
+    :raises RunEditError: when the run does not exist, the user may not change runs, or the comment or tags are
+        too long or hold a NUL character, or a failed run is to be marked good.
     """
     values: dict[str, Any] = {}
     if comment is not None:
         if len(comment) > MAX_COMMENT:
             raise RunEditError(f"the comment is longer than {MAX_COMMENT} characters")
+        if "\x00" in comment:
+            raise RunEditError("the comment holds a NUL character")
         values["comment"] = comment
     if tags is not None:
         cleaned = sorted({t.strip() for t in tags if t.strip()})
         if len(cleaned) > MAX_TAGS or any(len(t) > MAX_TAG_LENGTH for t in cleaned):
             raise RunEditError(f"at most {MAX_TAGS} tags of at most {MAX_TAG_LENGTH} characters")
+        if any("\x00" in t for t in cleaned):
+            raise RunEditError("a tag holds a NUL character")
         values["tags"] = cleaned
     if good is not None:  # an editor's verdict: the run is no longer suspect, whatever its checks say
         values["good"] = good
         values["reviewed"] = True
+    if not is_run_number(run):
+        raise RunEditError(f"run {run} does not exist")
+    allowed = true() if by_user is None else may_act(by_user, Role.EDITOR)
     with access.db.begin() as conn:
         if good:
             status = conn.execute(select(runs.c.status).where(runs.c.run == run)).scalar()
             if status is not None and status != RunStatus.INGESTED.value:
                 raise RunEditError(f"run {run} {status}: its values were not stored, so it cannot be marked good")
         if values:
-            row = conn.execute(update(runs).where(runs.c.run == run).values(**values).returning(*runs.c)).first()
+            statement = update(runs).where(runs.c.run == run, allowed).values(**values).returning(*runs.c)
+            row = conn.execute(statement).first()
+            if (
+                row is None
+                and by_user is not None
+                and conn.execute(select(runs.c.run).where(runs.c.run == run)).first()
+            ):
+                raise RunEditError("only an enabled editor or admin may change runs")
         else:
             row = conn.execute(select(runs).where(runs.c.run == run)).first()
     if row is None:

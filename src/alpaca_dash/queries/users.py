@@ -9,7 +9,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from alpaca_dash.domain import Role as Role  # re-exported: the role is part of a user
@@ -18,6 +18,7 @@ from alpaca_dash.timescale.schema import users
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
 
 _hasher = PasswordHasher()
 #: verified against when the name is unknown, so a wrong name costs as long as a wrong password
@@ -35,11 +36,16 @@ class User:
     role: Role
     disabled: bool
     created_at: datetime
+    sso: bool = False
 
     @property
     def can_edit(self) -> bool:
         """Editors and admins may create and change their dashboards; viewers only look."""
         return self.role in (Role.EDITOR, Role.ADMIN)
+
+    def has_role(self, role: Role) -> bool:
+        """Whether the account's role is ``role`` or higher (an admin may do what an editor may)."""
+        return self.role.rank >= role.rank
 
     @property
     def is_admin(self) -> bool:
@@ -47,16 +53,25 @@ class User:
         return self.role == Role.ADMIN
 
 
+def may_act(user_id: int, role: Role) -> Any:
+    """SQL condition: account ``user_id`` exists, is enabled and has ``role`` or higher, as the database has it
+    when the statement runs (so a demotion or disabling counts at once)."""
+    roles = [r.value for r in Role if r.rank >= role.rank]
+    return exists().where(users.c.id == user_id, users.c.role.in_(roles), users.c.disabled.is_(False))
+
+
 def _to_user(row: Any) -> User:
-    return User(row.id, row.name, Role(row.role), row.disabled, row.created_at)
+    return User(row.id, row.name, Role(row.role), row.disabled, row.created_at, row.sso)
 
 
 def _columns() -> tuple[Any, ...]:
-    return (users.c.id, users.c.name, users.c.role, users.c.disabled, users.c.created_at)
+    return (users.c.id, users.c.name, users.c.role, users.c.disabled, users.c.created_at, users.c.sso)
 
 
-def create_user(access: DataAccess, name: str, password: str, role: Role | str = Role.VIEWER) -> User:
-    """Create a local account.
+def create_user(
+    access: DataAccess, name: str, password: str, role: Role | str = Role.VIEWER, *, sso: bool = False
+) -> User:
+    """Create a local account (``sso``: one made by single sign-on, with an unusable random password).
 
     :raises UserError: when the name is not 1-64 letters, digits or ``._@-``, the password is shorter than
         8 characters, the role is unknown, or the name is taken.
@@ -70,7 +85,9 @@ def create_user(access: DataAccess, name: str, password: str, role: Role | str =
     except ValueError:
         raise UserError(f"unknown role {role!r}: use viewer, editor or admin") from None
     statement = (
-        insert(users).values(name=name, password_hash=_hasher.hash(password), role=role.value).returning(*_columns())
+        insert(users)
+        .values(name=name, password_hash=_hasher.hash(password), role=role.value, sso=sso)
+        .returning(*_columns())
     )
     try:
         with access.db.begin() as conn:
@@ -80,9 +97,12 @@ def create_user(access: DataAccess, name: str, password: str, role: Role | str =
 
 
 def authenticate(access: DataAccess, name: str, password: str) -> User | None:
-    """The user if the name and password match an enabled account, else None."""
-    with access.db.begin() as conn:
-        row = conn.execute(select(*_columns(), users.c.password_hash).where(users.c.name == name)).first()
+    """The user if the name and password match an enabled account, else None (also for a name no account could
+    have, such as one with a NUL, which the database would refuse)."""
+    row = None
+    if NAME_PATTERN.fullmatch(name) and len(password) <= MAX_PASSWORD_LENGTH:
+        with access.db.begin() as conn:
+            row = conn.execute(select(*_columns(), users.c.password_hash).where(users.c.name == name)).first()
     stored = _DUMMY_HASH if row is None else row.password_hash
     try:
         _hasher.verify(stored, password)

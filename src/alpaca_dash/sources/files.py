@@ -116,9 +116,26 @@ class FileSource:
         path = self.index.path_of(run)
         if path is None:
             raise SourceError(f"run {run}: no file for it in {self.folder}")
+        check_inside(path, self.folder, run)
         if path.suffix.lower() in HDF5_SUFFIXES:
             return read_hdf5_run(path, run)
         return read_npz_run(path, run)
+
+
+def check_inside(path: Path, folder: Path, run: int) -> None:
+    """A run file must be a regular file in the run folder itself: a symbolic link (to anything readable by this
+    process) would turn that file into observables every user sees.
+
+    :raises SourceError: for a symbolic link, a path that resolves outside the folder, or not a regular file.
+    """
+    if path.is_symlink():
+        raise SourceError(f"run {run}: {path.name} is a symbolic link; run files must be regular files")
+    try:
+        inside = path.resolve(strict=True).parent == folder.resolve(strict=True)
+    except OSError as exc:
+        raise SourceError(f"run {run}: cannot open {path}: {exc}") from exc
+    if not inside or not path.is_file():
+        raise SourceError(f"run {run}: {path.name} is not a regular file in {folder}")
 
 
 def parse_run_number(path: Path) -> int | None:
@@ -205,11 +222,17 @@ def _walk_group(
     for key in keys:
         parts = (*prefix, key)
         try:
+            if isinstance(group.get(key, getlink=True), h5py.ExternalLink):
+                errors[NAME_SEPARATOR.join(parts)] = f"/{'/'.join(parts)} is a link into another file; refused"
+                continue
             item = group[key]
         except _READ_ERRORS as exc:  # a dangling soft or external link, a damaged object header
             errors[NAME_SEPARATOR.join(parts)] = f"cannot open /{'/'.join(parts)}: {exc}"
             continue
         if isinstance(item, h5py.Dataset):
+            if item.external or item.is_virtual:  # raw data kept in other files
+                errors[NAME_SEPARATOR.join(parts)] = f"/{'/'.join(parts)} keeps its data in other files; refused"
+                continue
             yield parts, item
         elif isinstance(item, h5py.Group) and item.id not in seen:
             try:

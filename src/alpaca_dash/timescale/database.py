@@ -80,6 +80,15 @@ class Database:
         except sqlalchemy.exc.OperationalError as exc:
             raise DatabaseUnavailable(f"database unavailable: {exc.orig}") from exc
 
+    def answers(self) -> bool:
+        """Whether the database answers a trivial query now (after an error: was it the data or the server?)."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sqlalchemy.text("SELECT 1"))
+        except sqlalchemy.exc.SQLAlchemyError:
+            return False
+        return True
+
     def connect_raw(self, *, autocommit: bool = True) -> psycopg.Connection[tuple[object, ...]]:
         """A dedicated psycopg connection outside the pool, for LISTEN and session advisory locks."""
         try:

@@ -300,6 +300,12 @@ def _create_ingest_attempts(conn: Connection, caps: Capabilities) -> None:
     schema.metadata.create_all(conn, tables=[schema.ingest_attempts])
 
 
+def _add_sign_in_guards(conn: Connection, caps: Capabilities) -> None:
+    """Accounts made by SSO are marked (so SSO never takes over a local account), and failed sign-ins are counted."""
+    conn.execute(text("ALTER TABLE users ADD COLUMN IF NOT EXISTS sso boolean NOT NULL DEFAULT false"))
+    schema.metadata.create_all(conn, tables=[schema.login_failures])
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs, observables, value tables, ingest jobs and errors", _create_core_tables),
     Migration(2, "users, dashboards and dashboard versions", _create_user_tables),
@@ -314,6 +320,7 @@ MIGRATIONS: list[Migration] = [
     Migration(11, "every kind of each observable in the registry; failed runs are not good", _kinds_per_run),
     Migration(12, "alarm silences and acknowledgements", _create_silences),
     Migration(13, "ingest attempts of failed runs, with their file's size and mtime", _create_ingest_attempts),
+    Migration(14, "accounts made by SSO, failed sign-ins for the login throttle", _add_sign_in_guards),
 ]
 
 

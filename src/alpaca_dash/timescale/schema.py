@@ -205,6 +205,18 @@ users = Table(
     Column("role", Text, nullable=False),
     Column("disabled", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # made by single sign-on on first sight (not a local account with a password someone chose)
+    Column("sso", Boolean, nullable=False, server_default=text("false")),
+)
+
+#: failed sign-ins per key (``name:<user name>`` or ``address:<client address>``), for the login throttle
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("blocked_until", DateTime(timezone=True)),
 )
 
 dashboards = Table(

@@ -290,8 +290,14 @@ def insert_errors(cur: psycopg.Cursor[Any], run: int, errors: Sequence[tuple[str
     if errors:
         cur.executemany(
             "INSERT INTO ingest_errors (run, observable, message, job_id) VALUES (%s, %s, %s, %s)",
-            [(run, name, message, job_id) for name, message in errors],
+            [(run, clean_text(name, 1000), clean_text(message, 4000), job_id) for name, message in errors],
         )
+
+
+def clean_text(text: str, limit: int) -> str:
+    """``text`` as PostgreSQL can store it: NUL shown as ``\\0``, invalid UTF-8 replaced, at most ``limit`` long."""
+    cleaned = text.replace("\x00", "\\0").encode("utf-8", "replace").decode("utf-8")
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
 def scalar_columns(

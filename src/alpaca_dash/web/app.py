@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -12,10 +13,12 @@ from alpaca_dash.config import Settings
 from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.web.api_routes import add_api_routes
-from alpaca_dash.web.auth import LoginRequired, ProductionConfigError, session_cookie_options
+from alpaca_dash.web.auth import LoginRequired, ProductionConfigError, add_session_routes, session_cookie_options
 from alpaca_dash.web.dashboard.page import register as register_dashboard_page
 from alpaca_dash.web.dashboard.shared_contents import SharedContents
+from alpaca_dash.web.error_page import add_error_page
 from alpaca_dash.web.export_route import add_export_route
+from alpaca_dash.web.forwarded import TrustedForwarding, uvicorn_proxy_options
 from alpaca_dash.web.image_cache import ImageCache
 from alpaca_dash.web.live import LiveRuns
 from alpaca_dash.web.metrics_route import add_metrics_route
@@ -31,6 +34,7 @@ from alpaca_dash.web.pages import (
 )
 from alpaca_dash.web.proxy_login import add_proxy_login
 from alpaca_dash.web.routes import add_routes
+from alpaca_dash.web.upload_guard import UploadGuard
 from alpaca_dash.web.vendor import find_node_modules, serve_vendor_files
 
 
@@ -44,8 +48,13 @@ def configure_app(access: DataAccess, *, node_modules: Path | None = None) -> No
     live_runs = LiveRuns(access)
     app.on_startup(live_runs.start)
     app.on_shutdown(live_runs.stop)
-    app.add_middleware(LoginRequired)
+    app.add_middleware(UploadGuard)  # inside the login check: it runs for signed-in, enabled accounts only
+    app.add_middleware(LoginRequired, access=access)
     add_proxy_login(access)
+    # outside the two above: they need the TCP peer and the client address a trusted proxy forwarded
+    app.add_middleware(TrustedForwarding, trusted=access.settings.trusted_proxies)
+    add_session_routes(access)
+    add_error_page()
     values = ValueCache()
     add_routes(access, images, values)
     add_export_route(access)
@@ -78,8 +87,12 @@ def storage_secret(settings: Settings) -> str:
     path = Path(settings.data_dir) / "storage-secret"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
+        try:  # created readable by the owner only, before the secret is in it
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it meanwhile
+            return path.read_text().strip()
+        with os.fdopen(handle, "w") as out:
+            out.write(secrets.token_urlsafe(32))
     return path.read_text().strip()
 
 
@@ -112,6 +125,7 @@ def serve(
         storage_secret=storage_secret(settings),
         session_middleware_kwargs=session_cookie_options(settings),
         show_welcome_message=False,
+        **uvicorn_proxy_options(settings.trusted_proxies),
         reconnect_timeout=10.0,
         unocss="wind3",
     )

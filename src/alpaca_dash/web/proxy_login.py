@@ -1,9 +1,12 @@
 """Single sign-on behind a trusted proxy (CERN SSO through oauth2-proxy): the user comes from a request header,
-but only when the request's peer address is one of the trusted proxies; from anyone else the header is ignored."""
+but only when the request's TCP peer (never a forwarded address) is one of the trusted proxies; from anyone else the
+header is ignored. An SSO name equal to a local account's signs into it only when ``sso_local_accounts`` says
+``link``; by default it is refused."""
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,10 +20,13 @@ from starlette.types import ASGIApp
 from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.users import NAME_PATTERN, Role, User, UserError
-from alpaca_dash.web.auth import USER_ID, is_public, session_user_id, sign_out
+from alpaca_dash.web.auth import is_public, session_user_id, sign_in, sign_out
+from alpaca_dash.web.forwarded import tcp_peer
 
+log = logging.getLogger(__name__)
 SSO_NAME = "sso_name"
-_RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2}
+REFUSED = "this account may not use the dashboard"
+LOCAL_TAKEN = "a local account has this name; single sign-on does not sign into local accounts (ask an admin)"
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -34,6 +40,7 @@ class ProxyLoginConfig:
     trusted: tuple[Network, ...] = ()
     group_roles: Mapping[str, str] = field(default_factory=dict)
     default_role: Role = Role.VIEWER
+    link_local: bool = False
 
     @classmethod
     def parse(
@@ -43,11 +50,15 @@ class ProxyLoginConfig:
         trusted: Iterable[str],
         group_roles: Mapping[str, str],
         default_role: Role | str = Role.VIEWER,
+        local_accounts: str = "refuse",
     ) -> ProxyLoginConfig:
-        """:raises ValueError: for a malformed network or an unknown role."""
+        """:raises ValueError: for a malformed network, an unknown role or local-accounts policy."""
         networks = tuple(ipaddress.ip_network(cidr.strip(), strict=False) for cidr in trusted)
         roles = {group: Role(role).value for group, role in group_roles.items()}
-        return cls(user_header, groups_header, networks, roles, Role(default_role))
+        if local_accounts not in ("refuse", "link"):
+            raise ValueError(f"unknown SSO local-accounts policy {local_accounts!r}: use refuse or link")
+        link = local_accounts == "link"
+        return cls(user_header, groups_header, networks, roles, Role(default_role), link)
 
     def is_trusted(self, peer: str | None) -> bool:
         if peer is None:
@@ -62,20 +73,28 @@ class ProxyLoginConfig:
         """The highest role any of the comma- or space-separated groups maps to, else the default role."""
         groups = {g.strip() for g in groups_value.replace(",", " ").split() if g.strip()}
         mapped = [Role(self.group_roles[g]) for g in groups if g in self.group_roles]
-        return max(mapped, key=_RANK.__getitem__) if mapped else self.default_role
+        return max(mapped, key=lambda role: role.rank) if mapped else self.default_role
 
 
-def find_or_create(access: DataAccess, name: str, role: Role) -> User | None:
-    """The account called ``name``, created with ``role`` and an unusable random password on first sight."""
+def find_or_create(access: DataAccess, name: str, role: Role, *, link_local: bool = False) -> User | str:
+    """The SSO account called ``name``, created with ``role`` and an unusable random password on first sight.
+
+    :returns: the account, or why there is none: a malformed name, or a local account of that name (unless
+        ``link_local``).
+    """
     if not NAME_PATTERN.fullmatch(name):
-        return None
+        return REFUSED
     found = user_queries.find_user(access, name)
-    if found is not None:
-        return found
-    try:
-        return user_queries.create_user(access, name, secrets.token_urlsafe(32), role)
-    except UserError:  # created by a concurrent request in the meantime
-        return user_queries.find_user(access, name)
+    if found is None:
+        try:
+            found = user_queries.create_user(access, name, secrets.token_urlsafe(32), role, sso=True)
+        except UserError:  # created by a concurrent request in the meantime
+            found = user_queries.find_user(access, name)
+    if found is None or found.disabled:
+        return REFUSED
+    if not found.sso and not link_local:
+        return LOCAL_TAKEN
+    return found
 
 
 class ProxyLogin(BaseHTTPMiddleware):
@@ -88,16 +107,17 @@ class ProxyLogin(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         name = request.headers.get(self.config.user_header, "").strip() if self.config.user_header else ""
-        peer = request.client.host if request.client else None
+        peer = tcp_peer(request)
         # public paths (health check, static files) never sign anyone in: nothing there needs a user
         if name and not is_public(request.url.path) and self.config.is_trusted(peer) and not self._already(name):
             role = self.config.role_for(request.headers.get(self.config.groups_header, ""))
-            user = await run.io_bound(find_or_create, self.access, name, role)
-            if user is None or user.disabled:
+            found = await run.io_bound(find_or_create, self.access, name, role, link_local=self.config.link_local)
+            if not isinstance(found, User):
                 sign_out()
-                return Response("this account may not use the dashboard", status_code=403)
-            app.storage.user[USER_ID] = user.id
-            app.storage.user[SSO_NAME] = name
+                log.warning("SSO sign-in of %r through %s refused: %s", name[:64], peer, found)
+                return Response(found or REFUSED, status_code=403)
+            await sign_in(request, found, **{SSO_NAME: name})
+            log.info("SSO sign-in: %s through %s", name, peer)
         return await call_next(request)
 
     @staticmethod
@@ -119,5 +139,6 @@ def add_proxy_login(access: DataAccess) -> None:
         settings.trusted_proxies,
         settings.sso_group_roles,
         settings.sso_default_role,
+        settings.sso_local_accounts,
     )
     app.add_middleware(ProxyLogin, access=access, config=config)

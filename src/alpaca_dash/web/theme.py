@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from nicegui import app, ui
 
 from alpaca_dash.queries.users import User
-from alpaca_dash.web.auth import sign_out
+from alpaca_dash.web.auth import LOGOUT, sign_out
 from alpaca_dash.web.db_banner import add_database_banner
 from alpaca_dash.web.live import LiveRuns
 
@@ -26,8 +26,8 @@ def choose_theme(requested: str | None) -> str:
 
 
 def _logout() -> None:
-    sign_out()
-    ui.navigate.to("/login")
+    sign_out()  # at once, for the other tabs of this session; /logout then gives the browser a new session id
+    ui.navigate.to(LOGOUT)
 
 
 @contextmanager

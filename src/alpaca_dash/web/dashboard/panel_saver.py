@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from alpaca_dash.content.layout import first_free_place
@@ -27,6 +27,8 @@ class PanelSaver:
     """Saves changes one at a time, each against the dashboard as last saved.
 
     :param on_saved: called with the dashboard after each save (its new version).
+    :param may_act: asked before each save whether the session's account may still save (the page passes the
+        one role check of ``web.auth``; it says why not itself).
     :param on_refused: called when nothing was saved because the user may not change the dashboard, or it was
         deleted meanwhile.
     """
@@ -39,8 +41,10 @@ class PanelSaver:
         *,
         on_saved: Callable[[store.Dashboard], None],
         on_refused: Refused,
+        may_act: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self.access = access
+        self._may_act = may_act
         self.user = user
         self._dashboard = dashboard
         self._on_saved = on_saved
@@ -75,6 +79,8 @@ class PanelSaver:
             return await self._store(spec)
 
     async def _store(self, spec: DashboardSpec) -> store.Dashboard | None:
+        if self._may_act is not None and not await self._may_act():  # the account and role as they are now
+            return None
         try:
             saved = await in_thread(store.save_dashboard, self.access, self._dashboard.id, self.user.id, spec)
         except store.DashboardNotFound:

@@ -10,6 +10,7 @@ from nicegui import ui
 from alpaca_dash.domain import Run, RunStatus
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.run_range import parse_run_number, run_from_field
 from alpaca_dash.web.dashboard.shown import ShownRun
 from alpaca_dash.web.threads import in_thread
 from alpaca_dash.web.time_text import utc_text
@@ -32,11 +33,8 @@ def run_caption(found: Run, *, live: bool) -> str:
 
 
 def parse_run(text: str | None) -> int | None:
-    """A run number from the URL or the field: digits only, at most 9 of them."""
-    if text is None:
-        return None
-    text = text.strip()
-    return int(text) if text.isdigit() and len(text) <= 9 else None
+    """A run number from the URL or the field: ASCII digits only, at most the largest run number."""
+    return parse_run_number(text)
 
 
 class RunBar:
@@ -118,9 +116,14 @@ class RunBar:
 
     async def go_to_field(self) -> None:
         value = self.field.value
-        if value is None or int(value) == self.run:
+        run = run_from_field(value)
+        if value is not None and run is None:
+            self.field.set_value(self.run)
+            self.message.set_text(f"Run {value} does not exist.")
             return
-        await self.go_to(int(value), by_hand=True)
+        if run is None or run == self.run:
+            return
+        await self.go_to(run, by_hand=True)
 
     async def latest(self) -> None:
         newest = await in_thread(run_queries.neighbour_run, self.access, None, forward=True)

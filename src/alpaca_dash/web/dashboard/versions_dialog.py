@@ -8,6 +8,8 @@ from nicegui import ui
 
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.users import Role
+from alpaca_dash.web.auth import acting_user
 from alpaca_dash.web.threads import in_thread
 
 if TYPE_CHECKING:
@@ -18,8 +20,8 @@ async def open_versions(access: DataAccess, view: DashboardView) -> None:
     versions = await in_thread(store.list_versions, access, view.dashboard.id, view.user.id)
 
     async def restore(version: int) -> None:
-        if not view.can_edit:
-            ui.notify("Viewers cannot change dashboards.", type="warning")
+        refusal = "Viewers cannot change dashboards."
+        if not view.can_edit or await acting_user(access, Role.EDITOR, page_user=view.user, refusal=refusal) is None:
             return
         await in_thread(store.restore_version, access, view.dashboard.id, view.user.id, version)
         dialog.close()

@@ -17,14 +17,15 @@ from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.domain import Observable
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.users import User
+from alpaca_dash.queries.users import Role, User
+from alpaca_dash.web.auth import acting_user
 from alpaca_dash.web.dashboard.alarm_badges import AlarmBadges
 from alpaca_dash.web.dashboard.budget import MessageBudget, estimate_bytes
 from alpaca_dash.web.dashboard.chart_updates import ChartUpdates
 from alpaca_dash.web.dashboard.panel_card import COLUMN_KEY, PanelCard
 from alpaca_dash.web.dashboard.panel_dialog import PanelDialog
 from alpaca_dash.web.dashboard.panel_loader import LoadTarget, PanelLoader
-from alpaca_dash.web.dashboard.panel_saver import PanelSaver, Severity
+from alpaca_dash.web.dashboard.panel_saver import READ_ONLY, PanelSaver, Severity
 from alpaca_dash.web.dashboard.panel_sizes import REGRID_PIXELS, fitted, moved_by, remember_column_width, similar
 from alpaca_dash.web.dashboard.shared_contents import SharedContents
 from alpaca_dash.web.dashboard.shown import DashboardState, ShownRun
@@ -60,7 +61,9 @@ class DashboardView:
         self.user = user
         self.images = images
         self._state = state
-        self.saver = PanelSaver(access, user, dashboard, on_saved=self._show_version, on_refused=self._tell)
+        self.saver = PanelSaver(
+            access, user, dashboard, on_saved=self._show_version, on_refused=self._tell, may_act=self._acting
+        )
         client = ui.context.client
         self.charts = ChartUpdates(client)
         self.budget = MessageBudget(client)
@@ -239,6 +242,10 @@ class DashboardView:
             await self.refresh(changed)
 
     # -- changes
+
+    async def _acting(self) -> bool:
+        """Whether the session may save now: still this page's user, enabled and an editor in the database."""
+        return await acting_user(self.access, Role.EDITOR, page_user=self.user, refusal=READ_ONLY) is not None
 
     async def set_reference(self, run: int | None) -> None:
         """Pin ``run`` (None: unpin) as the dashboard's reference run and redraw the panels that show it."""

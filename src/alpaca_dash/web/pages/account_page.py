@@ -7,11 +7,10 @@ from datetime import datetime
 from nicegui import ui
 
 from alpaca_dash.queries import tokens as token_queries
-from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.tokens import ApiToken, TokenError
-from alpaca_dash.queries.users import User
-from alpaca_dash.web.auth import require_user, session_user_id
+from alpaca_dash.queries.users import Role, User
+from alpaca_dash.web.auth import acting_user, require_user
 from alpaca_dash.web.live import LiveRuns
 from alpaca_dash.web.theme import frame
 from alpaca_dash.web.threads import in_thread
@@ -37,12 +36,7 @@ class TokenSection:
         self.user = user
 
     async def _fresh(self) -> User | None:
-        user_id = session_user_id()
-        fresh = None if user_id is None else await in_thread(user_queries.get_user, self.access, user_id)
-        if fresh is None or fresh.disabled:
-            ui.notify("Sign in again.", type="negative")
-            return None
-        return fresh
+        return await acting_user(self.access, Role.VIEWER, page_user=self.user, refusal="Sign in again.")
 
     async def create(self, name: str, lifetime: str) -> None:
         user = await self._fresh()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from nicegui import run, ui
+from nicegui import ui
 
 from alpaca_dash.config import Settings, effective_settings
 from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.users import Role, User, UserError
-from alpaca_dash.web.auth import require_user, session_user_id
+from alpaca_dash.web.auth import acting_user, require_user
 from alpaca_dash.web.live import LiveRuns
 from alpaca_dash.web.theme import frame
 from alpaca_dash.web.threads import in_thread
@@ -27,16 +27,12 @@ SETTINGS_COLUMNS: list[dict[str, Any]] = [
 class UserAdmin:
     """The page's handlers; each one reads the acting user again and refuses unless it is an enabled admin."""
 
-    def __init__(self, access: DataAccess) -> None:
+    def __init__(self, access: DataAccess, page_user: User) -> None:
         self.access = access
+        self.page_user = page_user
 
     async def _admin(self) -> User | None:
-        user_id = session_user_id()
-        fresh = None if user_id is None else await run.io_bound(user_queries.get_user, self.access, user_id)
-        if fresh is None or fresh.disabled or not fresh.is_admin:
-            ui.notify(ADMINS_ONLY, type="negative")
-            return None
-        return fresh
+        return await acting_user(self.access, Role.ADMIN, page_user=self.page_user, refusal=ADMINS_ONLY)
 
     async def create(self, name: str, password: str, role: str) -> None:
         if await self._admin() is None:
@@ -111,7 +107,7 @@ def register(access: DataAccess, live_runs: LiveRuns | None = None) -> None:
             if not user.is_admin:
                 ui.label(ADMINS_ONLY).classes("text-negative").mark("admins-only")
                 return
-            page = UserAdmin(access)
+            page = UserAdmin(access, user)
             ui.label("Users").classes("text-h6")
             with ui.row().classes("items-end gap-2"):
                 name = ui.input("New user name").classes("w-48")

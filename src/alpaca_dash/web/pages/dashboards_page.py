@@ -8,8 +8,8 @@ from nicegui import events, ui
 from alpaca_dash.content.spec import MAX_IMPORT_BYTES, DashboardFileError, parse_import, render_export
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.users import User
-from alpaca_dash.web.auth import require_user
+from alpaca_dash.queries.users import Role, User
+from alpaca_dash.web.auth import acting_user, require_user
 from alpaca_dash.web.live import LiveRuns
 from alpaca_dash.web.theme import frame
 from alpaca_dash.web.threads import in_thread
@@ -28,19 +28,17 @@ def export_filename(title: str) -> str:
 
 
 class DashboardList:
-    """The page's state and handlers; every handler checks the role itself."""
+    """The page's state and handlers; every handler checks the account and role as the database has them now."""
 
     def __init__(self, access: DataAccess, user: User) -> None:
         self.access = access
         self.user = user
 
-    def _allowed(self) -> bool:
-        if not self.user.can_edit:
-            ui.notify(READ_ONLY, type="warning")
-        return self.user.can_edit
+    async def _allowed(self, role: Role = Role.EDITOR) -> bool:
+        return await acting_user(self.access, role, page_user=self.user, refusal=READ_ONLY) is not None
 
     async def create(self, title: str) -> None:
-        if not self._allowed():
+        if not await self._allowed():
             return
         try:
             made = await in_thread(store.create_dashboard, self.access, self.user.id, title or "New dashboard")
@@ -50,7 +48,7 @@ class DashboardList:
         ui.navigate.to(f"/dashboard/{made.id}")
 
     async def rename(self, dashboard_id: int, title: str) -> None:
-        if not self._allowed():
+        if not await self._allowed():
             return
         try:
             await in_thread(store.rename_dashboard, self.access, dashboard_id, self.user.id, title)
@@ -59,7 +57,7 @@ class DashboardList:
         self.show.refresh()
 
     async def duplicate(self, dashboard_id: int) -> None:
-        if not self._allowed():
+        if not await self._allowed():
             return
         try:
             await in_thread(store.duplicate_dashboard, self.access, dashboard_id, self.user.id)
@@ -68,14 +66,14 @@ class DashboardList:
         self.show.refresh()
 
     async def delete(self, dashboard_id: int) -> None:
-        if not self._allowed():
+        if not await self._allowed():
             return
         if not await in_thread(store.delete_dashboard, self.access, dashboard_id, self.user.id):
             ui.notify("Only the owner can delete a dashboard.", type="negative")
         self.show.refresh()
 
     async def share(self, dashboard_id: int, visibility: str) -> None:
-        if not self._allowed():
+        if not await self._allowed():
             return
         try:
             await in_thread(store.set_visibility, self.access, dashboard_id, self.user.id, visibility)
@@ -84,12 +82,14 @@ class DashboardList:
         self.show.refresh()
 
     async def export(self, dashboard_id: int) -> None:
+        if not await self._allowed(Role.VIEWER):
+            return
         found = await in_thread(store.get_dashboard, self.access, dashboard_id, self.user.id)
         if found is not None:
             ui.download.content(render_export(found.title, found.spec), export_filename(found.title))
 
     async def import_file(self, event: events.UploadEventArguments) -> None:
-        if not self._allowed():
+        if not await self._allowed():
             return
         try:
             parsed = parse_import(await event.file.read())
@@ -111,7 +111,7 @@ class DashboardList:
                 dialog.close()
                 await self.rename(summary.id, field.value)
 
-            ui.button("Rename", on_click=apply)
+            ui.button("Rename", on_click=apply).mark("rename-apply")
         dialog.open()
 
     def ask_delete(self, summary: store.DashboardSummary) -> None:
@@ -124,7 +124,7 @@ class DashboardList:
 
             with ui.row():
                 ui.button("Cancel", on_click=dialog.close).props("flat")
-                ui.button("Delete", on_click=apply).props("color=negative")
+                ui.button("Delete", on_click=apply).props("color=negative").mark("delete-apply")
         dialog.open()
 
     @ui.refreshable_method
@@ -156,18 +156,18 @@ class DashboardList:
                 if self.user.can_edit and editable:
                     ui.button(icon="edit", on_click=lambda s=item: self.ask_rename(s)).props("flat dense").tooltip(
                         "Rename"
-                    )
+                    ).mark(f"rename-{item.id}")
                 if self.user.can_edit:
                     ui.button(icon="content_copy", on_click=lambda i=item.id: self.duplicate(i)).props(
                         "flat dense"
-                    ).tooltip("Duplicate")
+                    ).tooltip("Duplicate").mark(f"duplicate-{item.id}")
                 ui.button(icon="download", on_click=lambda i=item.id: self.export(i)).props("flat dense").tooltip(
                     "Export JSON"
-                )
+                ).mark(f"export-{item.id}")
                 if self.user.can_edit and mine:
                     ui.button(icon="delete", on_click=lambda s=item: self.ask_delete(s)).props(
                         "flat dense color=negative"
-                    ).tooltip("Delete")
+                    ).tooltip("Delete").mark(f"delete-{item.id}")
 
 
 def register(access: DataAccess, live_runs: LiveRuns | None = None) -> None:

@@ -7,12 +7,11 @@ from typing import Any
 from nicegui import ui
 
 from alpaca_dash.queries import jobs
-from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.errors import IngestError, list_errors
 from alpaca_dash.queries.jobs import Job, JobStatus
-from alpaca_dash.queries.users import User
-from alpaca_dash.web.auth import require_user
+from alpaca_dash.queries.users import Role, User
+from alpaca_dash.web.auth import acting_user, require_user
 from alpaca_dash.web.live import LiveRuns
 from alpaca_dash.web.pages.reingest_dialog import ReingestDialog
 from alpaca_dash.web.theme import frame
@@ -90,6 +89,7 @@ class JobsView:
         self.errors.set_visibility(False)
 
     async def refresh(self) -> None:
+        await in_thread(jobs.fail_dead_cli_jobs, self.access)
         found = await in_thread(jobs.list_jobs, self.access, limit=JOB_LIMIT)
         rows = [job_row(job) for job in found]
         if rows != self.table.rows:
@@ -108,11 +108,15 @@ class JobsView:
         if job_id is None:
             ui.notify("Choose a job first.", type="warning")
             return
-        fresh = await in_thread(user_queries.get_user, self.access, self.user.id)
-        if fresh is None or fresh.disabled or not fresh.can_edit:
-            ui.notify(READ_ONLY, type="warning")
+        fresh = await acting_user(self.access, Role.EDITOR, page_user=self.user, refusal=READ_ONLY)
+        if fresh is None:
             return
-        if await in_thread(jobs.request_cancel, self.access, int(job_id)):
+        try:
+            cancelled = await in_thread(jobs.request_cancel, self.access, int(job_id), by=fresh)
+        except jobs.NotYourJob as exc:
+            ui.notify(str(exc), type="warning")
+            return
+        if cancelled:
             ui.notify(f"Job {job_id}: cancellation requested.", type="positive")
         else:
             ui.notify(f"Job {job_id} has already finished.", type="warning")

@@ -9,10 +9,10 @@ from nicegui import ui
 
 from alpaca_dash.config import SourceKind
 from alpaca_dash.queries import jobs
-from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.users import User
+from alpaca_dash.queries.users import Role, User
 from alpaca_dash.run_range import RunRange, RunRangeError, parse_run_range
+from alpaca_dash.web.auth import acting_user
 from alpaca_dash.web.threads import in_thread
 
 READ_ONLY = "Viewers cannot start ingest jobs."
@@ -52,9 +52,8 @@ class ReingestDialog:
         self.dialog.open()
 
     async def submit(self) -> None:
-        fresh = await in_thread(user_queries.get_user, self.access, self.user.id)
-        if fresh is None or fresh.disabled or not fresh.can_edit:
-            ui.notify(READ_ONLY, type="warning")
+        fresh = await acting_user(self.access, Role.EDITOR, page_user=self.user, refusal=READ_ONLY)
+        if fresh is None:
             return
         try:
             wanted = check_request(

@@ -8,11 +8,12 @@ from nicegui import ui
 
 from alpaca_dash.domain import Run
 from alpaca_dash.queries import runs as run_queries
-from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.runs import RunEditError, RunFilter
-from alpaca_dash.queries.users import User
+from alpaca_dash.queries.users import Role, User
+from alpaca_dash.run_range import bound_from_field, run_from_field
 from alpaca_dash.web.assets import static_text
+from alpaca_dash.web.auth import acting_user
 from alpaca_dash.web.threads import in_thread
 from alpaca_dash.web.time_text import utc_text
 
@@ -67,8 +68,8 @@ def build_filter(
 ) -> RunFilter:
     """The filter the form describes; empty fields filter nothing."""
     return RunFilter(
-        first=None if first is None else int(first),
-        last=None if last is None else int(last),
+        first=bound_from_field(first),
+        last=bound_from_field(last),
         good={"good": True, "bad": False}.get(good),
         tag=tag.strip() or None,
         text=text.strip(),
@@ -171,7 +172,11 @@ class RunsTable:
 
     async def _edit_typed(self) -> None:
         if self.edit_run.value is not None:
-            await self.open_editor(int(self.edit_run.value))
+            run = run_from_field(self.edit_run.value)
+            if run is None:
+                ui.notify(f"Run {self.edit_run.value} does not exist.", type="warning")
+                return
+            await self.open_editor(run)
 
     async def open_editor(self, run: int) -> None:
         found = await in_thread(run_queries.get_run, self.access, run)
@@ -187,11 +192,7 @@ class RunsTable:
 
     async def may_edit(self) -> bool:
         """Whether the signed-in user may change runs, read fresh: a role taken away applies at once."""
-        fresh = await in_thread(user_queries.get_user, self.access, self.user.id)
-        allowed = fresh is not None and not fresh.disabled and fresh.can_edit
-        if not allowed:
-            ui.notify(READ_ONLY, type="warning")
-        return allowed
+        return await acting_user(self.access, Role.EDITOR, page_user=self.user, refusal=READ_ONLY) is not None
 
     async def save(self) -> None:
         if self.editing is None or not await self.may_edit():
@@ -204,6 +205,7 @@ class RunsTable:
                 comment=self.comment.value or "",
                 tags=split_tags(self.tags.value or ""),
                 good=bool(self.is_good.value),
+                by_user=self.user.id,
             )
         except RunEditError as exc:
             ui.notify(str(exc), type="negative")
