@@ -117,7 +117,8 @@ def test_build_arrange_reload_switch_runs_and_privacy(
     dragged = wait_until_saved(page, site, dashboard_id)
     assert dragged["My H offset"][0] != "0"
     image = page.locator(".grid-stack-item", has=page.locator(".panel-title", has_text="My CCD"))
-    image.hover()
+    image.scroll_into_view_if_needed()
+    image.locator(".panel-head").hover()
     handle = image.locator(".ui-resizable-se").bounding_box()
     assert handle is not None
     page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
