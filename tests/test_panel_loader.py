@@ -13,6 +13,7 @@ from alpaca_dash.content.charts.packed import series_data
 from alpaca_dash.content.data import PanelContent
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.content.value_cache import ValueCache
+from alpaca_dash.content.zoom import Zoom
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.sources.simulated import CCD, SSPALS
@@ -33,6 +34,7 @@ class Slot:
     spec: PanelSpec
     size: tuple[int, int] = (600, 300)
     loading_shown: bool = False
+    zoom: Zoom | None = None
 
     def show_loading(self) -> None:
         self.loading_shown = True

@@ -86,10 +86,49 @@ async def test_panel_csv_and_dashboard_parquet_downloads(
     await wait_until(lambda: states() == ["ready", "ready"], lambda: f"both panels drawn, not {states()}")
     web_user.find(marker="csv-trend").click()
     response = await web_user.download.next(timeout=TIMEOUT)
-    lines = response.text.splitlines()
-    assert lines[0] == "series,x,y,run" and [line.split(",")[3] for line in lines[1:]] == ["390001", "390002", "390003"]
+    lines = response.text.splitlines()  # every run of the range, as stored
+    assert lines[0] == f"run,{SCALAR},good" and [line.split(",")[0] for line in lines[1:]] == [
+        "390001",
+        "390002",
+        "390003",
+    ]
 
     web_user.find(marker="export-data").click()
     response = await web_user.download.next(timeout=TIMEOUT)
     table = pq.read_table(io.BytesIO(response.content))
     assert table.column("run").to_pylist() == [390001, 390002, 390003] and table.column_names == ["run", SCALAR]
+
+
+async def test_a_panels_data_download_is_the_stored_data(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    """A waveform's CSV has every sample (against t, with the reference run's column), an image's .npy the whole
+    array in its dtype: not the points or pixels drawn for the screen."""
+    spec = DashboardSpec(
+        panels=[
+            PanelSpec(id="wave", type="line", observables=[WAVE], x=f"{SSPALS}*t"),
+            PanelSpec(id="ccd", type="image", observables=[CCD], layout=GridPosition(x=6)),
+        ],
+        reference_run=390001,
+    )
+    made = store.create_dashboard(seeded_access, accounts["victor"], "Data", spec)
+    await log_in(web_user, "victor")
+    await web_user.open(f"/dashboard/{made.id}?run=390003")
+    await web_user.should_see(marker="csv-wave", retries=RETRIES)
+    wave, _time, ccd = get_observables(seeded_access, [WAVE, f"{SSPALS}*t", CCD])
+    stored = load_value(seeded_access, wave, 390003)
+    assert stored is not None
+
+    web_user.find(marker="csv-wave").click()
+    response = await web_user.download.next(timeout=TIMEOUT)
+    rows = response.text.splitlines()
+    assert rows[0] == f"{SSPALS}*t,{WAVE} run 390003,{WAVE} reference 390001"
+    assert len(rows) == 1 + stored.size
+    assert [np.float32(row.split(",")[1]) for row in rows[1:]] == stored.tolist()
+
+    web_user.find(marker="npy-ccd").click()
+    response = await web_user.download.next(timeout=TIMEOUT)
+    image = np.load(io.BytesIO(response.content), allow_pickle=False)
+    expected = load_value(seeded_access, ccd, 390003)
+    assert expected is not None and image.dtype == expected.dtype
+    np.testing.assert_array_equal(image, expected)

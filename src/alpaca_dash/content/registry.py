@@ -45,6 +45,7 @@ class ChartType:
     :param takes_reference: it draws the dashboard's reference run, so it is redrawn when one is pinned.
     :param many: it shows several observables (a table), not one.
     :param download: its data as a file, in one of ``download_formats`` (the first the usual one).
+    :param zooms: zooming into it draws the stored array's window at full resolution (``Target.zoom``).
     """
 
     name: str
@@ -61,6 +62,7 @@ class ChartType:
     legacy: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     download: Downloader | None = None
     download_formats: tuple[str, ...] = ("csv",)
+    zooms: bool = False
 
     @property
     def has_bounds(self) -> bool:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from alpaca_dash.content import load
-from alpaca_dash.content.data import NoData, PanelContent, PublishImage, Size, Target
+from alpaca_dash.content import downloads, load
+from alpaca_dash.content.data import Download, NoData, PanelContent, PublishImage, Size, Target
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.domain import Observable, RunStatus, Statistic, Trend
@@ -107,6 +107,26 @@ class StoredPanelData:
 
     def publish_image(self, png: bytes) -> str:
         return self.publish(png)
+
+
+def load_download(
+    access: DataAccess,
+    spec: PanelSpec,
+    target: Target,
+    fmt: str,
+    *,
+    cache: ValueCache | None = None,
+    version: Hashable = None,
+) -> Download:
+    """The stored data of one panel for ``target`` as a file (``content.downloads.load_download``).
+
+    :raises NoData: when the run has no value; :raises ValueError: for a format the panel does not offer.
+    """
+    return downloads.load_download(StoredPanelData(access, _no_images, cache, version), spec, target, fmt)
+
+
+def _no_images(png: bytes) -> str:
+    raise ValueError("a download draws no image")
 
 
 def load_panel(

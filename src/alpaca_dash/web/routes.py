@@ -1,4 +1,4 @@
-"""Plain HTTP routes next to the pages: the health check and the panel images."""
+"""Plain HTTP routes next to the pages: the health check, the panel images and the panels' data downloads."""
 
 from __future__ import annotations
 
@@ -13,10 +13,15 @@ from alpaca_dash.web.auth import session_user_id
 from alpaca_dash.web.image_cache import ImageCache
 
 IMAGE_ROUTE = "/api/images"
+DOWNLOAD_ROUTE = "/api/downloads"
 
 
 def image_url(token: str) -> str:
     return f"{IMAGE_ROUTE}/{token}.png"
+
+
+def download_url(token: str) -> str:
+    return f"{DOWNLOAD_ROUTE}/{token}"
 
 
 def add_routes(access: DataAccess, images: ImageCache, values: ValueCache | None = None) -> None:
@@ -37,3 +42,15 @@ def add_routes(access: DataAccess, images: ImageCache, values: ValueCache | None
         if png is None:
             return Response("no such image", status_code=404)
         return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+    @app.get(DOWNLOAD_ROUTE + "/{token}", include_in_schema=False)
+    async def panel_download(token: str) -> Response:
+        user_id = session_user_id()
+        if user_id is None:
+            return Response("not signed in", status_code=401)
+        entry = images.get_file(user_id, token)
+        if entry is None or not entry.filename:
+            return Response("no such download", status_code=404)
+        disposition = f'attachment; filename="{entry.filename}"'  # file_stem keeps names to [A-Za-z0-9._-]
+        headers = {"Cache-Control": "private, no-store", "Content-Disposition": disposition}
+        return Response(entry.content, media_type=entry.media_type, headers=headers)

@@ -88,4 +88,5 @@ CHART = ChartType(
     takes_reference=True,
     download=image_file,
     download_formats=("npy", "csv"),
+    zooms=True,
 )

@@ -97,4 +97,5 @@ CHART = ChartType(
     takes_reference=True,
     x=XObservable(ObservableKind.ARRAY1D, "x (another 1D of the same run; empty: sample index)"),
     download=samples_csv,
+    zooms=True,
 )

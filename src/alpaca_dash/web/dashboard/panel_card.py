@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from nicegui import ui
-from nicegui.events import EChartPointClickEventArguments
+from nicegui.events import EChartPointClickEventArguments, GenericEventArguments
 
 from alpaca_dash.content.charts.table import table_columns
 from alpaca_dash.content.data import PanelContent
-from alpaca_dash.content.panel_csv import NoCsv, build_panel_csv, panel_filename
+from alpaca_dash.content.registry import chart_type
 from alpaca_dash.content.spec import PanelSpec
+from alpaca_dash.content.zoom import Zoom
 from alpaca_dash.web.dashboard.chart_updates import ChartUpdates
 from alpaca_dash.web.grid import PanelGrid
 
 PanelAction = Callable[[str], Awaitable[None] | None]
 #: shows a run on the dashboard
 RunAction = Callable[[int], Awaitable[Any]]
+#: something done for one panel (drawing its zoomed detail)
+CardAction = Callable[["PanelCard"], Awaitable[None]]
+#: makes a file of the panel's data in a format and hands it to the browser
+DownloadAction = Callable[["PanelCard", str], Awaitable[None]]
 #: where the browser's grid column width is kept between visits
 COLUMN_KEY = "grid_column_px"
 #: what a chart shows until its data arrives
@@ -40,10 +47,18 @@ class PanelCard:
         on_duplicate: PanelAction,
         on_remove: PanelAction,
         on_run: RunAction | None = None,
+        on_zoom: CardAction | None = None,
+        on_download: DownloadAction | None = None,
     ) -> None:
-        """:param on_run: called with the run of a clicked point (panels whose points are runs)."""
+        """:param on_run: called with the run of a clicked point (panels whose points are runs).
+        :param on_zoom: called when the user zoomed in (``zoom`` says where) or out again, for the detail.
+        :param on_download: called with a format of ``download_formats`` when the user asks for the panel's data.
+        """
         self.spec = spec
         self.on_run = on_run
+        self.on_zoom = on_zoom
+        #: the window the user zoomed into, drawn at full resolution; None when not zoomed
+        self.zoom: Zoom | None = None
         self.charts = charts
         #: the panel body's pixels: estimated until the browser reports them
         self.size = (max(40, round(spec.layout.w * column_px) - 16), max(40, spec.layout.h * grid.cell_height - 40))
@@ -67,7 +82,11 @@ class PanelCard:
                             ui.menu_item("Edit", on_click=lambda: on_edit(spec.id)).mark(f"edit-{spec.id}")
                             ui.menu_item("Duplicate", on_click=lambda: on_duplicate(spec.id)).mark(f"copy-{spec.id}")
                             ui.menu_item("Remove", on_click=lambda: on_remove(spec.id)).mark(f"remove-{spec.id}")
-                        ui.menu_item("CSV", on_click=self.download_csv).mark(f"csv-{spec.id}")
+                        chart = chart_type(spec.type)
+                        if chart.download is not None and on_download is not None:
+                            for fmt in chart.download_formats:
+                                item = ui.menu_item(f"Data ({fmt.upper()})", on_click=partial(on_download, self, fmt))
+                                item.mark(f"{fmt}-{spec.id}")
                         ui.menu_item("PNG", on_click=self.download_png).mark(f"png-{spec.id}")
             self.body = ui.element("div").classes("panel-body")
             with self.body:
@@ -111,7 +130,17 @@ class PanelCard:
             self.chart.classes("panel-chart")
             # marks the chart as painted, for the benchmarks and tests (in the browser only)
             self.chart.on("chart:finished", js_handler=f"() => alpaca.markPainted({self.chart.id})")
+            if self.on_zoom is not None:  # the window, once the zooming settles
+                self.chart.on(
+                    "chart:datazoom", self._zoomed, js_handler=f"() => alpaca.zoomWindow({self.chart.id}, emit)"
+                )
         self.spinner.move(self.body)  # keep the spinner above the chart
+
+    async def _zoomed(self, event: GenericEventArguments) -> None:
+        zoom = zoom_from(event.args)
+        if zoom != self.zoom and self.on_zoom is not None:
+            self.zoom = zoom
+            await self.on_zoom(self)
 
     async def _point_clicked(self, event: EChartPointClickEventArguments) -> None:
         """A point of a panel across runs is a run ([x, y, run]): show that run."""
@@ -151,24 +180,29 @@ class PanelCard:
         self.table.set_visibility(True)
         self.table.update()
 
-    def download_csv(self) -> None:
-        """The shown data as CSV (as drawn: series downsampled for the screen)."""
-        content = self.content
-        try:
-            if content is None or content.state != "ready":
-                raise NoCsv("this panel shows no data")
-            text = build_panel_csv(content.option, content.rows)
-        except NoCsv as exc:
-            ui.notify(str(exc), type="warning")
-            return
-        ui.download.content(text.encode(), panel_filename(self.title.text, "csv"), media_type="text/csv")
-
     def download_png(self) -> None:
         if self.chart is None or not self.chart.visible:
             ui.notify("Only charts can be saved as PNG.", type="warning")
             return
-        name = json.dumps(panel_filename(self.title.text, "png"))
+        name = json.dumps(png_filename(self.title.text))
         ui.run_javascript(f"alpaca.savePng({self.chart.id}, {name})")
 
     def set_title(self, text: str) -> None:
         self.title.set_text(text)
+
+
+def zoom_from(args: Any) -> Zoom | None:
+    """The zoom window the page reports (``alpaca.zoomWindow``): None when zoomed out to the whole or not a window."""
+    if not isinstance(args, dict) or args.get("whole") or not isinstance(args.get("x"), list):
+        return None
+    try:
+        x = (float(args["x"][0]), float(args["x"][1]))
+        y = (float(args["y"][0]), float(args["y"][1])) if isinstance(args.get("y"), list) else None
+        return Zoom(x, y)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def png_filename(title: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", title).strip("_") or "panel"
+    return f"{stem[:80]}.png"

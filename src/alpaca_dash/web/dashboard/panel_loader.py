@@ -16,6 +16,7 @@ from alpaca_dash.content.data import PanelContent, Target
 from alpaca_dash.content.registry import chart_type
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.content.value_cache import ValueCache
+from alpaca_dash.content.zoom import Zoom
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.panel_data import load_panel
@@ -43,6 +44,10 @@ class Panel(Protocol):
     @property
     def size(self) -> tuple[int, int]:
         """The panel body's pixels, which set the downsampling and the image placement."""
+
+    @property
+    def zoom(self) -> Zoom | None:
+        """The window the panel is zoomed into, drawn at full resolution (None: not zoomed)."""
 
     def show_loading(self) -> None: ...
 
@@ -100,7 +105,8 @@ class _PanelLoads:
 def recent_key(panel: Panel, target: LoadTarget) -> Hashable:
     """What a panel's content depends on besides the stored data of the run (whose version is in the key)."""
     shown = target.shown
-    return (shown.run, shown.version, panel.size, panel.spec.model_dump_json(), target.reference_run, target.runs_text)
+    spec = panel.spec.model_dump_json()
+    return (shown.run, shown.version, panel.size, spec, target.reference_run, target.runs_text, panel.zoom)
 
 
 class PanelLoader:
@@ -148,13 +154,17 @@ class PanelLoader:
             task = background_tasks.create(self.load(panel, target), name=f"prefetch panel {panel.spec.id}")
             self._of(panel).prefetched = Prefetched(target.shown.run, panel.size, task)
 
-    async def load(self, panel: Panel, target: LoadTarget) -> PanelContent:
-        """The panel's content for ``target``, loaded afresh."""
+    def target_of(self, panel: Panel, target: LoadTarget) -> Target:
+        """What the panel is drawn for: the shown run, the run range, its reference and its zoom."""
         chart, spec, run = chart_type(panel.spec.type), panel.spec, target.shown.run
         # every panel gets the run range: overlays of the runs with a tag look for them there
         runs = resolve_runs(target.runs_text, run, max_runs=self.access.settings.max_range)
         reference = spec.reference_for(target.reference_run) if chart.takes_reference else None
-        drawn_for = Target(run, runs, reference)
+        return Target(run, runs, reference, panel.zoom)
+
+    async def load(self, panel: Panel, target: LoadTarget) -> PanelContent:
+        """The panel's content for ``target``, loaded afresh."""
+        drawn_for = self.target_of(panel, target)
         return await in_thread(
             load_panel,
             self.access,

@@ -10,13 +10,14 @@ from typing import Any
 
 from nicegui import app, ui
 
-from alpaca_dash.content.data import PanelContent
+from alpaca_dash.content.data import NoData, PanelContent
 from alpaca_dash.content.registry import chart_type
 from alpaca_dash.content.spec import DashboardSpec, PanelSpec
 from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.domain import Observable
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.panel_data import load_download
 from alpaca_dash.queries.users import Role, User
 from alpaca_dash.web.auth import acting_user
 from alpaca_dash.web.dashboard.alarm_badges import AlarmBadges
@@ -30,9 +31,10 @@ from alpaca_dash.web.dashboard.panel_sizes import REGRID_PIXELS, fitted, moved_b
 from alpaca_dash.web.dashboard.shared_contents import SharedContents
 from alpaca_dash.web.dashboard.shown import DashboardState, ShownRun
 from alpaca_dash.web.grid import PanelGrid
-from alpaca_dash.web.image_cache import ImageCache
-from alpaca_dash.web.routes import image_url
+from alpaca_dash.web.image_cache import ImageCache, PanelFile
+from alpaca_dash.web.routes import download_url, image_url
 from alpaca_dash.web.theme import THEME_KEY
+from alpaca_dash.web.threads import in_thread
 
 log = logging.getLogger(__name__)
 #: how long the first load waits for the browser to report the panel sizes
@@ -149,6 +151,8 @@ class DashboardView:
             on_duplicate=self.duplicate_panel,
             on_remove=self.remove_panel,
             on_run=self.open_run if chart_type(panel.type).across_runs else None,
+            on_zoom=self.zoom_panel if chart_type(panel.type).zooms else None,
+            on_download=self.download_panel,
         )
         self.cards[panel.id] = card
         return card
@@ -215,6 +219,30 @@ class DashboardView:
             await self._present(card, content, states)
 
         await self.loader.refresh(cards, self._target(shown), present)
+
+    async def zoom_panel(self, card: PanelCard) -> None:
+        """Draw the window the user zoomed into from the stored array (or the overview again, zoomed out)."""
+        await self.refresh([card])
+
+    async def download_panel(self, card: PanelCard, fmt: str) -> None:
+        """The panel's stored data for the shown run as a file, fetched by the browser over HTTP."""
+        shown = self._state.shown
+        if shown is None:
+            ui.notify("No run is shown.", type="warning")
+            return
+        target = self.loader.target_of(card, self._target(shown))
+        try:
+            found = await in_thread(
+                load_download, self.access, card.spec, target, fmt, cache=self.loader.values, version=shown.version
+            )
+        except NoData as exc:
+            ui.notify(f"Run {shown.run}: {exc}", type="warning")
+            return
+        except ValueError as exc:
+            ui.notify(str(exc), type="warning")
+            return
+        token = self.images.put_file(PanelFile(self.user.id, found.content, found.media_type, found.filename))
+        ui.download.from_url(download_url(token), found.filename, found.media_type)
 
     async def _present(self, card: PanelCard, content: PanelContent, states: dict[str, str]) -> None:
         if not card.goes_straight_to_chart(content):  # element updates share a message

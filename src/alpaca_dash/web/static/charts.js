@@ -40,6 +40,10 @@
   const escaped = (text) =>
     String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
+  // zooming is reported once it has paused this long (a wheel or drag sends an event per step)
+  const ZOOM_SETTLE_MS = 150;
+  const zoomTimers = {};
+
   // numbers shown in a tooltip: at most 7 significant digits, a dash for a gap
   const shown = (v) => (v === null ? "—" : String(+v.toPrecision(7)));
 
@@ -118,6 +122,40 @@
         };
         return { type: "group", children: [image, text] };
       };
+    },
+
+    // an image region's renderItem: the PNG over the pixels [c0, c1] x [r0, r1] it was drawn from (data
+    // [[c0, r0, c1, r1]]), over the overview image of a zoomed panel
+    regionRenderer(url) {
+      new Image().src = url;
+      return (params, api) => {
+        const a = api.coord([api.value(0), api.value(1)]);
+        const b = api.coord([api.value(2), api.value(3)]);
+        return {
+          type: "image",
+          style: {
+            image: url,
+            x: Math.min(a[0], b[0]),
+            y: Math.min(a[1], b[1]),
+            width: Math.abs(b[0] - a[0]),
+            height: Math.abs(b[1] - a[1]),
+          },
+        };
+      };
+    },
+
+    // the window a chart is zoomed into, emitted once the zooming settles: the x (and, for images, y) range in data
+    // units, or whole when zoomed out again; the server draws that window from the stored array
+    zoomWindow(id, emit) {
+      clearTimeout(zoomTimers[id]);
+      zoomTimers[id] = setTimeout(() => {
+        const chart = getElement(id)?.chart;
+        if (!chart) return;
+        const zooms = chart.getOption().dataZoom || [];
+        const whole = zooms.every((z) => (z.start ?? 0) <= 0 && (z.end ?? 100) >= 100);
+        const span = (z) => (z && z.startValue !== undefined ? [z.startValue, z.endValue] : null);
+        emit({ whole, x: span(zooms[0]), y: span(zooms[1]) });
+      }, ZOOM_SETTLE_MS);
     },
 
     // download the chart with this element id as a PNG, through ECharts' getDataURL
