@@ -109,3 +109,17 @@ def test_log_scale_integers_and_booleans() -> None:
     assert render_png(np.eye(3, dtype=bool), width=3, height=3).zmax == 1.0
     with pytest.raises(ValueError, match="2D"):
         render_png(np.zeros(3), width=3, height=3)
+
+
+def test_a_large_camera_image_is_averaged_in_blocks_of_its_own_dtype() -> None:
+    """Above four million pixels an integer image is averaged down before any float copy: the colours are those of
+    the block means, its range that of the whole array."""
+    rng = np.random.default_rng(8)
+    image = rng.integers(0, 1000, size=(2600, 2600), dtype=np.uint16)
+    image[1234, 2345] = 60_000  # one hot pixel sets the top of the scale
+    rendered = render_png(image, width=260, height=260)
+    assert (rendered.width, rendered.height, rendered.zmin, rendered.zmax) == (260, 260, 0.0, 60_000.0)
+    means = image.reshape(260, 10, 260, 10).mean(axis=(1, 3))
+    shown = np.asarray(_decode(rendered.png))  # palette indices
+    expected = np.rint(means * 255 / 60_000).astype(np.uint8)
+    assert np.abs(shown.astype(int) - expected.astype(int)).max() <= 1
