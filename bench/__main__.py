@@ -21,6 +21,7 @@ from bench import (
     p9_compare,
     p10_quality,
     p11_quality_page,
+    p12_zoom,
     p13_scale,
     p14_live_clients,
 )
@@ -48,6 +49,7 @@ BENCHMARKS: dict[str, Callable[[Options], Section]] = {
     "p9": p9_compare.run,
     "p10": p10_quality.run,
     "p11": p11_quality_page.run,
+    "p12": p12_zoom.run,
     "api": api_arrays.run,
     "p13": p13_scale.run,
     "cli": cli_startup.run,

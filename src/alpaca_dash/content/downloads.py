@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from alpaca_dash.content.data import Download, NoData, PanelData, Target
+from alpaca_dash.content.kind_guard import KindGuard
 from alpaca_dash.content.overlay import other_values
 from alpaca_dash.content.registry import chart_type
 from alpaca_dash.content.spec import PanelSpec
@@ -31,7 +32,7 @@ def load_download(data: PanelData, spec: PanelSpec, target: Target, fmt: str) ->
     if chart.download is None or fmt not in chart.download_formats:
         offered = ", ".join(chart.download_formats) if chart.download else "no file"
         raise ValueError(f"a {spec.type} panel offers {offered}, not {fmt}")
-    return chart.download(data, spec, target, fmt)
+    return chart.download(KindGuard(data, spec, chart), spec, target, fmt)  # a run of another kind: said in words
 
 
 def file_stem(name: str) -> str:
