@@ -111,8 +111,8 @@ async def test_a_panels_data_download_is_the_stored_data(
         ],
         reference_run=390001,
     )
-    made = store.create_dashboard(seeded_access, accounts["victor"], "Data", spec)
-    await log_in(web_user, "victor")
+    made = store.create_dashboard(seeded_access, accounts["alice"], "Data", spec)
+    await log_in(web_user, "alice")
     await web_user.open(f"/dashboard/{made.id}?run=390003")
     await web_user.should_see(marker="csv-wave", retries=RETRIES)
     wave, _time, ccd = get_observables(seeded_access, [WAVE, f"{SSPALS}*t", CCD])
