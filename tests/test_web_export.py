@@ -13,10 +13,12 @@ from polling import RETRIES, TIMEOUT, wait_until
 from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.export import read_arrays
 from alpaca_dash.queries import dashboards as store
+from alpaca_dash.queries import values
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import get_observables
 from alpaca_dash.queries.values import load_value
 from alpaca_dash.sources.simulated import CCD, ELENA, SSPALS
+from alpaca_dash.web.dashboard.data_download import human_bytes
 from alpaca_dash.web.export_route import export_url
 
 pytest_plugins = ["web_fixtures"]
@@ -93,10 +95,37 @@ async def test_panel_csv_and_dashboard_parquet_downloads(
         "390003",
     ]
 
-    web_user.find(marker="export-data").click()
+    web_user.find(marker="export-data").click()  # a choice first: the panels' observables over the trend runs
+    await web_user.should_see(marker="download-estimate", retries=RETRIES)
+    estimate = next(iter(web_user.find(marker="download-estimate").elements))
+    await wait_until(lambda: "About 24 B of values for 1 observables over runs 390001-390003" in estimate.text,  # type: ignore[attr-defined]
+                     lambda: f"the estimate, not {estimate.text!r}")  # type: ignore[attr-defined]  # fmt: skip
+    web_user.find(marker="download-start").click()
     response = await web_user.download.next(timeout=TIMEOUT)
     table = pq.read_table(io.BytesIO(response.content))
     assert table.column("run").to_pylist() == [390001, 390002, 390003] and table.column_names == ["run", SCALAR]
+
+
+async def test_a_data_download_larger_than_allowed_is_refused_before_it_starts(
+    web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    spec = DashboardSpec(panels=[PanelSpec(id="ccd", type="image", observables=[CCD])])
+    made = store.create_dashboard(seeded_access, accounts["alice"], "Images", spec)
+    await log_in(web_user, "alice")
+    await web_user.open(f"/dashboard/{made.id}?run=390003&runs=390000-390003")
+    await web_user.should_see(marker="export-data", retries=RETRIES)
+    web_user.find(marker="export-data").click()
+    await web_user.should_see(marker="download-estimate", retries=RETRIES)
+    estimate = next(iter(web_user.find(marker="download-estimate").elements))
+    await wait_until(lambda: "About" in estimate.text, "the estimate")  # type: ignore[attr-defined]
+    stored = sum(values.stored_sizes(seeded_access, get_observables(seeded_access, [CCD])[0], 390000, 390003).values())
+    assert f"About {human_bytes(stored)} of values for 1 observables" in estimate.text  # type: ignore[attr-defined]
+    start = next(iter(web_user.find(marker="download-start").elements))
+    assert start.enabled  # type: ignore[attr-defined]
+    web_user.find(marker="download-runs").clear().type("390003-390003")
+    await wait_until(lambda: "runs 390003-390003" in estimate.text, "the estimate of one run")  # type: ignore[attr-defined]
+    web_user.find(marker="download-runs").clear().type("5-1")
+    await wait_until(lambda: not start.enabled, "a reversed range refused")  # type: ignore[attr-defined]
 
 
 async def test_a_panels_data_download_is_the_stored_data(

@@ -104,6 +104,9 @@ class Settings(BaseSettings):
         300.0, gt=0, description="Grouping window: a run's alarms make one message per contact point within it."
     )
     max_range: int = Field(20000, ge=1, description="Largest number of runs one ingest or export may cover.")
+    max_download_bytes: int = Field(
+        2 * 1024**3, ge=1, description="Largest data download the dashboard makes (its estimate before it starts)."
+    )
     host: str = Field("127.0.0.1", description="Address the web server listens on.")
     port: int = Field(8080, ge=1, le=65535, description="Port the web server listens on.")
     storage_secret: str = Field("", description="Secret that signs session cookies. Empty: a per-data-dir random one.")

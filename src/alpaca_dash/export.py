@@ -124,6 +124,23 @@ def export_parquet(
     return ExportSummary(len(run_numbers), len(schema), size)
 
 
+def estimate_export_bytes(access: DataAccess, observables: list[Observable], first: int, last: int) -> int:
+    """About how many bytes the values of an export take, from the sizes stored (no value is read): arrays as
+    stored, scalars eight bytes a run."""
+    runs = len(list_run_numbers(access, first, last))
+    total = 0
+    for item in observables:
+        if item.kind is ObservableKind.SCALAR:
+            total += 8 * runs
+        else:
+            total += sum(values.stored_sizes(access, item, first, last).values())
+    return total
+
+
+class ExportCancelled(Exception):
+    """The user stopped an export; its file is removed."""
+
+
 def read_arrays(table: pa.Table, name: str) -> list[Array | None]:
     """A 1D or 2D column of an export as one numpy array per row, with its dtype and shape; None where it is null.
 

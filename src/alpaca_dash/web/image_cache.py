@@ -11,14 +11,18 @@ import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
 class PanelFile:
+    """A file for its owner: ``content`` in memory, or (a large download) the file at ``path``."""
+
     owner_id: int
     content: bytes
     media_type: str = "image/png"
     filename: str = ""
+    path: Path | None = None
 
 
 class ImageCache:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.responses import JSONResponse
 from nicegui import app, run
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.queries.access import DataAccess
@@ -53,4 +53,6 @@ def add_routes(access: DataAccess, images: ImageCache, values: ValueCache | None
             return Response("no such download", status_code=404)
         disposition = f'attachment; filename="{entry.filename}"'  # file_stem keeps names to [A-Za-z0-9._-]
         headers = {"Cache-Control": "private, no-store", "Content-Disposition": disposition}
+        if entry.path is not None:
+            return FileResponse(entry.path, media_type=entry.media_type, headers=headers)
         return Response(entry.content, media_type=entry.media_type, headers=headers)

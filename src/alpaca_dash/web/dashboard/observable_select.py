@@ -3,10 +3,11 @@ hits, never the whole registry (three selects of 1e4 names each made the panel d
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from nicegui import events, ui
+from nicegui import background_tasks, events, ui
 
 from alpaca_dash.domain import Observable, ObservableKind, UnknownObservable
 from alpaca_dash.queries.access import DataAccess
@@ -100,4 +101,6 @@ class ObservableSelect:
 
     def _changed(self, _: events.ValueChangeEventArguments[Any]) -> None:
         if self.on_change is not None:
-            self.on_change()
+            result = self.on_change()
+            if inspect.iscoroutine(result):
+                background_tasks.create(result, name="observable field changed")

@@ -17,6 +17,7 @@ from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.web.assets import add_dashboard_assets
 from alpaca_dash.web.auth import require_user
+from alpaca_dash.web.dashboard.data_download import DataDownload
 from alpaca_dash.web.dashboard.keys import DashboardKeys
 from alpaca_dash.web.dashboard.range_picker import RangePicker, check_runs_text
 from alpaca_dash.web.dashboard.run_bar import RunBar, parse_run, run_caption
@@ -26,7 +27,6 @@ from alpaca_dash.web.dashboard.shown import DashboardState, ShownRun
 from alpaca_dash.web.dashboard.tree_drawer import ObservableTree
 from alpaca_dash.web.dashboard.versions_dialog import open_versions
 from alpaca_dash.web.dashboard.view import DashboardView
-from alpaca_dash.web.export_route import export_url
 from alpaca_dash.web.image_cache import ImageCache
 from alpaca_dash.web.live import LiveRuns
 from alpaca_dash.web.pages.dashboards_page import export_filename
@@ -121,13 +121,12 @@ def register(
         async def export() -> None:
             ui.download.content(render_export(view.dashboard.title, view.spec), export_filename(view.dashboard.title))
 
-        def download_data() -> None:
+        data_download = DataDownload(access, ui.element("div"), images, user.id)
+
+        async def download_data() -> None:
             names = list(dict.fromkeys(n for p in view.spec.panels for n in [*p.observables, *([p.x] if p.x else [])]))
-            if not names:
-                ui.notify("This dashboard has no observables yet.", type="warning")
-                return
             runs = resolve_runs(view.state.runs_text, view.run, max_runs=access.settings.max_range)
-            ui.download.from_url(export_url(names, runs))
+            await data_download.open(names, runs)
 
         caption: ui.label | None = None  # kiosk mode: a wall screen still says which run it shows
 
@@ -152,7 +151,7 @@ def register(
                 )
                 with ui.button(icon="more_vert").props("flat round"), ui.menu():
                     ui.menu_item("Export JSON", on_click=export).mark("export")
-                    ui.menu_item("Data of the trend runs (Parquet)", on_click=download_data).mark("export-data")
+                    ui.menu_item("Download data (Parquet)…", on_click=download_data).mark("export-data")
                     if view.can_edit:
                         ui.menu_item("Versions…", on_click=lambda: open_versions(access, view)).mark("versions")
                         ui.menu_item("Pin this run as reference", on_click=lambda: view.set_reference(view.run)).mark(
