@@ -62,7 +62,7 @@ def test_warn_bounds_lie_within_the_alarm_bounds() -> None:
         StatOptions(alarm_low=2, alarm_high=2)
     with pytest.raises(ValidationError, match=r"alarm low \(5\) must be below warn high \(1\)"):
         StatOptions(alarm_low=5, warn_high=1)
-    with pytest.raises(ValidationError, match="alarm high must be a finite number"):
+    with pytest.raises(ValidationError, match="finite number"):
         StatOptions(alarm_high=float("inf"))
     panel = {"id": "a", "type": "stat", "observables": [H], "options": {"warn_high": 3, "alarm_high": 2}}
     imported = {"title": "Bad bounds", "spec": {"panels": [panel]}}

@@ -41,7 +41,7 @@ async def test_logout_ends_the_session(web_user: User, accounts: dict[str, int],
 
 async def test_health_check_and_unauthenticated_api(web_user: User) -> None:
     response = await web_user.http_client.get("/healthz")
-    assert response.status_code == 200 and response.json() == {"database": "ok"}
+    assert response.status_code == 200 and response.json()["database"] == "ok"
     assert (await web_user.http_client.get("/api/images/abc.png")).status_code == 401
 
 
