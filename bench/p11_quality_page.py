@@ -67,7 +67,7 @@ def measure_target(target: Target, reps: int) -> dict[str, list[float]]:
         create_user(access, USER, PASSWORD, Role.EDITOR)
         with run_server(db.url, data_dir) as server, sync_playwright() as playwright:
             browser = launch(playwright)
-            page = browser.new_page(viewport=VIEWPORT)
+            page = browser.new_page(viewport=VIEWPORT)  # type: ignore[arg-type]
             log_in(page, server.url)
             for rep in range(WARMUPS + reps):
                 page.goto(f"{server.url}/quality", wait_until="commit")

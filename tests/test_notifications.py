@@ -22,7 +22,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
-from alpaca_dash.alarms.contact_points import Email, Webhook
+from alpaca_dash.alarms.contact_points import ContactPoint, Email, Webhook
 from alpaca_dash.alarms.notifier import deliver_due
 from alpaca_dash.alarms.outbox import Notify
 from alpaca_dash.config import Settings
@@ -134,7 +134,7 @@ def test_one_message_per_run_and_contact_point_grouping_its_alarms(
 ) -> None:
     box, port = mailbox
     received, url = receiver
-    points = [Webhook(url), Email(mail_settings(port, fresh_schema_url))]
+    points: list[ContactPoint] = [Webhook(url), Email(mail_settings(port, fresh_schema_url))]
     notify = Notify(["webhook", "email"], window=300)
     evaluate_run(judged_db, store, RUN, notify=notify)
     evaluate_run(judged_db, store, RUN, notify=notify)  # judged again (a re-ingest): still one message each

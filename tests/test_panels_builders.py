@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from alpaca_dash.content.alarms import Level
 from alpaca_dash.content.charts.common import axis_name
 from alpaca_dash.content.charts.histogram import bar_heights, build_histogram_option, compute_histogram
 from alpaca_dash.content.charts.line import build_line_option
@@ -77,14 +78,18 @@ def test_a_power_of_ten_unit_reads_as_a_factor() -> None:
 
 
 def test_a_stats_colour_is_the_level_of_its_bounds() -> None:
-    for level, fill in [(None, DEFAULT_COLOR), ("ok", LEVEL_FILL["ok"]), ("warn", "#ef6c00"), ("alarm", "#d32f2f")]:
+    cases: list[tuple[Level | None, str]] = [
+        (None, DEFAULT_COLOR), ("ok", LEVEL_FILL["ok"]), ("warn", "#ef6c00"), ("alarm", "#d32f2f")
+    ]  # fmt: skip
+    for level, fill in cases:
         text = build_stat_option(2.5, unit="mm", level=level, decimals=1)["graphic"]["elements"][0]["style"]
         assert text["text"] == "2.5 mm" and text["fill"] == fill
 
 
 def test_stat_thresholds_of_older_dashboards_become_bounds() -> None:
     def migrated(options: dict[str, object]) -> StatOptions:
-        return PanelSpec.model_validate({"id": "s", "type": "stat", "observables": ["a*b"], "options": options}).options
+        spec = PanelSpec.model_validate({"id": "s", "type": "stat", "observables": ["a*b"], "options": options})
+        return spec.options_as(StatOptions)
 
     two = [{"value": 3.5, "color": "red"}, {"value": 2, "color": "orange"}]
     assert migrated({"thresholds": two, "decimals": 1}) == StatOptions(decimals=1, warn_high=2, alarm_high=3.5)

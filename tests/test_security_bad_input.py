@@ -10,14 +10,16 @@ from typing import Any
 import pytest
 from http_routes import post_upload
 from nicegui import ui
+from nicegui.elements.mixins.value_element import ValueElement
 from nicegui.testing.user import User
 from polling import wait_until
 from sqlalchemy import text
 
 from alpaca_dash.content.spec import DashboardFileError, DashboardSpec, PanelSpec, parse_import
+from alpaca_dash.domain import UnknownObservable
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.observables import UnknownObservable, get_observables
+from alpaca_dash.queries.observables import get_observables
 from alpaca_dash.queries.runs import RunEditError, RunFilter, get_run, list_runs, update_run_meta
 from alpaca_dash.run_range import RunRangeError, parse_run_number, parse_run_range
 
@@ -97,6 +99,13 @@ async def test_a_failing_page_shows_a_reference_not_the_error(
     assert not any(word in response.text for word in SQL_WORDS)
 
 
+def value_field(found: Any) -> ValueElement[Any]:
+    """The one field ``found`` holds, as the element with a value it is."""
+    element = next(iter(found.elements))
+    assert isinstance(element, ValueElement)
+    return element
+
+
 def test_the_queries_take_any_number_and_text_without_failing(seeded_access: DataAccess) -> None:
     assert get_run(seeded_access, 2**40) is None
     assert list_runs(seeded_access, where=RunFilter(first=2**40)) == []
@@ -110,7 +119,7 @@ def test_the_queries_take_any_number_and_text_without_failing(seeded_access: Dat
         get_observables(seeded_access, ["a\x00b"])
     for change in ({"comment": "x\x00y"}, {"tags": ["a\x00"]}):
         with pytest.raises(RunEditError, match="NUL"):
-            update_run_meta(seeded_access, 390001, **change)  # type: ignore[arg-type]
+            update_run_meta(seeded_access, 390001, **change)
     with pytest.raises(RunEditError, match="does not exist"):
         update_run_meta(seeded_access, 2**40, comment="x")
     assert get_run(seeded_access, 390001).comment == ""  # type: ignore[union-attr]
@@ -166,17 +175,17 @@ async def test_a_bad_import_says_so_on_the_page(
 
 
 async def _runs_filter(user: User, typed: str) -> None:
-    next(iter(user.find("From run").elements)).set_value(float(typed))
+    value_field(user.find("From run")).set_value(float(typed))
     user.find(marker="runs-filter").click()
 
 
 async def _edit_run_number(user: User, typed: str) -> None:
-    next(iter(user.find(marker="edit-run").elements)).set_value(float(typed))
+    value_field(user.find(marker="edit-run")).set_value(float(typed))
     user.find(marker="edit-run-open").click()
 
 
 async def _edit_run_comment(user: User, typed: str) -> None:
-    next(iter(user.find(marker="edit-run").elements)).set_value(390001)
+    value_field(user.find(marker="edit-run")).set_value(390001)
     user.find(marker="edit-run-open").click()
     dialog = next(iter(user.find(kind=ui.dialog).elements))
     await wait_until(lambda: bool(dialog.value), "the run editor")
@@ -191,7 +200,7 @@ async def _reingest(user: User, typed: str) -> None:
 
 
 async def _run_field(user: User, typed: str) -> None:
-    next(iter(user.find(marker="run-field").elements)).set_value(float(typed))  # a number field: 1e999 is inf
+    value_field(user.find(marker="run-field")).set_value(float(typed))  # a number field: 1e999 is inf
     user.find(marker="run-field").trigger("keydown.enter")
 
 

@@ -85,7 +85,8 @@ def _cli(*args: str) -> list[str]:
 
 def _runs(db: Database) -> dict[int, str]:
     with db.begin() as conn:
-        return dict(conn.execute(text("SELECT run, status FROM runs ORDER BY run")).all())  # type: ignore[arg-type]
+        rows = conn.execute(text("SELECT run, status FROM runs ORDER BY run"))
+        return {int(row[0]): str(row[1]) for row in rows}
 
 
 def _assert_poison_handled(db: Database) -> None:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from http_routes import app_routes, concrete, post_upload
 from nicegui import core, ui
+from nicegui.elements.mixins.value_element import ValueElement
 from nicegui.testing.user import User
 from polling import wait_until
 from sqlalchemy import text
@@ -31,6 +32,13 @@ LogIn = Callable[..., Awaitable[None]]
 SLOW = 100
 H_OFFSET = "ELENA_Parameters*H_offset_mm"
 SESSION_COOKIE = "session"
+
+
+def value_field(found: Any) -> ValueElement[Any]:
+    """The one field ``found`` holds, as the element with a value it is."""
+    element = next(iter(found.elements))
+    assert isinstance(element, ValueElement)
+    return element
 
 
 def _client_with(cookies: httpx.Cookies) -> httpx.AsyncClient:
@@ -126,7 +134,7 @@ def _clicks(*markers: str) -> Callable[[User, Scene], Awaitable[None]]:
 
 def _sets(marker: str, value: object) -> Callable[[User, Scene], Awaitable[None]]:
     async def perform(user: User, scene: Scene) -> None:
-        next(iter(user.find(marker=marker.format(id=scene.dashboard_id)).elements)).set_value(value)
+        value_field(user.find(marker=marker.format(id=scene.dashboard_id))).set_value(value)
 
     return perform
 
@@ -145,7 +153,7 @@ async def _create(user: User, _scene: Scene) -> None:
 
 
 async def _edit_run(user: User, _scene: Scene) -> None:
-    next(iter(user.find(marker="edit-run").elements)).set_value(390001)
+    value_field(user.find(marker="edit-run")).set_value(390001)
     user.find(marker="edit-run-open").click()
     dialog = next(iter(user.find(kind=ui.dialog).elements))
     await wait_until(lambda: bool(dialog.value), "the run editor")

@@ -140,6 +140,7 @@ async def _log_in(user: User, name: str, password: str = PASSWORD, *, wait: bool
         await user.should_see(marker="user-menu", retries=100)
         # the browser's events carry the session of the page they come from; the simulation runs handlers in the
         # test's own context, which still holds the login page's request (the session before sign-in changed it)
+        assert user.client is not None
         request_contextvar.set(user.client.request)
 
 
