@@ -233,3 +233,8 @@ def _memory_gb() -> int:
         return round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)
     except (ValueError, OSError):
         return 0
+
+
+def page_script(name: str) -> str:
+    """The page script ``bench/js/<name>.js``: a JavaScript function for Playwright's ``evaluate``."""
+    return (Path(__file__).parent / "js" / f"{name}.js").read_text()

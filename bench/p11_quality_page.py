@@ -22,7 +22,7 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.users import Role, create_user
 from alpaca_dash.web.testserver import run_server
 
-from bench.common import Options, Section, Target, format_table, migrated_database
+from bench.common import Options, Section, Target, format_table, migrated_database, page_script
 from bench.p4_dashboard import PASSWORD, USER, VIEWPORT, launch, log_in
 
 RUNS = 1000
@@ -42,16 +42,8 @@ SEED_SQL = [
     "CROSS JOIN LATERAL (SELECT abs(hashtext(r.run::text || '/' || c.id::text)) / 2147483648.0 AS h) x",
 ]
 #: the floor: the jobs page (one empty table, no chart) painted the same way
-BASELINE_JS = """() => {
-  if (!document.querySelector('.q-table')) return null;
-  return new Promise((resolve) => requestAnimationFrame(() => resolve(performance.now())));
-}"""
-PAINTED_JS = """() => {
-  const rows = document.querySelectorAll('.q-table tbody tr').length;
-  const canvas = document.querySelector('canvas');
-  if (rows < 50 || !canvas || !canvas.width) return null;
-  return new Promise((resolve) => requestAnimationFrame(() => resolve(performance.now())));
-}"""
+BASELINE_JS = page_script("p11_baseline")
+PAINTED_JS = page_script("p11_painted")
 
 
 def measure_target(target: Target, reps: int) -> dict[str, list[float]]:

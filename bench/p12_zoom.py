@@ -33,7 +33,7 @@ from alpaca_dash.queries.users import create_user
 from alpaca_dash.timescale.database import Database
 from alpaca_dash.web.testserver import run_server
 
-from bench.common import Options, Section, format_table, temporary_schema
+from bench.common import Options, Section, format_table, page_script, temporary_schema
 from bench.p4_dashboard import PASSWORD, USER, launch, log_in, main
 
 RUN, WAVE, CAMERA = 391000, "scope*acq_0*V", "pco*acq_0*image"
@@ -49,34 +49,9 @@ IMAGE_WINDOWS = [(1000 + 211 * i, 1256 + 211 * i) for i in range(12)]
 
 #: in the page: zoom the panel's chart to ``window`` (x, and y for an image) as a zoom box would, and resolve with the
 #: ms from the moment the zoom settled to the paint of the detail (the series' window samples or the region PNG)
-ZOOM_JS = """async ({panel, x, y, settle, expectPoints}) => {
-  const card = document.querySelector(`[data-panel="${panel}"]`);
-  const element = card.querySelector('.panel-chart');
-  const chart = getElement(element.id.slice(1)).chart;
-  const detail = () => {
-    const option = chart.getOption();
-    if (expectPoints) {
-      const data = option.series[0].data || [];
-      return data.filter(p => Array.isArray(p) && p[0] >= x[0] && p[0] <= x[1]).length >= expectPoints;
-    }
-    return (option.alpacaImages || []).length === 2 && option.dataZoom[0].startValue === x[0];
-  };
-  const start = performance.now();
-  const zoom = y ? [{dataZoomIndex: 0, startValue: x[0], endValue: x[1]}, {dataZoomIndex: 1, startValue: y[0],
-                    endValue: y[1]}] : [{dataZoomIndex: 0, startValue: x[0], endValue: x[1]}];
-  chart.dispatchAction({type: 'dataZoom', batch: zoom});
-  while (true) {
-    await new Promise(r => setTimeout(r, 5));
-    const painted = Number(element.dataset.painted);
-    if (detail() && painted > start + settle) {
-      const images = performance.getEntriesByType('resource').filter(e => e.name.includes('/api/images/'));
-      const last = images[images.length - 1];
-      if (y && !(last && last.responseEnd > start)) continue;
-      return painted - start - settle;
-    }
-    if (performance.now() - start > 30000) throw new Error('no detail within 30 s');
-  }
-}"""
+ZOOM_JS = page_script("p12_zoom")
+#: in the page: zoom the panel out to its whole range, as the toolbox's reset would
+ZOOM_OUT_JS = page_script("p12_zoom_out")
 
 
 @dataclass(frozen=True)
@@ -168,11 +143,7 @@ def measure_painted(page: Page, panel: str, windows: list[tuple[int, int]], *, i
         args: dict[str, Any] = {"panel": panel, "x": list(x), "y": list(x) if image else None, "settle": SETTLE_MS,
                                 "expectPoints": None if image else x[1] - x[0] + 1}  # fmt: skip
         found.append(float(page.evaluate(ZOOM_JS, args)))
-        page.evaluate(
-            "(p) => getElement(document.querySelector(`[data-panel='${p}'] .panel-chart`).id.slice(1)).chart"
-            ".dispatchAction({type: 'dataZoom', start: 0, end: 100})",
-            panel,
-        )
+        page.evaluate(ZOOM_OUT_JS, panel)
         page.wait_for_timeout(600)  # zoomed out: the overview again, before the next window
     return found
 

@@ -34,6 +34,7 @@ from bench.common import (
     Options,
     Section,
     format_table,
+    page_script,
     render_section,
     resolve_targets,
     temporary_schema,
@@ -49,16 +50,7 @@ PAINT_TIMEOUT_MS = 60_000
 
 #: in the browser: ms since navigation when every panel had painted (its chart's last "finished", the images'
 #: PNG received), or null while some panel is still loading
-ALL_PAINTED_JS = """(count) => {
-  const cards = [...document.querySelectorAll('[data-panel]')];
-  if (cards.length !== count || cards.some(c => c.dataset.state === 'loading')) return null;
-  const charts = cards.filter(c => c.dataset.state === 'ready' && !c.querySelector('.panel-table'))
-    .map(c => c.querySelector('.panel-chart'));
-  if (charts.some(c => !c || !c.dataset.painted)) return null;
-  const pngs = performance.getEntriesByType('resource').filter(e => e.name.includes('/api/images/'));
-  if (pngs.length < window.__expectedImages) return null;
-  return Math.max(...charts.map(c => Number(c.dataset.painted)), ...pngs.map(e => e.responseEnd));
-}"""
+ALL_PAINTED_JS = page_script("p4_all_painted")
 
 
 def p4_spec() -> DashboardSpec:

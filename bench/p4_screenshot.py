@@ -5,12 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 from alpaca_dash.queries.demo_dashboard import demo_dashboard_spec
 
 from bench.common import resolve_targets, temporary_schema
-from bench.p4_dashboard import ALL_PAINTED_JS, FIRST_RUN, bench_site, launch, log_in
+from bench.p4_dashboard import FIRST_RUN, bench_site
+from bench.screenshots import painted_dashboard, save
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "docs" / "screenshot.png"
 #: enough runs for the trend and correlation panels to show something
@@ -24,19 +23,14 @@ def take_screenshot(path: Path, *, theme: str = "light") -> None:
         temporary_schema(target.url, "shot") as url,
         bench_site(url, spec, samples=20_000, title="Demo", runs=RUNS) as (site, dashboard_id),
     ):
-        with sync_playwright() as playwright:
-            browser = launch(playwright)
-            page = browser.new_page(viewport={"width": 1440, "height": 1180})
-            log_in(page, site)
-            page.goto(f"{site}/dashboard/{dashboard_id}?run={FIRST_RUN + RUNS - 1}&theme={theme}")
-            page.evaluate("window.__expectedImages = 1")
-            page.wait_for_function(ALL_PAINTED_JS, arg=len(spec.panels), timeout=60_000, polling=50)
+        query = f"run={FIRST_RUN + RUNS - 1}&theme={theme}"
+        with painted_dashboard(
+            site, dashboard_id, query, panels=len(spec.panels), images=1, width=1440, height=1180
+        ) as page:
             page.get_by_role("button", name="Observables").click()
             page.get_by_label("Search observables").fill("SSPALS")
             page.wait_for_timeout(1500)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(path))
-            browser.close()
+            save(page, path)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from alpaca_dash.sources.simulated import SimulatedSource
 from alpaca_dash.timescale.database import Database
 from alpaca_dash.web.testserver import run_server
 
-from bench.common import Options, Section, format_table, temporary_schema
+from bench.common import Options, Section, format_table, page_script, temporary_schema
 from bench.p4_dashboard import PASSWORD, USER, VIEWPORT, describe_load, launch, log_in, main, p4_spec
 
 FIRST_RUN = 390000
@@ -35,24 +35,7 @@ TIMEOUT_MS = 30_000
 
 #: ms (page clock) when every chart had painted after ``since``, each image chart after its PNGs arrived (now or,
 #: for a run shown before, earlier: then the browser draws it from its cache); else null
-PAINTED_AFTER_JS = """(since) => {
-  const cards = [...document.querySelectorAll('[data-panel]')];
-  if (cards.some(c => c.dataset.state === 'loading')) return null;
-  const charts = cards.filter(c => c.dataset.state === 'ready' && !c.querySelector('.panel-table'))
-    .map(c => c.querySelector('.panel-chart'));
-  if (charts.some(c => !c || !(Number(c.dataset.painted) > since))) return null;
-  const arrived = new Map();
-  for (const e of performance.getEntriesByType('resource')) {
-    const path = new URL(e.name).pathname;
-    if (!arrived.has(path)) arrived.set(path, e.responseEnd);
-  }
-  for (const chart of charts) {
-    for (const url of getElement(chart.id.slice(1)).options.alpacaImages || []) {
-      if (!(arrived.get(url) <= Number(chart.dataset.painted))) return null;
-    }
-  }
-  return Math.max(...charts.map(c => Number(c.dataset.painted)));
-}"""
+PAINTED_AFTER_JS = page_script("p5_painted_after")
 
 
 @contextmanager
@@ -78,10 +61,7 @@ def live_site(url: str, history: int, runs: int) -> Iterator[tuple[str, int, Dat
 
 
 #: what a page shows, for the message when it does not paint in time
-PAGE_STATE_JS = """(since) => ({url: location.href, now: performance.now(), since,
-  run: document.querySelector('input[aria-label=Run]')?.value,
-  panels: [...document.querySelectorAll('[data-panel]')].map(c => [c.dataset.panel, c.dataset.state,
-    Number(c.querySelector('.panel-chart')?.dataset.painted)])})"""
+PAGE_STATE_JS = page_script("p5_page_state")
 
 
 def wait_painted(page: Page, since: float) -> float:
@@ -95,8 +75,7 @@ def wait_painted(page: Page, since: float) -> float:
 
 
 #: in the browser: keep the time of the last click or Enter, as the page received it
-CLICK_TIME_JS = """document.addEventListener('click', (e) => { window.__clicked = e.timeStamp; }, true);
-document.addEventListener('keydown', (e) => { if (e.key === 'Enter') window.__clicked = e.timeStamp; }, true);"""
+CLICK_TIME_JS = page_script("p5_click_time")
 
 
 def measure_switches(page: Page, directions: list[str]) -> list[float]:

@@ -17,7 +17,7 @@ from alpaca_dash.content.colormaps import color_stops
 from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.sources.simulated import CCD, SimulatedSource
 
-from bench.common import Options, Section, format_table, temporary_schema
+from bench.common import Options, Section, format_table, page_script, temporary_schema
 from bench.p4_dashboard import (
     ALL_PAINTED_JS,
     FIRST_RUN,
@@ -34,60 +34,11 @@ from bench.p4_dashboard import (
 VIEWPORT = {"width": 1200, "height": 1250}
 
 #: in the browser: switch to the next run and resolve with the ms until the new PNG is drawn
-SWITCH_RUN_JS = """async () => {
-  const chart = document.querySelector('[data-panel] .panel-chart');
-  const pngs = () => performance.getEntriesByType('resource').filter(e => e.name.includes('/api/images/'));
-  const before = pngs().length;
-  const start = performance.now();
-  [...document.querySelectorAll('button')].find(b => b.innerText.includes('chevron_right')).click();
-  while (true) {
-    await new Promise(r => setTimeout(r, 5));
-    const fresh = pngs().slice(before);
-    const painted = Number(chart.dataset.painted);
-    if (fresh.length && painted > fresh[0].responseEnd) {
-      return {ms: painted - start, png: fresh[0].encodedBodySize, fetch: fresh[0].responseEnd - fresh[0].startTime};
-    }
-    if (performance.now() - start > 30000) throw new Error('no new image within 30 s');
-  }
-}"""
+SWITCH_RUN_JS = page_script("p6_switch_run")
 
 #: in the browser: the same array as a raw ECharts heatmap, as a server would ship it in a chart option (JSON);
 #: run on a page of its own
-HEATMAP_JS = """async ({b64, side, colors}) => {
-  // the heatmap blocks the page for seconds: leave NiceGUI's socket first, or its reconnect reloads the page
-  window.socket.io.reconnection(false);
-  window.socket.disconnect();
-  const { echarts } = await import('nicegui-echart');
-  const raw = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
-  const values = new Float32Array(raw.buffer);
-  const data = new Array(values.length);
-  let low = Infinity, high = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = +values[i].toPrecision(5);
-    data[i] = [i % side, Math.floor(i / side), v];
-    if (v < low) low = v;
-    if (v > high) high = v;
-  }
-  const payload = JSON.stringify({series: [{type: 'heatmap', data}]});
-  const box = document.createElement('div');
-  box.style.cssText = 'position:fixed;left:0;top:0;width:1000px;height:1000px;z-index:9999;background:#fff';
-  document.body.append(box);
-  const start = performance.now();
-  const parsed = JSON.parse(payload);
-  const chart = echarts.init(box);
-  const finished = new Promise(resolve => chart.on('finished', resolve));
-  const axis = {type: 'category', data: [...Array(side).keys()]};
-  chart.setOption({
-    animation: false, xAxis: axis, yAxis: {...axis, inverse: true},
-    visualMap: {min: low, max: high, show: false, inRange: {color: colors}},
-    series: [{type: 'heatmap', data: parsed.series[0].data, progressive: 0}],
-  });
-  await finished;
-  const ms = performance.now() - start;
-  chart.dispose();
-  box.remove();
-  return {ms, bytes: payload.length};
-}"""
+HEATMAP_JS = page_script("p6_heatmap")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from alpaca_dash.content.overlay import Overlay
 from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.sources.simulated import ELENA, SSPALS
 
-from bench.common import Options, Section, format_table, temporary_schema
+from bench.common import Options, Section, format_table, page_script, temporary_schema
 from bench.p4_dashboard import FIRST_RUN, VIEWPORT, WireCounter, bench_site, describe_load, kb, launch, log_in
 from bench.p4_dashboard import main as bench_main
 
@@ -41,33 +41,11 @@ PANELS = ("wave_t", "wave_i", "hist", "scatter")
 SERIES_PER_RUN = 2
 
 #: in the page: when the user acted (a key or a mouse button, the event's own time stamp)
-INSTRUMENT_JS = """() => {
-  window.__p9 = { asked: 0 };
-  const mark = (e) => { window.__p9.asked = e.timeStamp; };
-  document.addEventListener('keydown', mark, true);
-  document.addEventListener('mousedown', mark, true);
-}"""
+INSTRUMENT_JS = page_script("p9_instrument")
 #: ms from the action to every chart painted at run ``run`` (each overlay panel's legend starting with it), or null
-PAINTED_JS = """(run) => {
-  const asked = window.__p9.asked;
-  const charts = [...document.querySelectorAll('[data-panel] .panel-chart')];
-  const at = charts.every((el) => {
-    const option = getElement(el.id.slice(1)).chart.getOption();
-    const legend = option.legend && option.legend[0] && option.legend[0].data;
-    return !legend || !legend.length || legend[0] === 'run ' + run;
-  });
-  if (!asked || !at || charts.some((el) => !(Number(el.dataset.painted) > asked))) return null;
-  return Math.max(...charts.map((el) => Number(el.dataset.painted))) - asked;
-}"""
+PAINTED_JS = page_script("p9_painted")
 #: where (page pixels) the trend draws the point of run ``run``
-POINT_JS = """(run) => {
-  const el = document.querySelector('[data-panel=trend] .panel-chart');
-  const chart = getElement(el.id.slice(1)).chart;
-  const point = chart.getOption().series[0].data.find((p) => p[2] === run);
-  const [x, y] = chart.convertToPixel({seriesIndex: 0}, point);
-  const box = el.getBoundingClientRect();
-  return [box.left + x, box.top + y];
-}"""
+POINT_JS = page_script("p9_point")
 
 
 def p9_spec() -> DashboardSpec:

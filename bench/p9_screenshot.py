@@ -8,8 +8,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 from alpaca_dash.config import Settings
 from alpaca_dash.content.charts.histogram import HistogramOptions
 from alpaca_dash.content.charts.line import LineOptions
@@ -23,7 +21,8 @@ from alpaca_dash.sources.simulated import ELENA, SSPALS
 from alpaca_dash.timescale.database import Database
 
 from bench.common import resolve_targets, temporary_schema
-from bench.p4_dashboard import ALL_PAINTED_JS, FIRST_RUN, bench_site, launch, log_in
+from bench.p4_dashboard import FIRST_RUN, bench_site
+from bench.screenshots import painted_dashboard, save
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "docs" / "compare.png"
 RUNS = 60
@@ -66,17 +65,12 @@ def take_screenshot(path: Path) -> None:
             update_run_meta(access, REFERENCE, tags=["reference"])
         finally:
             database.dispose()
-        with sync_playwright() as playwright:
-            browser = launch(playwright)
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            log_in(page, site)
-            page.goto(f"{site}/dashboard/{dashboard_id}?run={SHOWN}&runs=last50")
-            page.evaluate("window.__expectedImages = 0")
-            page.wait_for_function(ALL_PAINTED_JS, arg=len(spec.panels), timeout=60_000, polling=50)
+        query = f"run={SHOWN}&runs=last50"
+        with painted_dashboard(
+            site, dashboard_id, query, panels=len(spec.panels), images=0, width=1440, height=900
+        ) as page:
             page.wait_for_timeout(1000)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(path))
-            browser.close()
+            save(page, path)
 
 
 if __name__ == "__main__":

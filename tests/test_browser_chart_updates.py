@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
+from page_scripts import probed_page
 from playwright.sync_api import Browser, Page, WebSocket, expect
 from polling import TIMEOUT_MS, wait_for
 from test_browser_journey import CCD, SSPALS_V, log_in, wait_for_panels
@@ -26,27 +27,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 #: by panel id, what each chart's lines hold as ECharts has them, in a form that does not depend on the panel's exact
 #: pixel width (which sets the downsampling): their first and last points and their lowest and highest values
-SERIES_JS = """() => Object.fromEntries([...document.querySelectorAll('[data-panel]')].map((card) => {
-    const chart = getElement(card.querySelector('.panel-chart').id.slice(1)).chart;
-    const lines = chart.getOption().series.map((s) => s.data).filter((data) => data.length);
-    const ys = (data) => data.map((point) => point[1]).filter((y) => y !== null);
-    return [card.dataset.panel, JSON.stringify(lines.map((data) =>
-        [data[0], data.at(-1), Math.min(...ys(data)), Math.max(...ys(data))]))];
-}))"""
 #: the PNGs ECharts has drawn, in every chart
-DRAWN_IMAGES_JS = """() => [...document.querySelectorAll('.panel-chart')].flatMap((el) =>
-    getElement(el.id.slice(1)).chart.getZr().storage.getDisplayList()
-        .filter((e) => e.type === 'image' && String(e.style.image).includes('/api/images/'))
-        .map((e) => new URL(e.style.image, location.href).pathname))"""
 
 
 def series(page: Page) -> dict[str, str]:
-    found: dict[str, str] = page.evaluate(SERIES_JS)
+    found: dict[str, str] = page.evaluate("probes.series")
     return found
 
 
 def drawn_images(page: Page) -> list[str]:
-    found: list[str] = page.evaluate(DRAWN_IMAGES_JS)
+    found: list[str] = page.evaluate("probes.drawnImages")
     return found
 
 
@@ -103,7 +93,7 @@ def switch_and_compare(page: Page, site: BrowserSite, dashboard_id: int, message
 
 def test_a_run_switch_reaches_every_chart_in_one_message(browser_site: BrowserSite, chromium: Browser) -> None:
     site = browser_site
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    page = probed_page(chromium, viewport={"width": 1400, "height": 1000})
     messages = Messages(page)
     log_in(page, site, "alice")
     carried = switch_and_compare(page, site, line_dashboard(site, 3, 4), messages)
@@ -112,7 +102,7 @@ def test_a_run_switch_reaches_every_chart_in_one_message(browser_site: BrowserSi
 
 def test_a_run_switch_over_the_budget_is_split(browser_site: BrowserSite, chromium: Browser) -> None:
     site = browser_site
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    page = probed_page(chromium, viewport={"width": 1400, "height": 1000})
     messages = Messages(page)
     closed: list[bool] = []
     page.on("websocket", lambda socket: socket.on("close", lambda _: closed.append(True)))
@@ -131,7 +121,7 @@ def test_the_run_stepped_to_was_fetched_ahead(browser_site: BrowserSite, chromiu
     site = browser_site
     spec = DashboardSpec(panels=[PanelSpec(id="ccd", type="image", observables=[CCD])])
     made = store.create_dashboard(site.access, site.users["alice"], "Camera", spec)
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    page = probed_page(chromium, viewport={"width": 1400, "height": 1000})
     fetched: list[str] = []
     page.on("requestfinished", lambda request: fetched.append(re.sub(r"^https?://[^/]+", "", request.url)))
     log_in(page, site, "alice")
@@ -158,7 +148,7 @@ def test_a_chart_is_saved_as_png(browser_site: BrowserSite, chromium: Browser) -
     site = browser_site
     spec = DashboardSpec(panels=[PanelSpec(id="wave", type="line", observables=[SSPALS_V], title="SSPALS wave")])
     made = store.create_dashboard(site.access, site.users["alice"], "Save", spec)
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = probed_page(chromium, viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     log_in(page, site, "alice")
     page.goto(f"{site.url}/dashboard/{made.id}?run=390002")
     wait_for_panels(page, 1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from page_scripts import probed_page
 from playwright.sync_api import Browser, Locator, Page, expect
 from polling import TIMEOUT_MS
 from test_browser_journey import H_OFFSET, SSPALS_V, log_in, wait_for_panels
@@ -24,26 +25,11 @@ pytest_plugins = ["web_fixtures"]
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 #: by panel id: the legend's entries and, per series, its name and how many points ECharts holds
-CHARTS_JS = """() => Object.fromEntries([...document.querySelectorAll('[data-panel]')].map((card) => {
-    const option = getElement(card.querySelector('.panel-chart').id.slice(1)).chart.getOption();
-    return [card.dataset.panel, {
-        legend: (option.legend && option.legend[0] && option.legend[0].data) || [],
-        series: option.series.map((s) => [s.name, (s.data || []).filter((p) => p && p[1] !== null).length]),
-    }];
-}))"""
 #: where (page pixels) the trend point of run ``run`` is drawn
-POINT_JS = """([id, run]) => {
-    const el = document.querySelector(`[data-panel=${id}] .panel-chart`);
-    const chart = getElement(el.id.slice(1)).chart;
-    const point = chart.getOption().series[0].data.find((p) => p[2] === run);
-    const [x, y] = chart.convertToPixel({seriesIndex: 0}, point);
-    const box = el.getBoundingClientRect();
-    return [box.left + x, box.top + y];
-}"""
 
 
 def charts(page: Page) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = page.evaluate(CHARTS_JS)
+    found: dict[str, dict[str, Any]] = page.evaluate("probes.charts")
     return found
 
 
@@ -64,7 +50,7 @@ def test_overlays_reference_trend_clicks_and_keys(browser_site: BrowserSite, chr
     )  # fmt: skip
     update_run_meta(site.access, 390001, comment="beam <lost>", tags=["calibration"])
     made = store.create_dashboard(site.access, site.users["alice"], "Compare", spec)
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    page = probed_page(chromium, viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     log_in(page, site, "alice")
@@ -80,18 +66,16 @@ def test_overlays_reference_trend_clicks_and_keys(browser_site: BrowserSite, chr
     expect(page.locator(".panel-chart canvas").first).to_be_visible()
 
     # the run's comment and tags are pinned on the trend, and said (as text) by the tooltip
-    x, y = page.evaluate(POINT_JS, ["trend", 390001])
+    x, y = page.evaluate("probes.point", ["trend", 390001])
     page.mouse.move(x, y)
     expect(page.get_by_text("run 390001: beam <lost> · calibration")).to_be_visible(timeout=TIMEOUT_MS)
 
     # a trend point leads to its run; the overlay follows
-    x, y = page.evaluate(POINT_JS, ["trend", 390001])
+    x, y = page.evaluate("probes.point", ["trend", 390001])
     page.mouse.click(x, y)
     expect(run_field(page)).to_have_value("390001", timeout=TIMEOUT_MS)
     page.wait_for_function(
-        """() => { const el = document.querySelector('[data-panel=wave] .panel-chart');
-                   const legend = getElement(el.id.slice(1)).chart.getOption().legend[0].data;
-                   return legend.join() === 'run 390001,run 390000'; }""",
+        "() => probes.legend('wave') === 'run 390001,run 390000'",
         timeout=TIMEOUT_MS,
     )
 

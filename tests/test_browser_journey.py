@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from page_scripts import probed_page
 from playwright.sync_api import Browser, Page, expect
 from polling import TIMEOUT_MS, wait_for
 
@@ -37,8 +38,7 @@ def add_panel(page: Page, search: str, observable: str, title: str) -> None:
     page.get_by_label("Search observables").fill(search)
     # the search is debounced and filtered on the server: wait until the tree shows what the count says
     page.wait_for_function(
-        """() => { const m = document.body.innerText.match(/(\\d+) found/);
-                   return m && document.querySelectorAll('[data-observable]').length == m[1]; }""",
+        "probes.treeShowsWhatItFound",
         timeout=TIMEOUT_MS,
     )
     page.locator(f'[data-observable="{observable}"]').click()
@@ -63,7 +63,7 @@ def wait_for_panels(page: Page, count: int) -> None:
     expect(page.locator("[data-panel]")).to_have_count(count, timeout=TIMEOUT_MS)
     expect(page.locator('[data-panel][data-state="loading"]')).to_have_count(0, timeout=TIMEOUT_MS)
     page.wait_for_function(
-        "[...document.querySelectorAll('[data-panel][data-state=ready] .panel-chart')].every(c => c.dataset.painted)",
+        "probes.allPainted",
         timeout=TIMEOUT_MS,
     )
 
@@ -87,7 +87,7 @@ def test_build_arrange_reload_switch_runs_and_privacy(
     browser_site: BrowserSite, chromium: Browser, tmp_path: Path
 ) -> None:
     site = browser_site
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    page = probed_page(chromium, viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     log_in(page, site, "alice")
@@ -166,7 +166,7 @@ def test_build_arrange_reload_switch_runs_and_privacy(
     expect(page.get_by_role("link", name="Journey, imported")).to_be_visible(timeout=TIMEOUT_MS)
 
     # another user sees none of it
-    other = chromium.new_page()
+    other = probed_page(chromium)
     log_in(other, site, "bob")
     expect(other.get_by_text("No dashboards yet")).to_be_visible(timeout=TIMEOUT_MS)
     expect(other.get_by_text("Journey")).to_have_count(0)
@@ -177,43 +177,14 @@ def test_build_arrange_reload_switch_runs_and_privacy(
 
 def expect_square_pixels(page: Page, title: str) -> None:
     """The image of the panel titled ``title`` fills its chart along one side, with square pixels."""
-    fit = """(title) => {
-        const card = [...document.querySelectorAll('[data-panel]')]
-            .find(c => c.querySelector('.panel-title').innerText === title);
-        const chart = getElement(card.querySelector('.panel-chart').id.slice(1)).chart;
-        const option = chart.getOption(), grid = option.grid[0];
-        const across = grid.width / option.xAxis[0].max, down = grid.height / option.yAxis[0].max;
-        const fills = grid.left + grid.width <= chart.getWidth() && grid.top + grid.height <= chart.getHeight()
-            && (chart.getWidth() - grid.width < 130 || chart.getHeight() - grid.height < 50);
-        return Math.abs(across - down) <= 0.02 * across && fills;
-    }"""
-    page.wait_for_function(fit, arg=title, timeout=TIMEOUT_MS, polling=100)
+    page.wait_for_function("probes.squarePixels", arg=title, timeout=TIMEOUT_MS, polling=100)
 
 
 def points_drawn(page: Page, title: str) -> int:
     """How many points the chart of the panel titled ``title`` holds, as ECharts has them."""
-    return int(
-        page.evaluate(
-            """(title) => {
-                const card = [...document.querySelectorAll('[data-panel]')]
-                    .find(c => c.querySelector('.panel-title').innerText === title);
-                const chart = card.querySelector('.panel-chart');
-                return getElement(chart.id.slice(1)).chart.getOption().series[0].data.length;
-            }""",
-            title,
-        )
-    )
+    return int(page.evaluate("probes.pointsDrawn", title))
 
 
 def stat_value(page: Page) -> str:
     """The stat panel's number, as ECharts draws it (read from the chart's option in the browser)."""
-    return str(
-        page.evaluate(
-            """() => {
-                const card = [...document.querySelectorAll('[data-panel]')]
-                    .find(c => c.querySelector('.panel-title').innerText === 'My H offset');
-                const chart = card.querySelector('.panel-chart');
-                return getElement(chart.id.slice(1)).chart.getOption().graphic[0].elements[0].style.text;
-            }"""
-        )
-    )
+    return str(page.evaluate("probes.statText", "My H offset"))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
+from page_scripts import probed_page
 from playwright.sync_api import Browser, Page
 from polling import TIMEOUT_MS
 from test_browser_journey import CCD, log_in, wait_for_panels
@@ -26,22 +27,10 @@ pytest_plugins = ["web_fixtures"]
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 #: what ECharts drew for a panel: its images (by URL), its texts, and each grid's pixels per image pixel
-DRAWN_JS = """(panel) => {
-    const card = document.querySelector(`[data-panel="${panel}"]`);
-    const chart = getElement(card.querySelector('.panel-chart').id.slice(1)).chart;
-    const drawn = chart.getZr().storage.getDisplayList();
-    const option = chart.getOption();
-    return {
-        images: drawn.filter(e => e.type === 'image' && String(e.style.image).includes('/api/images/'))
-            .map(e => [e.style.width, e.style.height]),
-        texts: drawn.filter(e => e.type === 'tspan').map(e => e.style.text),
-        scales: option.grid.map((g, i) => [g.width / option.xAxis[i].max, g.height / option.yAxis[i].max]),
-    };
-}"""
 
 
 def drawn(page: Page, panel: str) -> dict[str, Any]:
-    result: dict[str, Any] = page.evaluate(DRAWN_JS, panel)
+    result: dict[str, Any] = page.evaluate("probes.drawn", panel)
     return result
 
 
@@ -61,16 +50,14 @@ def test_reference_beside_and_subtracted_as_painted(browser_site: BrowserSite, c
         reference_run=390000,
     )
     made = store.create_dashboard(site.access, site.users["alice"], "Reference", spec)
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    page = probed_page(chromium, viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     log_in(page, site, "alice")
     page.goto(f"{site.url}/dashboard/{made.id}?run=390002")
     wait_for_panels(page, 2)
     page.wait_for_function(
-        "(p) => { const c = document.querySelector(`[data-panel='${p}'] .panel-chart`);"
-        " return getElement(c.id.slice(1)).chart.getZr().storage.getDisplayList()"
-        ".filter(e => e.type === 'image').length === 2; }",
+        "(p) => probes.images(p).length === 2",
         arg="side",
         timeout=TIMEOUT_MS,
         polling=100,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
+from page_scripts import probed_page
 from PIL import Image
 from playwright.sync_api import Browser, Page
 from polling import TIMEOUT_MS
@@ -30,21 +31,10 @@ RUN, WAVE, CAMERA = 390500, "scope*acq_0*V", "camera*acq_0*image"
 SAMPLES = 200_000
 
 #: the panel's chart, its first series' points inside the x zoom window, and the window
-SHOWN_JS = """(panel) => {
-    const card = document.querySelector(`[data-panel="${panel}"]`);
-    const chart = getElement(card.querySelector('.panel-chart').id.slice(1)).chart;
-    const option = chart.getOption();
-    const zoom = (option.dataZoom || []).map(z => [z.startValue, z.endValue, z.start, z.end]);
-    const points = option.series[0].data || [];
-    const window = zoom[0] || [-Infinity, Infinity];
-    const inside = points.filter(p => Array.isArray(p) && p[0] >= window[0] && p[0] <= window[1]);
-    const sample = inside.slice(0, 400);
-    return {zoom, total: points.length, inside: inside.length, sample, images: option.alpacaImages};
-}"""
 
 
 def shown(page: Page, panel: str) -> dict[str, Any]:
-    result: dict[str, Any] = page.evaluate(SHOWN_JS, panel)
+    result: dict[str, Any] = page.evaluate("probes.shown", panel)
     return result
 
 
@@ -76,7 +66,7 @@ def test_zoom_reads_the_stored_samples_and_pixels(browser_site: BrowserSite, chr
         ]
     )
     made = store.create_dashboard(site.access, site.users["alice"], "Zoom", spec)
-    page = chromium.new_page(viewport={"width": 1400, "height": 900})
+    page = probed_page(chromium, viewport={"width": 1400, "height": 900})
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     log_in(page, site, "alice")
@@ -87,27 +77,21 @@ def test_zoom_reads_the_stored_samples_and_pixels(browser_site: BrowserSite, chr
     assert overview["total"] < 5000  # downsampled for the screen
     wheel_in(page, "wave", 8)  # a wide window first: more points than the overview had there, still thinned
     page.wait_for_function(
-        "(p) => { const s = (" + SHOWN_JS + ")(p); return s.zoom[0] && s.zoom[0][2] > 0 && s.inside > 1000; }",
+        "(p) => { const s = probes.shown(p); return s.zoom[0] && s.zoom[0][2] > 0 && s.inside > 1000; }",
         arg="wave",
         timeout=TIMEOUT_MS,
         polling=100,
     )
     # then a window of 601 samples, as a zoom box or many wheel steps would give
-    page.evaluate(
-        "(p) => { const c = document.querySelector(`[data-panel='${p}'] .panel-chart`);"
-        " getElement(c.id.slice(1)).chart.dispatchAction({type: 'dataZoom', startValue: 100000, endValue: 100600}); }",
-        "wave",
-    )
-    page.wait_for_function("(p) => (" + SHOWN_JS + ")(p).inside >= 601", arg="wave", timeout=TIMEOUT_MS, polling=100)
+    page.evaluate("probes.zoom", ["wave", {"startValue": 100_000, "endValue": 100_600}])
+    page.wait_for_function("(p) => probes.shown(p).inside >= 601", arg="wave", timeout=TIMEOUT_MS, polling=100)
     zoomed = shown(page, "wave")
     assert [x for x, _ in zoomed["sample"]] == list(range(100_000, 100_400))  # every sample, in order
     for x, y in zoomed["sample"]:
         assert y == pytest.approx(float(wave[int(x)]), rel=1e-6)  # the stored values
 
     wheel_in(page, "cam", 10)
-    page.wait_for_function(
-        "(p) => (" + SHOWN_JS + ")(p).images.length === 2", arg="cam", timeout=TIMEOUT_MS, polling=100
-    )
+    page.wait_for_function("(p) => probes.shown(p).images.length === 2", arg="cam", timeout=TIMEOUT_MS, polling=100)
     urls = shown(page, "cam")["images"]
     whole, region = (page.request.get(site.url + url).body() for url in urls)
     zoom = shown(page, "cam")["zoom"]
@@ -118,10 +102,6 @@ def test_zoom_reads_the_stored_samples_and_pixels(browser_site: BrowserSite, chr
     assert colours(region) > 2 * len(np.unique(crop.reshape(-1, 3), axis=0))  # sharper: the region's own pixels
 
     page.locator('[data-panel="wave"] .panel-chart').dblclick()  # no-op for ECharts; zoom out as users do:
-    page.evaluate(
-        "(p) => { const c = document.querySelector(`[data-panel='${p}'] .panel-chart`);"
-        " getElement(c.id.slice(1)).chart.dispatchAction({type: 'dataZoom', start: 0, end: 100}); }",
-        "wave",
-    )
-    page.wait_for_function("(p) => (" + SHOWN_JS + ")(p).total < 5000", arg="wave", timeout=TIMEOUT_MS, polling=100)
+    page.evaluate("probes.zoom", ["wave", {"start": 0, "end": 100}])
+    page.wait_for_function("(p) => probes.shown(p).total < 5000", arg="wave", timeout=TIMEOUT_MS, polling=100)
     assert not [e for e in errors if "alpaca" in e or "charts.js" in e]
