@@ -13,11 +13,12 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import text
 
-from alpaca_dash.api import AlpacaDash, connect, read_arrays
+from alpaca_dash.api import AlpacaDash, MoreObservables, connect, read_arrays
 from alpaca_dash.domain import RunRecord, UnknownObservable
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_range
 from alpaca_dash.queries.columns import NotAnArray
+from alpaca_dash.queries.observables import list_observables
 from alpaca_dash.queries.runs import update_run_meta
 from alpaca_dash.queries.trends import TrendError
 from alpaca_dash.run_range import RunRangeError
@@ -64,6 +65,19 @@ def exact(db: Database, fresh_schema_url: str, tmp_path: Path) -> Iterator[Alpac
     with connect(database_url=fresh_schema_url, parquet_dir=tmp_path / "parquet") as opened:
         update_run_meta(opened._access, 4, tags=["calibration"], good=False)
         yield opened
+
+
+def test_observables_are_searched_in_the_database_with_a_limit_and_paged(dash: AlpacaDash) -> None:
+    elena = [o.name for o in list_observables(dash._access) if "elena" in o.name.lower()]  # the whole registry
+    assert len(elena) > 2
+    with pytest.warns(MoreObservables, match=f"{len(elena) - 2} more observables match 'elena'"):
+        first = dash.observables("elena", limit=2)
+    assert [o.name for o in first] == elena[:2] and first.more == len(elena) - 2
+    rest = dash.observables("elena", after=first[-1].name)
+    assert [o.name for o in rest] == elena[2:] and rest.more == 0
+    assert [o.name for o in dash.observables("H_OFFSET elena")] == [ELENA]  # every word, in any order and case
+    with pytest.raises(ValueError, match="limit must be at least 1"):
+        dash.observables(limit=0)
 
 
 def test_values_and_export_tables_for_a_notebook(dash: AlpacaDash, simulated: SimulatedSource) -> None:

@@ -158,6 +158,12 @@ def test_observables_table_and_search(access: DataAccess) -> None:
     full = run_cli("observables").stdout
     assert f"{CCD} " in full
     assert "32x32" in full
+    assert "more match" not in full
+    limited = run_cli("observables", "--search", "ELENA", "--limit", "2").stdout
+    assert len([line for line in limited.splitlines() if ELENA in line]) == 2
+    assert "3 more match: narrow the --search or raise --limit" in limited
+    assert "3 more match" in run_cli("observables", "--tree", "-s", "elena", "--limit", "2").stdout
+    assert "elena" not in run_cli("observables", "-s", "elena nothing-like-it").stdout.lower()
 
 
 def test_errors_show_a_truncated_run_file(access: DataAccess, tmp_path: Path) -> None:

@@ -89,6 +89,20 @@ def test_search_matches_every_word_ignoring_case_and_counts_the_rest(access: Dat
     assert [o.name for o in limited.items] == ["Batman*Q_1 [A]", "Batman*Q_10 [A]"] and limited.more == 1
 
 
+def test_search_pages_on_after_a_name_and_an_empty_query_matches_all(access: DataAccess) -> None:
+    names = sorted(NAMES)  # by code point, as the test databases collate (C.UTF-8)
+    first = search_observables(access, "", limit=4)
+    assert [o.name for o in first.items] == names[:4] and first.more == len(names) - 4
+    second = search_observables(access, "", limit=4, after=first.items[-1].name)
+    assert [o.name for o in second.items] == names[4:8] and second.more == 2
+    last = search_observables(access, "", limit=4, after=second.items[-1].name)
+    assert [o.name for o in last.items] == names[8:] and last.more == 0
+    assert [o.name for o in search_observables(access, "batman", after="Batman*q_2 [A]").items] == [
+        "Batman*sub",
+        "Batman*sub*deeper",
+    ]
+
+
 def test_search_takes_like_wildcards_literally(access: DataAccess) -> None:
     assert [o.name for o in search_observables(access, "under_score").items] == ["under_score*x"]
     assert search_observables(access, "%").items == []

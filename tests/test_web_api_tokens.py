@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from alpaca_dash.export import read_arrays
-from alpaca_dash.queries.observables import get_observables
+from alpaca_dash.queries.observables import get_observables, list_observables
 from alpaca_dash.queries.tokens import create_token, revoke_token
 from alpaca_dash.queries.users import Role, create_user, set_disabled
 from alpaca_dash.queries.values import load_value
@@ -53,6 +53,14 @@ def test_a_script_exports_and_reads_with_a_viewer_token(browser_site: BrowserSit
         names = client.get("/api/observables", params={"search": "h_offset"}, headers=bearer(token)).json()
         assert [o["name"] for o in names["observables"]] == [SCALAR]
         assert names["observables"][0]["kind"] == "scalar" and names["observables"][0]["dtype"] == "float64"
+        assert names["more"] == 0 and names["next"] is None
+        elena = [o.name for o in list_observables(access) if ELENA.lower() in o.name.lower()]  # the whole registry
+        page = client.get("/api/observables", params={"search": "elena", "limit": 2}, headers=bearer(token)).json()
+        assert [o["name"] for o in page["observables"]] == elena[:2]
+        assert page["more"] == len(elena) - 2 and page["next"] == elena[1]
+        params = {"search": "elena", "after": page["next"]}
+        rest = client.get("/api/observables", params=params, headers=bearer(token)).json()
+        assert [o["name"] for o in rest["observables"]] == elena[2:] and rest["more"] == 0 and rest["next"] is None
 
         runs = client.get("/api/runs", params={"limit": 2}, headers=bearer(token)).json()["runs"]
         assert [r["run"] for r in runs] == [LAST_RUN, LAST_RUN - 1] and runs[0]["status"] == "ingested"
@@ -104,6 +112,8 @@ def test_the_read_api_refuses_bad_input_with_one_line(browser_site: BrowserSite)
         ("/api/trend", {"observable": CCD, "runs": "1-2"}, 400, "choose one of"),
         ("/api/trend", {"observable": CCD, "runs": "1-2", "statistic": "median"}, 400, "unknown statistic"),
         ("/api/runs", {"limit": 0}, 400, "limit must be"),
+        ("/api/observables", {"limit": 0}, 400, "limit must be 1 to 10000"),
+        ("/api/observables", {"limit": 10_001}, 400, "limit must be 1 to 10000"),
         ("/api/runs", {"runs": "x"}, 400, "bad run range"),
     ]
     with httpx.Client(base_url=browser_site.url, timeout=30) as client:

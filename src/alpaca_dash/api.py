@@ -19,6 +19,7 @@ A file written by ``alpaca-dash export`` reads the same way: ``read_arrays(pq.re
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,7 @@ from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.columns import load_array_series, load_bad_runs, load_scalar_columns, run_index
 from alpaca_dash.queries.errors import list_errors
+from alpaca_dash.queries.observable_tree import search_observables
 from alpaca_dash.queries.quality import list_results
 from alpaca_dash.queries.trends import load_run_times, load_trend
 from alpaca_dash.queries.values import load_value
@@ -43,10 +45,24 @@ from alpaca_dash.run_range import RunRange, RunsLike, to_run_range
 from alpaca_dash.stacks import ArrayStack
 from alpaca_dash.types import Array
 
-__all__ = ["AlpacaDash", "ArrayStack", "connect", "read_arrays"]
+__all__ = ["AlpacaDash", "ArrayStack", "MoreObservables", "ObservableList", "connect", "read_arrays"]
 
 TimeLike = datetime | str
 MAX_ERRORS = 10_000
+#: observables returned by one ``AlpacaDash.observables`` call unless told otherwise
+OBSERVABLE_LIMIT = 1_000
+
+
+class ObservableList(list[Observable]):
+    """A page of observables by name; ``more`` is how many more matched after its last."""
+
+    def __init__(self, items: Sequence[Observable], more: int) -> None:
+        super().__init__(items)
+        self.more = more
+
+
+class MoreObservables(UserWarning):
+    """``AlpacaDash.observables`` returned its limit and more observables match."""
 
 
 class AlpacaDash:
@@ -68,10 +84,27 @@ class AlpacaDash:
     def close(self) -> None:
         self._access.close()
 
-    def observables(self, search: str = "") -> list[Observable]:
-        """Every observable whose name contains ``search`` (case-insensitive)."""
-        needle = search.lower()
-        return [o for o in observable_queries.list_observables(self._access) if needle in o.name.lower()]
+    def observables(
+        self, search: str = "", *, limit: int = OBSERVABLE_LIMIT, after: str | None = None
+    ) -> ObservableList:
+        """The observables whose name contains every word of ``search`` (ignoring case), the first ``limit`` by name.
+
+        The search runs in the database, so a registry of any size costs what is returned. When more match, the
+        list's ``more`` says how many and a warning says so; the next page is ``after=found[-1].name``.
+
+        :raises ValueError: for a limit below 1.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        found = search_observables(self._access, search, limit=limit, after=after)
+        if found.more:
+            warnings.warn(
+                f"{found.more:,} more observables match {search!r}: narrow the search, raise limit= "
+                "or page on with after=",
+                MoreObservables,
+                stacklevel=2,
+            )
+        return ObservableList(found.items, found.more)
 
     def runs(
         self,

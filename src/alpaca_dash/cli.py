@@ -181,27 +181,32 @@ def export(
 @fails_cleanly
 def observables(
     tree: Annotated[bool, typer.Option("--tree", help="Show the hierarchy as a tree.")] = False,
-    search: Annotated[str, typer.Option("--search", "-s", help="Only names containing this text.")] = "",
+    search: Annotated[
+        str, typer.Option("--search", "-s", help="Only names containing every word of this text (any case).")
+    ] = "",
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, by name.")] = 1_000,
 ) -> None:
-    """List the observables with their kind, dtype, shape and unit."""
+    """List the observables with their kind, dtype, shape and unit (searched in the database, the first by name)."""
     from rich.markup import escape
     from rich.table import Table
 
     from alpaca_dash.cli_common import stdout_console
-    from alpaca_dash.queries.observables import list_observables
+    from alpaca_dash.queries.observable_tree import search_observables
 
     access = open_access(load_settings())
-    items = [o for o in list_observables(access) if search.lower() in o.name.lower()]
+    found = search_observables(access, search, limit=limit)
     if tree:
-        stdout_console().print(_observable_tree(items))
-        return
-    table = Table("name", "kind", "dtype", "shape", "unit", "runs")
-    for o in items:
-        shape = "x".join(map(str, o.shape)) or "-"
-        table.add_row(
-            escape(o.name), o.kinds_text(), o.dtype, shape, escape(o.unit or ""), f"{o.first_run}-{o.last_run}"
-        )
-    stdout_console().print(table)
+        stdout_console().print(_observable_tree(found.items))
+    else:
+        table = Table("name", "kind", "dtype", "shape", "unit", "runs")
+        for o in found.items:
+            shape = "x".join(map(str, o.shape)) or "-"
+            table.add_row(
+                escape(o.name), o.kinds_text(), o.dtype, shape, escape(o.unit or ""), f"{o.first_run}-{o.last_run}"
+            )
+        stdout_console().print(table)
+    if found.more:
+        echo(f"{found.more:,} more match: narrow the --search or raise --limit")
 
 
 def _observable_tree(items: list[Observable]) -> Tree:

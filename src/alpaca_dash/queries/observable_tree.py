@@ -109,16 +109,26 @@ def list_tree_children(
 
 
 def search_observables(
-    access: DataAccess, query: str, *, limit: int = SEARCH_LIMIT, kind: ObservableKind | None = None
+    access: DataAccess,
+    query: str,
+    *,
+    limit: int = SEARCH_LIMIT,
+    kind: ObservableKind | None = None,
+    after: str | None = None,
 ) -> SearchResult:
     """The observables whose exact name contains every word of ``query`` ignoring case, first ``limit`` by name.
 
-    Each word is a substring match served by the trigram index where pg_trgm is installed (``observables_name_trgm``).
+    Each word is a substring match served by the trigram index where pg_trgm is installed (``observables_name_trgm``);
+    an empty query matches every observable. ``more`` counts the matches after the last one returned.
+
+    :param after: only names after this one (the last name of the page before): keyset paging by name.
     """
     words = query.split()
     where: list[Any] = [observables.c.name.ilike("%" + escape_like(word) + "%", escape="\\") for word in words]
     if kind is not None:
         where.append(observables.c.kind == kind.value)
+    if after is not None:
+        where.append(observables.c.name > after)
     with access.db.begin() as conn:
         rows = conn.execute(registry_select().where(*where).order_by(observables.c.name).limit(limit)).all()
         items = [to_observable(row) for row in rows]

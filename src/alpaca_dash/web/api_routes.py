@@ -20,12 +20,16 @@ from alpaca_dash.domain import STATISTICS, Observable, Run, UnknownObservable
 from alpaca_dash.queries import observables as observable_queries
 from alpaca_dash.queries import runs as run_queries
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.observable_tree import search_observables
 from alpaca_dash.queries.trends import TrendError, load_run_times, load_trend
 from alpaca_dash.run_range import RunRange, RunRangeError, parse_run_range
 from alpaca_dash.web.api_auth import api_user, unauthorized
 from alpaca_dash.web.threads import in_thread
 
 DEFAULT_RUNS = 100
+#: observables in one answer of /api/observables unless ?limit= says otherwise, and at most
+DEFAULT_OBSERVABLES = 1_000
+MAX_OBSERVABLES = 10_000
 
 
 def observable_json(item: Observable) -> dict[str, Any]:
@@ -93,12 +97,21 @@ def add_api_routes(access: DataAccess) -> None:
         return parse_run_range(text, max_runs=access.settings.max_range)
 
     @app.get("/api/observables", include_in_schema=False)
-    async def api_observables(request: Request, search: str = "") -> Response:
+    async def api_observables(
+        request: Request, search: str = "", limit: int = DEFAULT_OBSERVABLES, after: str | None = None
+    ) -> Response:
         if await api_user(access, request) is None:
             return unauthorized(request)
-        needle = search.lower()
-        found = await in_thread(observable_queries.list_observables, access)
-        return JSONResponse({"observables": [observable_json(o) for o in found if needle in o.name.lower()]})
+        if not 1 <= limit <= MAX_OBSERVABLES:
+            return bad(f"limit must be 1 to {MAX_OBSERVABLES}")
+        found = await in_thread(search_observables, access, search, limit=limit, after=after)
+        return JSONResponse(
+            {
+                "observables": [observable_json(o) for o in found.items],
+                "more": found.more,
+                "next": found.items[-1].name if found.more else None,
+            }
+        )
 
     @app.get("/api/runs", include_in_schema=False)
     async def api_runs(
