@@ -43,7 +43,7 @@ MAX_BACKOFF_SECONDS = 600.0
 
 _LATEST = text(
     "SELECT id, status FROM notifications WHERE run = :run AND contact_point = :point "
-    "AND created_at > now() - make_interval(secs => :window) ORDER BY id DESC LIMIT 1 FOR UPDATE"
+    "AND created_at > now() - :window * interval '1 second' ORDER BY id DESC LIMIT 1 FOR UPDATE"
 )
 _SILENCED = text("SELECT check_name, observable FROM alarm_silences WHERE until > now()")
 _INSERT = text(
@@ -54,7 +54,7 @@ _REGROUP = text(
     "UPDATE notifications SET subject = :subject, body = :body, alarms = CAST(:alarms AS jsonb) WHERE id = :id"
 )
 _CLAIM = text(
-    "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => :lease) "
+    "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = now() + :lease * interval '1 second' "
     "WHERE id = (SELECT id FROM notifications WHERE status = 'pending' AND contact_point = ANY(:points) "
     "AND next_attempt_at <= now() ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "
     "RETURNING id, run, contact_point, subject, body, alarms, attempts"
@@ -62,7 +62,7 @@ _CLAIM = text(
 _SENT = text("UPDATE notifications SET status = 'sent', sent_at = now(), last_error = '' WHERE id = :id")
 _RETRY = text(
     "UPDATE notifications SET status = CASE WHEN attempts >= :max THEN 'failed' ELSE 'pending' END, "
-    "last_error = :error, next_attempt_at = now() + make_interval(secs => :delay) WHERE id = :id"
+    "last_error = :error, next_attempt_at = now() + :delay * interval '1 second' WHERE id = :id"
 )
 
 

@@ -203,14 +203,14 @@ def parse_check(data: Any) -> Check:
         raise CheckError(describe_errors(exc, data)) from None
 
 
-def parse_checks(document: Any) -> list[Check]:
+def parse_checks(exported: Any) -> list[Check]:
     """The checks of an exported document (``{"version": 1, "checks": [...]}``) or a bare list of checks.
 
     :raises CheckError: for a malformed document, a bad check (naming it) or a name used twice.
     """
-    items = document.get("checks") if isinstance(document, dict) else document
-    if isinstance(document, dict) and document.get("version", EXPORT_VERSION) != EXPORT_VERSION:
-        raise CheckError(f"unsupported checks file version {document.get('version')!r} (expected {EXPORT_VERSION})")
+    items = exported.get("checks") if isinstance(exported, dict) else exported
+    if isinstance(exported, dict) and exported.get("version", EXPORT_VERSION) != EXPORT_VERSION:
+        raise CheckError(f"unsupported checks file version {exported.get('version')!r} (expected {EXPORT_VERSION})")
     if not isinstance(items, list):
         raise CheckError('expected a list of checks or {"version": 1, "checks": [...]}')
     try:

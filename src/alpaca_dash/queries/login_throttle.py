@@ -59,21 +59,21 @@ def record_failure(access: DataAccess, who: ThrottleKeys) -> None:
                 text(
                     "INSERT INTO login_failures AS f (key, failures, last_at) VALUES (:key, 1, now()) "
                     "ON CONFLICT (key) DO UPDATE SET "
-                    "failures = CASE WHEN f.last_at < now() - make_interval(secs => :window) THEN 1 "
+                    "failures = CASE WHEN f.last_at < now() - :window * interval '1 second' THEN 1 "
                     "ELSE f.failures + 1 END, last_at = now()"
                 ),
                 {"key": _clean(key), "window": WINDOW_SECONDS},
             )
             conn.execute(
                 text(
-                    "UPDATE login_failures SET blocked_until = now() + make_interval(secs => "
-                    "least(power(2, least(failures - :free, 20)), :most)) WHERE key = :key AND failures > :free"
+                    "UPDATE login_failures SET blocked_until = now() + interval '1 second' * "
+                    "least(power(2, least(failures - :free, 20)), :most) WHERE key = :key AND failures > :free"
                 ),
                 {"key": _clean(key), "free": free, "most": MAX_BLOCK_SECONDS},
             )
         conn.execute(
             text(
-                "DELETE FROM login_failures WHERE last_at < now() - make_interval(secs => :window) "
+                "DELETE FROM login_failures WHERE last_at < now() - :window * interval '1 second' "
                 "AND (blocked_until IS NULL OR blocked_until < now())"
             ),
             {"window": WINDOW_SECONDS},

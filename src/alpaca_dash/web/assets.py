@@ -1,9 +1,9 @@
 """The browser side of the dashboard kept in files of its own under ``web/static/``, and how a page loads them.
 
-``charts.js`` defines ``window.alpaca``: the functions that chart options refer to (packed series data, axis labels,
-tooltips, the image renderer) and those the server calls (new options, PNG preloading and download). It goes inline
-into the page's head, as it always has: no request of its own before the first chart draws. ``dashboard.css``
-styles the panel cards.
+``charts.js`` defines the page's ``alpaca`` object: the functions that chart options refer to (packed series data,
+axis labels, tooltips, the image renderer) and those the server calls (new options, PNG preloading and download). It
+goes inline into the page's head, as it always has: no request of its own before the first chart draws.
+``dashboard.css`` styles the panel cards.
 """
 
 from __future__ import annotations
