@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from nicegui import app, ui
+from nicegui import app, core, ui
 
 from alpaca_dash.config import Settings
 from alpaca_dash.content.value_cache import ValueCache
@@ -34,6 +34,7 @@ from alpaca_dash.web.pages import (
 )
 from alpaca_dash.web.proxy_login import add_proxy_login
 from alpaca_dash.web.routes import add_routes
+from alpaca_dash.web.socket_guard import guard_sockets
 from alpaca_dash.web.upload_guard import UploadGuard
 from alpaca_dash.web.vendor import find_node_modules, serve_vendor_files
 
@@ -48,6 +49,7 @@ def configure_app(access: DataAccess, *, node_modules: Path | None = None) -> No
     live_runs = LiveRuns(access)
     app.on_startup(live_runs.start)
     app.on_shutdown(live_runs.stop)
+    guard_sockets(core.sio)  # a page's socket needs the session that loaded the page, as its uploads do
     app.add_middleware(UploadGuard)  # inside the login check: it runs for signed-in, enabled accounts only
     app.add_middleware(LoginRequired, access=access)
     add_proxy_login(access)

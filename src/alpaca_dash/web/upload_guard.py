@@ -16,6 +16,8 @@ from nicegui import Client, ui
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from alpaca_dash.web.socket_guard import owns_client
+
 log = logging.getLogger(__name__)
 
 UPLOAD_PATH = re.compile(r"^/_nicegui/client/(?P<client>[^/]+)/upload/(?P<element>\d+)$")
@@ -51,9 +53,7 @@ class UploadGuard:
             await self.app(scope, receive, send)
             return
         client = Client.instances.get(match["client"])
-        session = scope.get("session") or {}
-        owner = client.request.session.get("id") if client is not None and client.request is not None else None
-        if client is None or owner is None or owner != session.get("id"):
+        if client is None or not owns_client(scope.get("session"), match["client"]):
             log.warning("upload to client %s refused: not this session's page", match["client"][:40])
             await PlainTextResponse("not your page", status_code=403)(scope, receive, send)
             return
