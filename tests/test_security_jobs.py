@@ -11,13 +11,16 @@ from collections.abc import Awaitable, Callable
 import pytest
 from nicegui import ui
 from nicegui.testing.user import User
-from polling import wait_until
+from polling import wait_for, wait_until
 
+from alpaca_dash.parquet_cache.store import ParquetStore
+from alpaca_dash.pipeline.scheduler import IngestScheduler
 from alpaca_dash.queries import jobs
 from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.jobs import JobStatus, NotYourJob
 from alpaca_dash.queries.users import Role
+from alpaca_dash.sources.base import RunSource, SourceError
 
 pytest_plugins = ["web_fixtures"]
 LogIn = Callable[..., Awaitable[None]]
@@ -91,6 +94,37 @@ def test_a_cli_job_whose_process_is_gone_is_marked_failed(
         assert jobs.get_job(access, living_job).status == JobStatus.RUNNING  # type: ignore[union-attr]
         assert jobs.fail_dead_cli_jobs(access) == 0
     finally:
+        living.kill()
+        for process in (killed, living):
+            process.wait()
+            assert process.stdout is not None
+            process.stdout.close()
+
+
+def _no_source(kind: str) -> RunSource:
+    raise SourceError(f"no {kind} source in this test")
+
+
+def test_the_scheduler_marks_a_killed_cli_job_failed_by_itself(
+    access: DataAccess, store: ParquetStore, fresh_schema_url: str, tmp_path: os.PathLike[str]
+) -> None:
+    scheduler = IngestScheduler(access.db, store, None, _no_source, dead_job_interval=0.5)
+    scheduler.start()  # before the kill: its periodic look finds the job, not a look at start-up
+    killed, killed_job = _cli_job(fresh_schema_url, str(tmp_path))
+    living, living_job = _cli_job(fresh_schema_url, str(tmp_path))
+    try:
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait()
+
+        def failed() -> jobs.Job | None:
+            job = jobs.get_job(access, killed_job)
+            return job if job is not None and job.status == JobStatus.FAILED else None
+
+        gone = wait_for(failed, "the killed CLI job marked failed by the scheduler (no jobs page looking)")
+        assert f"pid {killed.pid}" in gone.message and gone.finished_at is not None
+        assert jobs.get_job(access, living_job).status == JobStatus.RUNNING  # type: ignore[union-attr]
+    finally:
+        scheduler.shutdown()
         living.kill()
         for process in (killed, living):
             process.wait()

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 import psycopg
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -17,7 +18,7 @@ from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline import jobs
 from alpaca_dash.pipeline.follow import DEFAULT_RETRIES, follow_once
 from alpaca_dash.pipeline.quality import QualityEvaluator
-from alpaca_dash.queries.jobs import Job, JobKind
+from alpaca_dash.queries.jobs import Job, JobKind, end_dead_cli_jobs
 from alpaca_dash.sources.base import RunSource, SourceError
 from alpaca_dash.timescale.database import Database, DatabaseUnavailable
 
@@ -28,6 +29,8 @@ INGEST_LOCK = 0x494E4753  # "INGS": only the holder of this session lock ingests
 # runs) in different schemas of one database do not block each other
 _TRY_LOCK = "SELECT pg_try_advisory_lock(%s::integer, hashtext(current_schema()))"
 MAX_BACKOFF_SECONDS = 60.0
+#: how often a scheduler looks for CLI jobs of its host whose process is gone (a killed ``ingest``)
+DEAD_JOB_SECONDS = 30.0
 
 
 class IngestLock:
@@ -113,6 +116,7 @@ class IngestScheduler:
         follow_interval: float = 2.0,
         follow_retries: int = DEFAULT_RETRIES,
         poll_interval: float = 1.0,
+        dead_job_interval: float = DEAD_JOB_SECONDS,
         contact_points: Sequence[ContactPoint] = (),
         notify: Notify | None = None,
     ) -> None:
@@ -125,6 +129,7 @@ class IngestScheduler:
         self._follow_interval = follow_interval
         self.follow_retries = follow_retries
         self._poll_interval = poll_interval
+        self._dead_job_interval = dead_job_interval
         self._follow_backoff = Backoff()
         self._stale_reset = False
         self._job_lock = threading.Lock()
@@ -138,6 +143,15 @@ class IngestScheduler:
             )
         self._scheduler.add_job(
             self.jobs_tick, "interval", seconds=self._poll_interval, id="jobs", misfire_grace_time=300
+        )
+        # whether or not this process holds the ingest lock: the CLI jobs it can judge are those of its own host
+        self._scheduler.add_job(
+            self.dead_jobs_tick,
+            "interval",
+            seconds=self._dead_job_interval,
+            id="dead-cli-jobs",
+            next_run_time=datetime.now(UTC),
+            misfire_grace_time=300,
         )
         self._scheduler.start()
         self.notifier.start()
@@ -178,6 +192,16 @@ class IngestScheduler:
                     self._run(job)
             except DatabaseUnavailable as exc:
                 log.warning("job queue unavailable: %s", exc)
+
+    def dead_jobs_tick(self) -> None:
+        """Mark failed, with the reason, the CLI jobs of this host left 'running' by a process that is gone."""
+        try:
+            ended = end_dead_cli_jobs(self.db)
+        except DatabaseUnavailable as exc:
+            log.warning("job queue unavailable: %s", exc)
+            return
+        if ended:
+            log.warning("marked failed %d CLI jobs whose process is gone", ended)
 
     def _run(self, job: Job) -> None:
         log.info("job %d: runs %d-%d from %s", job.id, job.first_run, job.last_run, job.source)

@@ -18,6 +18,7 @@ from sqlalchemy import Row, func, select, true, update
 from alpaca_dash.domain import Role
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.users import User, may_act
+from alpaca_dash.timescale.database import Database
 from alpaca_dash.timescale.schema import ingest_jobs
 
 
@@ -181,11 +182,16 @@ def _alive(pid: int, started: str | None) -> bool:
 def fail_dead_cli_jobs(access: DataAccess) -> int:
     """Mark failed the CLI jobs of this host still 'running' whose process is gone (killed, crashed, machine
     restarted); jobs of other hosts are left to their own. :returns: how many were marked."""
+    return end_dead_cli_jobs(access.db)
+
+
+def end_dead_cli_jobs(db: Database) -> int:
+    """:func:`fail_dead_cli_jobs` for the scheduler, which holds a database rather than a DataAccess."""
     host = socket.gethostname()
     query = select(ingest_jobs.c.id, ingest_jobs.c.options).where(
         ingest_jobs.c.status == JobStatus.RUNNING, ingest_jobs.c.kind == JobKind.CLI
     )
-    with access.db.begin() as conn:
+    with db.begin() as conn:
         rows = conn.execute(query).all()
         dead = [
             (row.id, row.options["pid"])
