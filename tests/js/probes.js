@@ -130,4 +130,28 @@ window.probes = {
   statText(title) {
     return probes.chartIn(probes.titled(title)).getOption().graphic[0].elements[0].style.text;
   },
+
+  /** A panel's grids (top and height in pixels), the x range each x axis shows, and per series its name, the grid
+   * of its x axis and how many points with a value it has: a plot and the difference or ratio under it. */
+  grids(panel) {
+    const chart = probes.chart(panel);
+    const option = chart.getOption();
+    const model = chart.getModel();
+    return {
+      grids: option.grid.map((_, i) => {
+        const rect = model.getComponent('grid', i).coordinateSystem.getRect();
+        return [rect.y, rect.height];
+      }),
+      axes: option.xAxis.map((_, i) => model.getComponent('xAxis', i).axis.scale.getExtent()),
+      series: option.series.map((s) => [
+        s.name, s.xAxisIndex || 0, (s.data || []).filter((p) => p && p[1] !== null).length,
+      ]),
+    };
+  },
+
+  /** The panel's main x axis shows less than `span` of its data (it was zoomed in). */
+  zoomedWithin([panel, span]) {
+    const [low, high] = probes.grids(panel).axes[0];
+    return high - low < span;
+  },
 };

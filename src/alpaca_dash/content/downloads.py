@@ -18,6 +18,7 @@ import numpy as np
 from alpaca_dash.content.data import Download, NoData, PanelData, Target
 from alpaca_dash.content.kind_guard import KindGuard
 from alpaca_dash.content.overlay import other_values
+from alpaca_dash.content.reference_plot import ReferencePlotOptions, column_name, compared_to, reference_at
 from alpaca_dash.content.registry import chart_type
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.types import Array
@@ -56,7 +57,8 @@ def values_csv(data: PanelData, spec: PanelSpec, target: Target, fmt: str) -> Do
 
 
 def samples_csv(data: PanelData, spec: PanelSpec, target: Target, fmt: str) -> Download:
-    """Every sample of the shown run (against its x, or the index), and of the reference run (line, scatter)."""
+    """Every sample of the shown run (against its x, or the index), and of the reference run (line, scatter); with
+    the panel's difference or ratio to the reference when it draws one, at every sample of the shown run."""
     name = spec.observables[0]
     found = data.observables([name, *([spec.x] if spec.x else [])])
     value = data.value(found[name], target.run)
@@ -68,6 +70,12 @@ def samples_csv(data: PanelData, spec: PanelSpec, target: Target, fmt: str) -> D
     if reference is not None and other is not None:
         header.append(f"{name} reference {reference}")
         columns.append(other[0])
+        how = spec.options.reference_plot if isinstance(spec.options, ReferencePlotOptions) else "none"
+        if how != "none":
+            n = value.size if x is None else min(value.size, x.size)
+            at, interpolated = reference_at(n, None if x is None else x[:n], other[0], other[1])
+            header.append(column_name(how, target.run, reference, interpolated=interpolated))
+            columns.append(compared_to(value[:n], at, how))
     return csv_file(f"{run_stem(spec, target)}.csv", header, aligned(columns))
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from alpaca_dash.content.charts.common import Option
+from alpaca_dash.content.charts.common import MINUS, Option
 from alpaca_dash.content.data import PublishImage
 from alpaca_dash.content.image_option import PlacedImage, build_image_option, image_grids, with_regions
 from alpaca_dash.content.images import PERCENTILE_SAMPLE, ZRange, render_png, resolve_zrange
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 LoadReference = Callable[[], Array | None]
 #: a diverging map: zero difference is neutral grey, the run brighter is red, dimmer is blue
 DIFFERENCE_COLORMAP = "coolwarm"
-TIMES, MINUS = "\N{MULTIPLICATION SIGN}", "\N{MINUS SIGN}"
+TIMES = "\N{MULTIPLICATION SIGN}"
 
 
 def panel_zrange(options: ImageOptions) -> ZRange:

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 
 Option = dict[str, Any]
+#: the sign of a difference as labels write it (not the hyphen)
+MINUS = "\N{MINUS SIGN}"
 ArrayLike = Iterable[Any] | np.ndarray[Any, Any]
 
 

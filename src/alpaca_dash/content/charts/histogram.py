@@ -12,11 +12,19 @@ from alpaca_dash.content.charts.common import GRID_LINES, Option, axis_name, bas
 from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
 from alpaca_dash.content.data import Download, PanelContent, PanelData, Size, Target
 from alpaca_dash.content.downloads import aligned, csv_file, run_stem
-from alpaca_dash.content.options import ChartOptions, Unit
+from alpaca_dash.content.options import Unit
 from alpaca_dash.content.overlay import Overlay, RunValues, compared_values, other_values, style_series, with_legend
+from alpaca_dash.content.reference_plot import (
+    ReferencePlotOptions,
+    column_name,
+    compared_to,
+    sub_series_name,
+    with_reference_plot,
+)
 from alpaca_dash.content.registry import ChartType
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.domain import ObservableKind
+from alpaca_dash.types import Array
 
 MAX_BINS = 1000
 
@@ -70,7 +78,7 @@ Normalise = Literal["none", "area", "peak"]
 NORMALISED_AXIS = {"none": "count", "area": "fraction of entries", "peak": "fraction of the peak"}
 
 
-class HistogramOptions(ChartOptions):
+class HistogramOptions(ReferencePlotOptions):
     unit: Unit = ""
     bins: Annotated[int, Field(ge=1, le=MAX_BINS)] = 50
     bin_width: Annotated[float, Field(gt=0)] | None = None
@@ -117,11 +125,26 @@ def load_histogram(data: PanelData, spec: PanelSpec, target: Target, size: Size)
         return PanelContent("ready", {**option, "series": [bars]})
     series = [style_series(bars, RunValues(target.run, "shown", values), 0, kind="histogram")]
     overlays = [o for o in others if o.role == "overlay"]
-    for index, other in enumerate([*overlays, *(o for o in others if o.role == "reference")]):
+    reference = next((o for o in others if o.role == "reference"), None)
+    for index, other in enumerate([*overlays, *([reference] if reference else [])]):
         heights = normalised(bar_heights(other.y, edges, log_y=options.log_y), options.normalise)
         step = reference_step(pack_rows(edges_centres(edges), heights))
         series.append(style_series(step, other, index, kind="histogram"))
-    return PanelContent("ready", with_legend({**option, "series": series}))
+    option = with_legend({**option, "series": series})
+    if options.reference_plot == "none" or reference is None:
+        return PanelContent("ready", option)
+    how = options.reference_plot
+    points = (edges_centres(edges), compared_bins(values, reference.y, edges, options))
+    name = sub_series_name(how, target.run, reference.run, interpolated=False)
+    return PanelContent("ready", with_reference_plot(option, points, how, name, panel_height=size[1], step=True))
+
+
+def compared_bins(values: Array, reference: Array, edges: Array, options: HistogramOptions) -> Array:
+    """Per bin of the panel, the shown run's bar against the reference's (as normalised, on a linear scale): their
+    difference or ratio, a gap where the reference's bar is empty."""
+    run = normalised(bar_heights(values, edges, log_y=False), options.normalise)
+    ref = normalised(bar_heights(reference, edges, log_y=False), options.normalise)
+    return compared_to(run, ref, options.reference_plot)
 
 
 def reference_step(data: str) -> Option:
@@ -135,7 +158,8 @@ def edges_centres(edges: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 
 def histogram_csv(data: PanelData, spec: PanelSpec, target: Target, fmt: str) -> Download:
-    """The bins of the shown run's histogram (and the reference run's counts in them), from every stored value."""
+    """The bins of the shown run's histogram (and the reference run's counts in them, and the sub-plot's difference
+    or ratio when it draws one), from every stored value."""
     options = spec.options_as(HistogramOptions)
     observable = data.observables(spec.observables)[spec.observables[0]]
     values = data.value(observable, target.run)
@@ -147,6 +171,11 @@ def histogram_csv(data: PanelData, spec: PanelSpec, target: Target, fmt: str) ->
     if reference is not None and other is not None:
         header.append(f"count reference {reference}")
         columns.append(bar_heights(other[0], edges, log_y=False).astype(np.int64))
+        if options.reference_plot != "none":
+            name = column_name(options.reference_plot, target.run, reference, interpolated=False)
+            normalised_by = "" if options.normalise == "none" else f" of the {NORMALISED_AXIS[options.normalise]}"
+            header.append(name + normalised_by)
+            columns.append(compared_bins(values, other[0], edges, options))
     return csv_file(f"{run_stem(spec, target)}.csv", header, aligned(columns))
 
 

@@ -7,8 +7,17 @@ from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
 from alpaca_dash.content.data import PanelContent, PanelData, Size, Target
 from alpaca_dash.content.downloads import samples_csv
 from alpaca_dash.content.downsample import downsample_line, points_for_width
-from alpaca_dash.content.options import ChartOptions, Unit
+from alpaca_dash.content.options import Unit
 from alpaca_dash.content.overlay import Overlay, RunValues, compared_values, style_series, with_legend
+from alpaca_dash.content.reference_plot import (
+    ReferencePlot,
+    ReferencePlotOptions,
+    compared_to,
+    reference_at,
+    sub_series_name,
+    with_reference_plot,
+    x_extent,
+)
 from alpaca_dash.content.registry import ChartType, XObservable
 from alpaca_dash.content.spec import PanelSpec
 from alpaca_dash.content.zoom import Zoom, detail_points, with_detail
@@ -16,7 +25,7 @@ from alpaca_dash.domain import ObservableKind
 from alpaca_dash.types import Array
 
 
-class LineOptions(ChartOptions):
+class LineOptions(ReferencePlotOptions):
     unit: Unit = ""
     overlay: Overlay | None = None
 
@@ -70,13 +79,35 @@ def load_line(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> P
     line = option["series"][0]
     series = [style_series(line, RunValues(target.run, "shown", y, x), 0, kind="line")]
     overlays = [o for o in others if o.role == "overlay"]
+    reference = next((o for o in others if o.role == "reference"), None)
     # the other runs at one point per pixel (MinMaxLTTB keeps their peaks): thin lines under the shown run's, and
     # half the data for the browser to unpack and draw on every run switch
     thin = max(points // 2, 16)
-    for index, other in enumerate([*overlays, *(o for o in others if o.role == "reference")]):
-        packed = pack_rows(*line_points(other.y, other.x, thin, target.zoom))
-        series.append(style_series({**line, PACKED_KEY: packed}, other, index, kind="line"))
-    return PanelContent("ready", with_legend({**option, "series": series}))
+    drawn_x = []
+    for index, other in enumerate([*overlays, *([reference] if reference else [])]):
+        other_x, other_y = line_points(other.y, other.x, thin, target.zoom)
+        drawn_x.append(other_x)
+        series.append(style_series({**line, PACKED_KEY: pack_rows(other_x, other_y)}, other, index, kind="line"))
+    option = with_legend({**option, "series": series})
+    if options.reference_plot == "none" or reference is None:
+        return PanelContent("ready", option)
+    how = options.reference_plot
+    sub_points, interpolated = difference_points(y, x, reference, how, points, target.zoom)
+    name = sub_series_name(how, target.run, reference.run, interpolated=interpolated)
+    extent = x_extent(sub_points[0], *drawn_x)
+    drawn = with_reference_plot(option, sub_points, how, name, panel_height=size[1], extent=extent)
+    return PanelContent("ready", drawn)
+
+
+def difference_points(
+    y: Array, x: Array | None, reference: RunValues, how: ReferencePlot, points: int, zoom: Zoom | None
+) -> tuple[tuple[Array, Array], bool]:
+    """The sub-plot's points: the shown run against the reference at every sample of the run, drawn as a line (at
+    full resolution in the zoom), and whether the reference was interpolated onto the run's x."""
+    n = y.size if x is None else min(y.size, x.size)
+    run_x = None if x is None else x[:n]
+    ref, interpolated = reference_at(n, run_x, reference.y, reference.x)
+    return line_points(compared_to(y[:n], ref, how), run_x, points, zoom), interpolated
 
 
 def line_points(y: Array, x: Array | None, points: int, zoom: Zoom | None) -> tuple[Array, Array]:

@@ -1,5 +1,5 @@
 """The panel dialog's fields for comparing runs: which other runs a panel overlays, how a histogram is normalised,
-and the panel's own reference run."""
+the panel's own reference run and what is drawn against it under the plot."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from nicegui import ui
 
 from alpaca_dash.content.charts.histogram import NORMALISED_AXIS
 from alpaca_dash.content.overlay import MAX_OVERLAY, Overlay, format_run_list, parse_run_list
+from alpaca_dash.content.reference_plot import REFERENCE_PLOTS
 from alpaca_dash.content.spec import PanelSpec
 
 OVERLAY_MODES = {
@@ -37,11 +38,13 @@ class CompareFields:
                 self.runs.bind_visibility_from(self.mode, "value", value="list").mark("panel-overlay-runs")
                 self.tag = ui.input("Tag").classes("w-32")
                 self.tag.bind_visibility_from(self.mode, "value", value="tagged").mark("panel-overlay-tag")
+        self.normalise = ui.select(NORMALISE, value="none", label="Normalise").classes("w-56")
+        self.normalise.mark("panel-normalise")
         with ui.row().classes("w-full items-end gap-2 no-wrap") as self.reference_section:
-            self.normalise = ui.select(NORMALISE, value="none", label="Normalise").classes("w-56")
-            self.normalise.mark("panel-normalise")
             self.reference = ui.number("Reference run (empty: the dashboard's)", min=0, step=1, format="%d")
             self.reference.classes("grow").mark("panel-reference-run")
+            self.reference_plot = ui.select(REFERENCE_PLOTS, value="none", label="Under the plot").classes("w-48")
+            self.reference_plot.mark("panel-reference-plot")
 
     def fill(self, spec: PanelSpec, options: Any) -> None:
         overlay: Overlay | None = getattr(options, "overlay", None)
@@ -50,11 +53,13 @@ class CompareFields:
         self.runs.set_value("" if overlay is None else format_run_list(overlay.runs))
         self.tag.set_value("" if overlay is None else overlay.tag)
         self.normalise.set_value(getattr(options, "normalise", "none"))
+        self.reference_plot.set_value(getattr(options, "reference_plot", "none"))
         self.reference.set_value(spec.reference_run)
 
     def show_for(self, fields: set[str], takes_reference: bool) -> None:
         self.section.set_visibility("overlay" in fields)
         self.normalise.set_visibility("normalise" in fields)
+        self.reference_plot.set_visibility("reference_plot" in fields)
         self.reference_section.set_visibility(takes_reference)
 
     def overlay(self) -> Overlay | None:

@@ -289,6 +289,7 @@ class PanelDialog:
             "tag": lambda: (self.trend_tag.value or "").strip(),
             "overlay": self.compare.overlay,
             "normalise": lambda: self.compare.normalise.value or "none",
+            "reference_plot": lambda: self.compare.reference_plot.value or "none",
             **{name: partial(parse_bound, field.value, BOUND_LABELS[name]) for name, field in self.bounds.items()},
         }
         return {name: value() for name, value in read.items() if name in fields}
