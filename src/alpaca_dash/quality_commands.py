@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -22,9 +22,6 @@ from alpaca_dash.cli_common import (
     progress_bar,
     stdout_console,
 )
-
-if TYPE_CHECKING:
-    from alpaca_dash.quality.checks import Check
 
 checks_app = typer.Typer(
     cls=OneLineErrors,
@@ -42,11 +39,6 @@ def register(app: typer.Typer) -> None:
     app.command("quality")(quality)
 
 
-def _describe(check: Check) -> str:
-    data = check.model_dump(exclude={"name", "observable", "enabled", "description", "kind"}, exclude_none=True)
-    return ", ".join(f"{key}={value}" for key, value in data.items())
-
-
 @checks_app.command("list")
 @fails_cleanly
 def checks_list() -> None:
@@ -54,6 +46,7 @@ def checks_list() -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from alpaca_dash.quality.checks import describe_settings
     from alpaca_dash.queries.checks import list_checks
 
     access = open_access(load_settings())
@@ -61,7 +54,9 @@ def checks_list() -> None:
     for stored in list_checks(access):
         check = stored.check
         enabled = "yes" if check.enabled else "no"
-        table.add_row(escape(check.name), check.kind, escape(check.observable), enabled, escape(_describe(check)))
+        table.add_row(
+            escape(check.name), check.kind, escape(check.observable), enabled, escape(describe_settings(check))
+        )
     stdout_console().print(table)
 
 

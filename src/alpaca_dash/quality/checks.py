@@ -230,6 +230,12 @@ def export_document(checks: list[Check]) -> dict[str, Any]:
     return {"version": EXPORT_VERSION, "checks": [check.model_dump(mode="json") for check in checks]}
 
 
+def describe_settings(check: Check) -> str:
+    """A check's own settings in one line (``statistic=mean, bounds=...``), for lists of checks."""
+    data = check.model_dump(exclude={"name", "observable", "enabled", "description", "kind"}, exclude_none=True)
+    return ", ".join(f"{key}={value}" for key, value in data.items())
+
+
 def describe_errors(exc: ValidationError, data: Any) -> str:
     """A pydantic error as one line per problem, naming the check by its name where it has one."""
     lines = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from alpaca_dash.domain import ObservableKind
@@ -56,6 +56,17 @@ def export_checks(access: DataAccess) -> dict[str, object]:
     return export_document([stored.check for stored in list_checks(access)])
 
 
+def _row(check: Check) -> dict[str, object]:
+    """A check as its row of ``quality_checks``."""
+    return {
+        "name": check.name,
+        "observable": check.observable,
+        "kind": check.kind,
+        "enabled": check.enabled,
+        "definition": check.model_dump(mode="json"),
+    }
+
+
 def import_checks(access: DataAccess, checks: Sequence[Check], *, replace: bool = False) -> ImportSummary:
     """Store ``checks`` by name (a check of the same name is updated); with ``replace``, remove the stored checks the
     list does not name. Results of an updated check stay until its runs are judged again.
@@ -67,13 +78,7 @@ def import_checks(access: DataAccess, checks: Sequence[Check], *, replace: bool 
         validate_checks(conn, checks)
         stored = set(conn.execute(select(quality_checks.c.name)).scalars())
         for check in checks:
-            values = {
-                "name": check.name,
-                "observable": check.observable,
-                "kind": check.kind,
-                "enabled": check.enabled,
-                "definition": check.model_dump(mode="json"),
-            }
+            values = _row(check)
             statement = insert(quality_checks).values(values)
             conn.execute(
                 statement.on_conflict_do_update(index_elements=["name"], set_={**values, "updated_at": func.now()})
@@ -83,6 +88,33 @@ def import_checks(access: DataAccess, checks: Sequence[Check], *, replace: bool 
         if removed:
             conn.execute(delete(quality_checks).where(quality_checks.c.name.in_(removed)))
     return ImportSummary(added=sorted(names - stored), updated=sorted(names & stored), removed=removed)
+
+
+def save_check(access: DataAccess, check: Check, *, check_id: int | None = None) -> StoredCheck:
+    """Add ``check`` (``check_id`` None) or replace the stored check ``check_id`` by it, renamed if its name changed;
+    the editor's one check at a time, validated as :func:`import_checks` validates a file.
+
+    :raises CheckError: for an unknown observable, one of the wrong kind, a reference run that does not exist, a name
+        another check has, or a ``check_id`` no longer stored; then nothing is stored.
+    """
+    values = _row(check)
+    with access.db.begin() as conn:
+        validate_checks(conn, [check])
+        holder = conn.execute(select(quality_checks.c.id).where(quality_checks.c.name == check.name)).scalar()
+        if holder is not None and holder != check_id:
+            raise CheckError(f"a check named {check.name!r} exists already: choose another name")
+        if check_id is None:
+            stored_id = conn.execute(insert(quality_checks).values(values).returning(quality_checks.c.id)).scalar_one()
+        else:
+            stored_id = conn.execute(
+                update(quality_checks)
+                .where(quality_checks.c.id == check_id)
+                .values(**values, updated_at=func.now())
+                .returning(quality_checks.c.id)
+            ).scalar()
+            if stored_id is None:
+                raise CheckError(f"check {check.name!r} was deleted meanwhile: nothing was stored")
+    return StoredCheck(stored_id, check)
 
 
 def delete_check(access: DataAccess, name: str) -> bool:

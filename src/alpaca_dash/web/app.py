@@ -26,6 +26,7 @@ from alpaca_dash.web.pages import (
     account_page,
     admin_page,
     alarms_page,
+    checks_page,
     dashboards_page,
     jobs_page,
     login_page,
@@ -70,6 +71,7 @@ def configure_app(access: DataAccess, *, node_modules: Path | None = None) -> No
     runs_page.register(access, live_runs)
     jobs_page.register(access, live_runs)
     quality_page.register(access, live_runs)
+    checks_page.register(access, live_runs)
     alarms_page.register(access, live_runs)
     admin_page.register(access, live_runs)
 

@@ -56,12 +56,13 @@ class QualityView:
         with ui.row().classes("items-end gap-3"):
             self.dashboard = ui.select(dashboards, value=next(iter(dashboards), None), label="Cells open")
             self.dashboard.props("dense outlined").classes("w-64").mark("quality-dashboard")
+            ui.button("Checks", icon="rule", on_click=lambda: ui.navigate.to("/checks")).props("outline")
         self.chart = ui.echart({}, on_point_click=self.open_cell).classes("w-full").mark("quality-grid")
         self.chart.style(f"height: {grid_height(len(runs))}px")
         ui.label("Runs").classes("text-h6")
         self.table = ui.table(columns=SUMMARY_COLUMNS, rows=[], row_key="run").classes("w-full cursor-pointer")
         self.table.mark("quality-runs")
-        self.table.props('no-data-label="No runs have been judged yet: add checks with alpaca-dash checks import."')
+        self.table.props('no-data-label="No runs have been judged yet: add checks on the Checks page."')
         self.table.on("rowClick", self.row_clicked, args=[[], ["run"], []])
         self.detail = RunQualityView(access, user)
 
