@@ -293,3 +293,29 @@ def test_the_command_modules_import_no_cycle_and_nothing_heavy() -> None:
     )
     child = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=_child_env(), check=True)
     assert child.stdout.split(None, 1) == ["False", "[]\n"], child.stdout
+
+
+def test_a_one_run_ingest_loads_nothing_it_does_not_use(fresh_schema_url: str, tmp_path: Path) -> None:
+    """A one-run ``ingest`` process with no quality checks and no contact points stores its run without loading
+    scipy (the checks' tests), an HTTP or SMTP client (the notifier's), argon2 (passwords) or the web layer: each of
+    them cost that process 0.02-0.7 s of start-up (docs/performance.md, cli)."""
+    unused = ("scipy", "httpx", "smtplib", "argon2", "nicegui", "fastapi", "starlette", "pandas", "polars", "xarray")
+    env = _child_env(
+        ALPACA_DASH_DATABASE_URL=fresh_schema_url,
+        ALPACA_DASH_DATA_DIR=str(tmp_path / "data"),
+        ALPACA_DASH_CONFIG=str(tmp_path / "none.toml"),
+        ALPACA_DASH_SIMULATED_IMAGE_SIZE="32",
+    )
+    subprocess.run([sys.executable, "-m", "alpaca_dash", "db", "init"], env=env, check=True, capture_output=True)
+    probe = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: print('loaded:', sorted(m for m in {unused!r} if m in sys.modules)))\n"
+        "from alpaca_dash.cli import main\n"
+        "main()\n"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", probe, "ingest", "--runs", "390001"], capture_output=True, text=True, env=env
+    )
+    assert child.returncode == 0, child.stderr
+    assert "1 runs ingested, 0 failed" in child.stdout, child.stdout
+    assert child.stdout.strip().splitlines()[-1] == "loaded: []", child.stdout

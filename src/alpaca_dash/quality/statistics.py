@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats
 
 from alpaca_dash.types import Array
 
@@ -35,6 +34,8 @@ def ks_test(sample: Array, reference: Array) -> TestOutcome:
     """Two-sample Kolmogorov-Smirnov test of the finite values (asymptotic p-value above 10,000 values each)."""
     a, b = finite(sample), finite(reference)
     method: Literal["auto", "asymp"] = "asymp" if min(a.size, b.size) > 10_000 else "auto"
+    from scipy import stats  # here, not at import: scipy.stats takes most of a second to load
+
     result = stats.ks_2samp(a, b, method=method)
     return TestOutcome(float(result.statistic), float(result.pvalue))
 
@@ -63,6 +64,8 @@ def chi2_counts(counts: Array, reference: Array) -> TestOutcome:
     used = (a + b) > 0
     if used.sum() < 2 or a.sum() == 0 or b.sum() == 0:
         return TestOutcome(0.0, 1.0)
+    from scipy import stats
+
     statistic, p_value, _dof, _expected = stats.chi2_contingency(np.vstack([a[used], b[used]]), correction=False)
     return TestOutcome(float(statistic), float(p_value))
 

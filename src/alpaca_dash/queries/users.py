@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -20,9 +19,23 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
-_hasher = PasswordHasher()
-#: verified against when the name is unknown, so a wrong name costs as long as a wrong password
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+
+@functools.cache
+def _hasher() -> PasswordHasher:
+    """argon2's hasher, loaded on first use: commands that only check a role (every job's) never load it."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a wrong name costs as long as a wrong password. Made on first
+    use, not at import: one argon2 hash takes 0.1-0.4 s, which every command that reads users would pay."""
+    return _hasher().hash("not a password of anyone")
 
 
 class UserError(ValueError):
@@ -86,7 +99,7 @@ def create_user(
         raise UserError(f"unknown role {role!r}: use viewer, editor or admin") from None
     statement = (
         insert(users)
-        .values(name=name, password_hash=_hasher.hash(password), role=role.value, sso=sso)
+        .values(name=name, password_hash=_hasher().hash(password), role=role.value, sso=sso)
         .returning(*_columns())
     )
     try:
@@ -103,15 +116,17 @@ def authenticate(access: DataAccess, name: str, password: str) -> User | None:
     if NAME_PATTERN.fullmatch(name) and len(password) <= MAX_PASSWORD_LENGTH:
         with access.db.begin() as conn:
             row = conn.execute(select(*_columns(), users.c.password_hash).where(users.c.name == name)).first()
-    stored = _DUMMY_HASH if row is None else row.password_hash
+    stored = _dummy_hash() if row is None else row.password_hash
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        _hasher.verify(stored, password)
+        _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return None
     if row is None or row.disabled:
         return None
-    if _hasher.check_needs_rehash(stored):
-        _store_hash(access, row.id, _hasher.hash(password))
+    if _hasher().check_needs_rehash(stored):
+        _store_hash(access, row.id, _hasher().hash(password))
     return _to_user(row)
 
 
@@ -125,7 +140,7 @@ def set_password(access: DataAccess, name: str, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     with access.db.begin() as conn:
-        result = conn.execute(update(users).where(users.c.name == name).values(password_hash=_hasher.hash(password)))
+        result = conn.execute(update(users).where(users.c.name == name).values(password_hash=_hasher().hash(password)))
     if result.rowcount == 0:
         raise UserError(f"no user named {name!r}")
 
