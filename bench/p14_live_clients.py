@@ -67,6 +67,7 @@ class LiveClient:
         #: (wall-clock time, text) of every message, matched against the committed runs afterwards
         self.messages: list[tuple[float, str]] = []
         self.upstream = ""
+        self.landed = ""
         self.disconnects = 0
         # as NiceGUI's browser code does: a dropped websocket reconnects, and the server sends what it missed
         self.sio = socketio.AsyncClient(ssl_verify=False, reconnection=True, reconnection_delay=0.5)
@@ -90,6 +91,8 @@ class LiveClient:
         async with session.get(url, headers={"Cookie": header}, ssl=False) as response:
             html = await response.text()
             self.upstream = response.headers.get(UPSTREAM_HEADER, "")
+            #: where the page request ended: a redirect to the login page means the instance saw no signed-in session
+            self.landed = response.url.path
         found, following = _CLIENT_ID.search(html), _NEXT_MESSAGE.search(html)
         assert found is not None and following is not None, f"no NiceGUI page at {url}: {html[:300]}"
         query = (
@@ -154,6 +157,8 @@ async def measure(site: ScaleOutSite, database_url: str) -> dict[str, Any]:
                 latencies.append(received - at)
     for run, numbers in missed.items():
         print(f"run {run}: missed by clients {numbers}", file=sys.stderr)
+    sent_away = [c.number for c in clients if c.landed != f"/dashboard/{site.dashboard_id}"]
+    print(f"clients whose page request ended elsewhere (the login page): {sent_away}", file=sys.stderr)
     silent = [c for c in clients if not c.messages]
     print(f"clients that got no message at all: {[c.number for c in silent]}", file=sys.stderr)
     per_instance: defaultdict[str, int] = defaultdict(int)
@@ -167,6 +172,7 @@ async def measure(site: ScaleOutSite, database_url: str) -> dict[str, Any]:
         "per_instance": dict(per_instance),
         "computed": [a - b for a, b in zip(after, before, strict=True)],
         "disconnects": drops,
+        "sent_away": len(sent_away),
     }
 
 
@@ -185,6 +191,7 @@ def run(options: Options) -> Section:
         ["runs committed while they watched", str(result["runs"])],
         ["updates delivered", f"{result['delivered']} of {result['expected']}"],
         ["websocket drops while watching (clients reconnect, as browsers do)", str(result["disconnects"])],
+        ["pages sent to the login page instead (the session not yet loaded there)", str(result["sent_away"])],
         ["commit to update, median", f"{statistics.median(latencies):.3f} s" if latencies else "-"],
         ["commit to update, p95", f"{p95:.3f} s ({'meets' if p95 < TARGET_P95 else 'misses'} < {TARGET_P95:g} s)"],
         ["commit to update, max", f"{latencies[-1]:.3f} s" if latencies else "-"],

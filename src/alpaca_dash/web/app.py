@@ -37,6 +37,7 @@ from alpaca_dash.web.proxy_login import add_proxy_login
 from alpaca_dash.web.routes import add_routes
 from alpaca_dash.web.socket_guard import guard_sockets
 from alpaca_dash.web.upload_guard import UploadGuard
+from alpaca_dash.web.user_storage import load_user_storage_once
 from alpaca_dash.web.vendor import find_node_modules, serve_vendor_files
 
 
@@ -46,6 +47,7 @@ def configure_app(access: DataAccess, *, node_modules: Path | None = None) -> No
     :raises VendorMissing: when node_modules with the grid library cannot be found.
     """
     serve_vendor_files(find_node_modules(node_modules))
+    load_user_storage_once(app.storage)  # several requests of a session new to this process see it signed in
     images = ImageCache()
     live_runs = LiveRuns(access)
     app.on_startup(live_runs.start)
