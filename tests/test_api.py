@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy import text
 
 from alpaca_dash.api import AlpacaDash, MoreObservables, connect, read_arrays
 from alpaca_dash.domain import RunRecord, UnknownObservable
+from alpaca_dash.frames import FrameLibraryMissing
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_range
 from alpaca_dash.queries.columns import NotAnArray
@@ -197,3 +199,33 @@ def test_an_array_trend_needs_a_statistic_and_frames_have_names(exact: AlpacaDas
         exact.trend(["No*such", COUNT], "1-6")
     with pytest.raises(ValueError, match="unknown frame kind"):
         exact.runs(frame="excel")  # type: ignore[arg-type]
+
+
+def test_a_trend_of_runs_without_start_times_is_indexed_by_run(exact: AlpacaDash) -> None:
+    """Run 3 has no start time: its row is there, by its run number, with NaT (polars: null) as its start time, and
+    the column keeps its dtype when no run of the range has one."""
+    alone = exact.trend([COUNT, ENERGY], 3)
+    assert alone.index.tolist() == [3] and alone.loc[3, COUNT] == BIG + 3 and alone.loc[3, ENERGY] == 0.75
+    assert str(alone["start_time"].dtype) == "datetime64[us, UTC]" and pd.isna(alone.loc[3, "start_time"])
+    around = exact.trend(COUNT, (2, 4), frame="polars")
+    assert around["run"].to_list() == [2, 3, 4]
+    assert around["start_time"].to_list() == [start(2), None, start(4)]
+    assert exact.trend(COUNT, 3, frame="arrow").column("start_time").null_count == 1
+
+
+@pytest.mark.parametrize(("library", "frame"), [("pandas", "pandas"), ("polars", "polars"), ("xarray", None)])
+def test_a_missing_frame_library_says_which_extra_to_install(
+    exact: AlpacaDash, monkeypatch: pytest.MonkeyPatch, library: str, frame: str | None
+) -> None:
+    """Without the library (an install without the notebook extra, here: its import fails), the call says which
+    library is missing and how to get it, as an ImportError; the other kinds keep working."""
+    monkeypatch.setitem(sys.modules, library, None)  # what `import` meets when the package is not installed
+    with pytest.raises(
+        FrameLibraryMissing, match=rf"{library} is not installed: pip install 'alpaca-dash\[notebook\]'"
+    ):
+        if frame is None:
+            exact.arrays(IMG, "1-4").to_xarray()
+        else:
+            exact.trend(COUNT, "1-6", frame=frame)  # type: ignore[arg-type]
+    assert issubclass(FrameLibraryMissing, ImportError)
+    assert exact.trend(COUNT, "1-6", frame="arrow").num_rows == 6
