@@ -75,6 +75,19 @@ def test_trend_against_start_time() -> None:
     option = build_trend_option(np.array([1, 2]), np.array([5.0, 6.0]), np.array([True, True]), times=times)
     assert option["xAxis"]["type"] == "time"
     assert series_data(option["series"][0]) == [[1767225600000, 5.0, 1], [None, 6.0, 2]]
+    note = option["graphic"]["elements"][0]["style"]["text"]
+    assert note.startswith("1 run without a start time not shown"), note
+
+
+def test_a_time_axis_says_how_many_runs_it_cannot_place() -> None:
+    """Runs without a start time have no place on a time axis: the panel says how many of the range's runs (not of
+    the points drawn after thinning) it leaves out; against the run number nothing is left out and nothing said."""
+    times = np.array(["2026-01-01T00:00:00", "2026-01-01T00:01:00"], dtype="datetime64[us]")
+    runs, values, good = np.array([1, 2]), np.array([5.0, 6.0]), np.array([True, True])
+    assert "graphic" not in build_trend_option(runs, values, good, times=times)
+    thinned = build_trend_option(runs, values, good, times=times, without_time=1234)
+    assert thinned["graphic"]["elements"][0]["style"]["text"].startswith("1,234 runs without a start time not shown")
+    assert "graphic" not in build_trend_option(runs, values, good)
 
 
 def test_correlation_keeps_the_run_for_the_tooltip() -> None:

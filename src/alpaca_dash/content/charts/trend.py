@@ -47,12 +47,15 @@ def build_trend_option(
     y_name: str = "",
     shown: tuple[int, float] | None = None,
     notes: Mapping[int, str] | None = None,
+    without_time: int | None = None,
 ) -> Option:
     """A line of one value per run; runs marked bad are left out (``hide_bad``) or drawn as red points.
 
     :param times: the runs' start times (datetime64) for a time x axis; None puts the run number on x.
     :param shown: the shown run and its x (its number, or its start time in ms): marked by a vertical line.
     :param notes: runs' comments and tags, drawn as pins on their points; the tooltip says them.
+    :param without_time: on a time axis, how many of the range's runs have no start time (and so no place on it);
+        counted from ``times`` when not given. The panel says so rather than leaving them out without a word.
     """
     run_array = np.asarray(runs)
     ok = np.asarray(good, dtype=bool)
@@ -97,7 +100,23 @@ def build_trend_option(
     pins = note_series(notes or {}, run_array, xs, y)
     if pins is not None:  # last, so that the runs' own series keep their places
         option["series"].append(pins)
+    if time_array is not None:
+        missing = (
+            int(np.isnat(np.asarray(time_array, dtype="datetime64[ms]")).sum())
+            if without_time is None
+            else without_time
+        )
+        if missing:
+            option["graphic"] = {"elements": [untimed_note(missing)]}
     return option
+
+
+def untimed_note(count: int) -> Option:
+    """The words on a time axis's panel for the runs it cannot place: they have no start time."""
+    runs = "1 run" if count == 1 else f"{count:,} runs"
+    text = f"{runs} without a start time not shown (plot against the run number to see them)"
+    return {"type": "text", "right": 8, "top": 2, "silent": True,
+            "style": {"text": text, "fill": "#757575", "fontSize": 11}}  # fmt: skip
 
 
 def note_series(notes: Mapping[int, str], runs: Array, xs: Array, y: Array) -> Option | None:
@@ -167,8 +186,13 @@ def load_trend_panel(data: PanelData, spec: PanelSpec, target: Target, size: Siz
     if len(trend) == 0:
         raise NoData(f"No values in runs {runs}")
     value = shown_value(data, observable, trend, target.run)
+    every_time = data.run_times(trend.runs) if options.trend_x == "time" else None
+    every_run = trend.runs
     trend = downsampled(trend, size[0])
-    times = data.run_times(trend.runs) if options.trend_x == "time" else None
+    times = None
+    if every_time is not None:  # the thinned runs' times; the runs without one counted over the whole range
+        order = np.argsort(every_run, kind="stable")
+        times = every_time[order[np.searchsorted(every_run, trend.runs, sorter=order)]]
     option = build_trend_option(
         trend.runs,
         trend.values,
@@ -178,6 +202,7 @@ def load_trend_panel(data: PanelData, spec: PanelSpec, target: Target, size: Siz
         y_name=trend_y_name(observable, options.unit, statistic),
         shown=shown_x(data, target.run, options.trend_x),
         notes=data.run_notes(runs, limit=MAX_NOTES),
+        without_time=None if every_time is None else int(np.isnat(every_time).sum()),
     )
     return PanelContent("ready", option, value=value)
 
