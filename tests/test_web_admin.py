@@ -11,12 +11,16 @@ from nicegui import ui
 from nicegui.testing.user import User
 from polling import RETRIES
 
+from alpaca_dash.alarms import outbox
+from alpaca_dash.alarms.contact_points import Webhook
+from alpaca_dash.alarms.notifier import deliver_due
 from alpaca_dash.config import Settings
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.users import Role
 from alpaca_dash.timescale.database import Database
+from alpaca_dash.web.testserver import free_port
 
 pytest_plugins = ["web_fixtures"]
 PASSWORD = "correct horse battery"
@@ -90,6 +94,7 @@ async def test_only_admins_open_the_admin_page(web_user: User, log_in: LogIn, na
     await web_user.open("/admin")
     await web_user.should_see(marker="admins-only", retries=RETRIES)
     await web_user.should_not_see(marker="settings-table")
+    await web_user.should_not_see(marker="delivery-failures")
     await web_user.should_not_see("Create user")
     assert not any(secret in page_text(web_user) for secret in SECRETS.values())
 
@@ -102,3 +107,23 @@ async def test_the_header_links_to_the_admin_page_for_admins(web_user: User, ada
         await web_user.should_see(marker="admin-link", retries=RETRIES)
     web_user.find(marker="admin-link").click()
     await web_user.should_see(marker="settings-table", retries=RETRIES)
+
+
+async def test_an_unreachable_contact_point_is_shown_with_the_reason_and_the_next_retry(
+    web_user: User, access: DataAccess, ada: str, log_in: LogIn
+) -> None:
+    alarm = {"check": "offset", "observable": "ELENA_Parameters*H_offset_mm", "message": "3.2 above 3"}
+    with access.db.begin() as conn:
+        outbox.enqueue(conn, 390007, ["webhook"], [alarm], window=300)
+    nobody = Webhook(f"http://127.0.0.1:{free_port()}/hook", timeout=2)  # a port no one listens on
+    assert deliver_due(access.db, [nobody]) == 0
+    await log_in(web_user, ada)
+    await web_user.open("/admin")
+    await web_user.should_see(marker="delivery-failures", retries=RETRIES)
+    (table,) = web_user.find(marker="delivery-failures").elements
+    assert isinstance(table, ui.table)
+    (row,) = table.rows
+    assert (row["contact_point"], row["run"], row["status"], row["attempts"]) == ("webhook", 390007, "retrying", 1)
+    assert row["reason"].startswith("webhook unreachable: ConnectError")
+    assert row["next_retry"] > "2000"  # a UTC time, a backoff after now
+    await web_user.should_see("given up after 12 attempts")

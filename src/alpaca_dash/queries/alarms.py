@@ -8,10 +8,16 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from alpaca_dash.alarms.outbox import MAX_ATTEMPTS, MAX_BACKOFF_SECONDS
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.timescale.schema import alarm_silences, notifications, observables, quality_checks
 
 MAX_SILENCE_HOURS = 24 * 30
+#: how a failed delivery is retried, for pages that say it
+RETRY_POLICY = (
+    f"retried with backoff (2 s, doubling up to {MAX_BACKOFF_SECONDS / 60:g} minutes), "
+    f"given up after {MAX_ATTEMPTS} attempts"
+)
 
 
 class AlarmError(ValueError):
@@ -109,3 +115,34 @@ def list_silences(access: DataAccess, *, active_only: bool = True) -> list[Silen
 def remove_silence(access: DataAccess, silence_id: int) -> bool:
     with access.db.begin() as conn:
         return bool(conn.execute(delete(alarm_silences).where(alarm_silences.c.id == silence_id)).rowcount)
+
+
+@dataclass(frozen=True)
+class DeliveryFailure:
+    """A message a contact point did not take: retried at ``next_attempt_at``, or given up (``failed``)."""
+
+    id: int
+    run: int
+    contact_point: str
+    status: str
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime
+    created_at: datetime
+
+    @property
+    def retrying(self) -> bool:
+        return self.status == "pending"
+
+
+def list_delivery_failures(access: DataAccess, *, limit: int = 20) -> list[DeliveryFailure]:
+    """The newest messages whose last delivery failed, with the reason: still retried, or given up."""
+    columns = [notifications.c[name] for name in DeliveryFailure.__dataclass_fields__]
+    query = (
+        select(*columns)
+        .where(notifications.c.last_error != "", notifications.c.status.in_(["pending", "failed"]))
+        .order_by(notifications.c.id.desc())
+        .limit(limit)
+    )
+    with access.db.begin() as conn:
+        return [DeliveryFailure(*row) for row in conn.execute(query)]

@@ -1,4 +1,5 @@
-"""The admin page, for admins only: accounts (create, change a role, disable or enable) and the settings in effect."""
+"""The admin page, for admins only: accounts (create, change a role, disable or enable), the contact points' recent
+delivery failures and the settings in effect."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from nicegui import ui
 from alpaca_dash.config import Settings, effective_settings
 from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.alarms import RETRY_POLICY, DeliveryFailure, list_delivery_failures
 from alpaca_dash.queries.users import Role, User, UserError
 from alpaca_dash.web.auth import acting_user, require_user
 from alpaca_dash.web.live import LiveRuns
+from alpaca_dash.web.pages.quality_run import column
 from alpaca_dash.web.theme import frame
 from alpaca_dash.web.threads import in_thread
+from alpaca_dash.web.time_text import utc_text
 
 ADMINS_ONLY = "Only admins manage users."
 ROLES = [role.value for role in Role]
@@ -22,6 +26,39 @@ SETTINGS_COLUMNS: list[dict[str, Any]] = [
     {"name": "value", "label": "Value here", "field": "value", "align": "left"},
     {"name": "help", "label": "Meaning", "field": "help", "align": "left", "classes": "whitespace-normal"},
 ]
+
+FAILURE_COLUMNS: list[dict[str, Any]] = [
+    column("contact_point", "Contact point"),
+    column("run", "Run", "right"),
+    column("status", "Status"),
+    column("attempts", "Attempts", "right"),
+    column("next_retry", "Next retry (UTC)"),
+    column("reason", "Reason"),
+]
+
+
+def failure_row(failure: DeliveryFailure) -> dict[str, Any]:
+    return {
+        "id": failure.id,
+        "contact_point": failure.contact_point,
+        "run": failure.run,
+        "status": "retrying" if failure.retrying else "given up",
+        "attempts": failure.attempts,
+        "next_retry": utc_text(failure.next_attempt_at) if failure.retrying else "",
+        "reason": failure.last_error,
+    }
+
+
+async def show_delivery_failures(access: DataAccess) -> None:
+    """The newest alarm messages a contact point did not take, with the reason and when they are tried again."""
+    ui.label("Contact point failures").classes("text-h6")
+    ui.label(f"Alarm messages whose last delivery failed: {RETRY_POLICY}. /alarms has every message.").classes(
+        "text-grey"
+    )
+    failures = await in_thread(list_delivery_failures, access)
+    table = ui.table(columns=FAILURE_COLUMNS, rows=[failure_row(f) for f in failures], row_key="id")
+    table.props('dense flat wrap-cells no-data-label="No delivery has failed."').classes("w-full")
+    table.mark("delivery-failures")
 
 
 class UserAdmin:
@@ -119,4 +156,5 @@ def register(access: DataAccess, live_runs: LiveRuns | None = None) -> None:
                     on_click=lambda: page.create(name.value, password.value, role.value),
                 )
             await page.show()
+            await show_delivery_failures(access)
             show_settings(access.settings)
