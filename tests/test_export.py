@@ -204,6 +204,26 @@ def test_small_batches_write_several_row_groups(access: DataAccess, ingested: li
     assert_matches_database(access, table, ingested)
 
 
+@pytest.mark.both_backends
+def test_scalars_alone_in_several_row_groups_come_in_order_and_say_their_total(
+    access: DataAccess, ingested: list[Observable], tmp_path: Path
+) -> None:
+    # the row group after the one written is read ahead in a thread: the file still holds every run once, in order
+    scalars = [item for item in ingested if item.kind is ObservableKind.SCALAR]
+    out = tmp_path / "scalars.parquet"
+    progress: list[int] = []
+    totals: list[int] = []
+    export_parquet(
+        access, scalars, FIRST, FIRST + 4, out, batch_bytes=1, on_runs=progress.append, on_total=totals.append
+    )
+    parquet = pq.ParquetFile(out)
+    assert parquet.num_row_groups == 4
+    assert (totals, progress) == ([4], [1, 1, 1, 1])
+    table = parquet.read()
+    assert table.column("run").to_pylist() == [FIRST, FIRST + 1, FIRST + 2, FIRST + 3]
+    assert_matches_database(access, table, scalars)
+
+
 def test_export_to_an_open_file(access: DataAccess, ingested: list[Observable]) -> None:
     buffer = io.BytesIO()
     summary = export_parquet(access, ingested, FIRST, FIRST + 4, buffer)

@@ -150,24 +150,28 @@ def export(
 
     from alpaca_dash.export import export_parquet
     from alpaca_dash.queries.observables import get_observables
-    from alpaca_dash.queries.runs import list_run_numbers
     from alpaca_dash.run_range import parse_run_range
 
     settings = load_settings()
     run_range = parse_run_range(runs, max_runs=settings.max_range)
     access = open_access(settings)
     items = get_observables(access, observable)
-    total = len(list_run_numbers(access, run_range.first, run_range.last))
-    if total == 0:
-        print_error(f"no stored runs in {run_range.first}-{run_range.last}: nothing written to {output}")
-        raise typer.Exit(1)
     temp = output.with_name(output.name + ".part")
     try:
         with progress_bar() as progress:
-            task = progress.add_task("export", total=total)
+            task = progress.add_task("export", total=None)
             summary = export_parquet(
-                access, items, run_range.first, run_range.last, temp, on_runs=lambda n: progress.update(task, advance=n)
+                access,
+                items,
+                run_range.first,
+                run_range.last,
+                temp,
+                on_runs=lambda n: progress.update(task, advance=n),
+                on_total=lambda n: progress.update(task, total=n),
             )
+        if summary.runs == 0:
+            print_error(f"no stored runs in {run_range.first}-{run_range.last}: nothing written to {output}")
+            raise typer.Exit(1)
         temp.replace(output)  # a half-written export never takes the final name
     except BaseException:
         temp.unlink(missing_ok=True)

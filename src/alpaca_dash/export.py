@@ -15,6 +15,7 @@ is smaller values in more columns, which the writer writes one after the other (
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -26,9 +27,11 @@ import pyarrow.parquet as pq
 from alpaca_dash.domain import Observable, ObservableKind
 from alpaca_dash.queries import values
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.runs import list_run_numbers
+from alpaca_dash.queries.runs import run_number_array
 from alpaca_dash.types import Array
 
+#: run numbers, ascending
+RunNumbers = np.ndarray[Any, np.dtype[np.int32]]
 DEFAULT_BATCH_BYTES = 16 * 1024 * 1024
 MAX_BATCH_RUNS = 1000
 #: runs per row group of an export of scalars only: few queries over a million runs, a few MB per column
@@ -98,36 +101,76 @@ def export_parquet(
     *,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
     on_runs: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> ExportSummary:
     """Write the observables of every stored run between ``first`` and ``last`` to Parquet.
 
     :param batch_bytes: values per row group (at least one run); only one row group's arrays are held at a time.
     :param on_runs: called with the number of runs written after each row group, for progress bars.
+    :param on_total: called once with the number of runs the file will hold, before any is written.
     """
     observables = export_items(access, observables, first, last)
     dtypes = _common_dtypes(access, observables, first, last)
     schema = export_schema(observables, dtypes, _image_parts(access, observables, dtypes, first, last))
-    run_numbers = list_run_numbers(access, first, last)
-    # dictionary encoding for run and scalars only: on array columns it holds a chunk's pages back and rarely pays;
-    # no statistics for images: the writer would keep copies of the smallest and largest image's bytes
-    dictionary = ["run", *(item.name for item in observables if item.kind is ObservableKind.SCALAR)]
-    statistics = [f.name for f in schema if f.type != pa.large_binary()]
-    options = {**WRITE_OPTIONS, "use_dictionary": dictionary, "write_statistics": statistics}
-    with pq.ParquetWriter(out, schema, **options) as parquet:
-        for runs in _plan_batches(access, observables, run_numbers, batch_bytes):
-            parquet.write_table(_build_table(access, schema, observables, runs), row_group_size=len(runs))
+    run_numbers = run_number_array(access, first, last)
+    if on_total is not None:
+        on_total(len(run_numbers))
+    with pq.ParquetWriter(out, schema, **_write_options(schema, observables)) as parquet:
+        for table in _tables(access, schema, observables, run_numbers, batch_bytes):
+            parquet.write_table(table, row_group_size=table.num_rows)
             # Arrow's allocator keeps what the writer freed; the next row group's reads would come on top of it
             pa.default_memory_pool().release_unused()
             if on_runs is not None:
-                on_runs(len(runs))
+                on_runs(table.num_rows)
     size = out.stat().st_size if isinstance(out, Path) else 0
     return ExportSummary(len(run_numbers), len(schema), size)
+
+
+def _write_options(schema: pa.Schema, observables: list[Observable]) -> dict[str, Any]:
+    """The writer's options: run numbers delta-encoded (a few kB for a million runs), dictionaries for integer and
+    boolean scalars only, no statistics for images.
+
+    A dictionary pays for integers and flags (few values); for floats, which rarely repeat, it fills up, falls back
+    to plain and makes the file bigger, and for the run column it cost 0.4 s of a million-run export (bench P13). On
+    array columns it holds a chunk's pages back; statistics of images would keep copies of the smallest and largest
+    image's bytes.
+    """
+    scalars = [item.name for item in observables if item.kind is ObservableKind.SCALAR]
+    dictionary = [name for name in scalars if not pa.types.is_floating(schema.field(name).type)]
+    statistics = [f.name for f in schema if f.type != pa.large_binary()]
+    return {
+        **WRITE_OPTIONS,
+        "use_dictionary": dictionary,
+        "column_encoding": {"run": "DELTA_BINARY_PACKED"},
+        "write_statistics": statistics,
+    }
+
+
+def _tables(
+    access: DataAccess, schema: pa.Schema, observables: list[Observable], run_numbers: RunNumbers, batch_bytes: int
+) -> Iterator[pa.Table]:
+    """The row groups' tables. Of scalars only, the next is read in a thread while the one before is written (two at
+    most, of ``batch_bytes`` each); with arrays one at a time, so that only one row group's arrays are ever held."""
+    batches = _plan_batches(access, observables, run_numbers, batch_bytes)
+    if any(item.kind is not ObservableKind.SCALAR for item in observables):
+        for runs in batches:
+            yield _build_table(access, schema, observables, runs)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-read") as pool:
+        pending: Future[pa.Table] | None = None
+        for runs in batches:
+            following = pool.submit(_build_table, access, schema, observables, runs)
+            if pending is not None:
+                yield pending.result()
+            pending = following
+        if pending is not None:
+            yield pending.result()
 
 
 def estimate_export_bytes(access: DataAccess, observables: list[Observable], first: int, last: int) -> int:
     """About how many bytes the values of an export take, from the sizes stored (no value is read): arrays as
     stored, scalars eight bytes a run."""
-    runs = len(list_run_numbers(access, first, last))
+    runs = len(run_number_array(access, first, last))
     total = 0
     for item in observables:
         if item.kind is ObservableKind.SCALAR:
@@ -213,14 +256,14 @@ def _join_bytes(cells: list[pa.Scalar]) -> Array:
 
 
 def _plan_batches(
-    access: DataAccess, observables: list[Observable], run_numbers: list[int], batch_bytes: int
-) -> Iterator[list[int]]:
+    access: DataAccess, observables: list[Observable], run_numbers: RunNumbers, batch_bytes: int
+) -> Iterator[RunNumbers]:
     """The runs in row groups of at most ``batch_bytes`` of values as stored (8 per scalar) and ``MAX_BATCH_RUNS``
     runs, at least one run each.
 
     Sizes come from the database, so a row group's arrays are loaded only when it is built: never two at a time.
     """
-    if not run_numbers:
+    if not len(run_numbers):
         return
     arrays = [item for item in observables if item.kind is not ObservableKind.SCALAR]
     if not arrays:  # every run is the same size: no sizes to read, and row groups of up to SCALAR_BATCH_RUNS
@@ -228,29 +271,30 @@ def _plan_batches(
         for start in range(0, len(run_numbers), step):
             yield run_numbers[start : start + step]
         return
-    sizes = [values.stored_sizes(access, item, run_numbers[0], run_numbers[-1]) for item in arrays]
+    sizes = [values.stored_sizes(access, item, int(run_numbers[0]), int(run_numbers[-1])) for item in arrays]
     scalar_bytes = 8 * (len(observables) - len(arrays))
     batch: list[int] = []
     total = 0
-    for run in run_numbers:
+    for run in run_numbers.tolist():
         nbytes = scalar_bytes + sum(by_run.get(run, 0) for by_run in sizes)
         if batch and (total + nbytes > batch_bytes or len(batch) >= MAX_BATCH_RUNS):
-            yield batch
+            yield np.asarray(batch, dtype=np.int32)
             batch, total = [], 0
         batch.append(run)
         total += nbytes
-    yield batch
+    yield np.asarray(batch, dtype=np.int32)
 
 
-def _build_table(access: DataAccess, schema: pa.Schema, observables: list[Observable], runs: list[int]) -> pa.Table:
+def _build_table(access: DataAccess, schema: pa.Schema, observables: list[Observable], runs: RunNumbers) -> pa.Table:
     """One row group: the runs' values, array columns in chunks of about ``CHUNK_BYTES``."""
-    run_column = np.asarray(runs, dtype=np.int32)
+    run_column = np.ascontiguousarray(runs, dtype=np.int32)
     columns: list[pa.Array | pa.ChunkedArray] = [
         pa.Array.from_buffers(pa.int32(), len(runs), [None, pa.py_buffer(run_column)])
     ]
+    first, last = int(runs[0]), int(runs[-1])
     columns_of = {item.name: _scalar_column(access, item, runs) for item in observables if _single_dtype(item)}
     scalar_items = [item for item in observables if item.kind is ObservableKind.SCALAR and item.name not in columns_of]
-    scalar_values = values.load_scalar_series(access, scalar_items, runs[0], runs[-1])
+    scalar_values = values.load_scalar_series(access, scalar_items, first, last)
     for item in observables:
         field = schema.field(item.name)
         if item.name in columns_of:
@@ -260,7 +304,7 @@ def _build_table(access: DataAccess, schema: pa.Schema, observables: list[Observ
             columns.append(_scalar_cells(scalar_values.get(item.id, {}), runs, field))
             continue
         dtype = np.dtype(field.metadata[b"dtype"].decode()).newbyteorder("<")
-        arrays = [values.load_value(access, item, run) for run in runs]
+        arrays = [values.load_value(access, item, run) for run in runs.tolist()]
         groups = _chunk_groups(arrays)
         if item.kind is ObservableKind.ARRAY1D:
             columns.append(pa.chunked_array([_list_column(g, dtype, field.type) for g in groups], type=field.type))
@@ -274,13 +318,13 @@ def _build_table(access: DataAccess, schema: pa.Schema, observables: list[Observ
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def _scalar_cells(by_run: Mapping[int, Array], runs: list[int], field: pa.Field) -> pa.Array:
+def _scalar_cells(by_run: Mapping[int, Array], runs: RunNumbers, field: pa.Field) -> pa.Array:
     """A scalar column from values read one by one, cast in numpy to the field's dtype: a NaN keeps its payload
     (through a Python float it would come out as the quiet NaN)."""
     dtype = np.dtype(field.metadata[b"dtype"].decode())
     column = np.zeros(len(runs), dtype=dtype)
     present = np.zeros(len(runs), dtype=bool)
-    for position, run in enumerate(runs):
+    for position, run in enumerate(runs.tolist()):
         value = by_run.get(run)
         if value is not None:
             column[position] = value.astype(dtype)
@@ -292,10 +336,10 @@ def _single_dtype(item: Observable) -> bool:
     return item.kind is ObservableKind.SCALAR and not item.exact and len(item.dtypes) == 1
 
 
-def _scalar_column(access: DataAccess, item: Observable, runs: list[int]) -> tuple[Array, Array]:
+def _scalar_column(access: DataAccess, item: Observable, runs: RunNumbers) -> tuple[Array, Array]:
     """A scalar's values at ``runs`` (zero where absent) and where it has one, read as columns, not row by row."""
     wanted = np.asarray(runs, dtype=np.int32)
-    found = values.load_scalar_column(access, item, runs[0], runs[-1])
+    found = values.load_scalar_column(access, item, int(runs[0]), int(runs[-1]))
     assert found is not None  # _single_dtype holds
     stored_runs, stored = found
     position = np.searchsorted(wanted, stored_runs)
