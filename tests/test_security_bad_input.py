@@ -8,10 +8,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from controls import control
 from http_routes import post_upload
 from nicegui import ui
 from nicegui.elements.mixins.value_element import ValueElement
 from nicegui.testing.user import User
+from observable_fields import choose
 from polling import wait_until
 from sqlalchemy import text
 
@@ -153,6 +155,37 @@ def test_a_bound_must_be_finite(typed: str) -> None:
 
     with pytest.raises(ValueError, match="finite"):
         parse_bound(typed, "Warn low")
+
+
+def _dialog_of(element: ui.element) -> ui.dialog:
+    while not isinstance(element, ui.dialog):
+        assert element.parent_slot is not None, "not in a dialog"
+        element = element.parent_slot.parent
+    return element
+
+
+@pytest.mark.parametrize(
+    ("field", "typed"), [("warn-low", "nan"), ("warn-high", "inf"), ("alarm-low", "-inf"), ("alarm-high", "1e999")]
+)
+async def test_a_non_finite_bound_in_the_panel_dialog_says_so_and_saves_nothing(
+    field: str, typed: str, web_user: User, seeded_access: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    made = store.create_dashboard(seeded_access, accounts["alice"], "Bounds")
+    versions = store.list_versions(seeded_access, made.id, accounts["alice"])
+    await log_in(web_user, "alice")
+    await web_user.open(f"/dashboard/{made.id}")
+    web_user.find("Add panel").click()
+    await choose(web_user, "panel-observable", H_OFFSET)
+    web_user.find(marker="panel-title").type("Bounded")
+    web_user.find(marker=f"panel-{field}").type(typed)
+    web_user.find(marker="panel-save").click()
+    label = field.replace("-", " ").capitalize()
+    await web_user.should_see(f"{label}: write a finite number or leave it empty", retries=SLOW)
+    assert _dialog_of(next(iter(web_user.find(marker="panel-save").elements))).value  # still open, the text in it
+    assert control(web_user, f"panel-{field}").value == typed
+    saved = store.get_dashboard(seeded_access, made.id, accounts["alice"])
+    assert saved is not None and saved.spec.panels == []
+    assert store.list_versions(seeded_access, made.id, accounts["alice"]) == versions
 
 
 @pytest.mark.parametrize("name", list(BAD_IMPORTS))
