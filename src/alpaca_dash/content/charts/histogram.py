@@ -134,15 +134,15 @@ def load_histogram(data: PanelData, spec: PanelSpec, target: Target, size: Size)
     if options.reference_plot == "none" or reference is None:
         return PanelContent("ready", option)
     how = options.reference_plot
-    points = (edges_centres(edges), compared_bins(values, reference.y, edges, options))
+    points = (edges_centres(edges), compared_bins(counts, reference.y, edges, options))
     name = sub_series_name(how, target.run, reference.run, interpolated=False)
     return PanelContent("ready", with_reference_plot(option, points, how, name, panel_height=size[1], step=True))
 
 
-def compared_bins(values: Array, reference: Array, edges: Array, options: HistogramOptions) -> Array:
-    """Per bin of the panel, the shown run's bar against the reference's (as normalised, on a linear scale): their
-    difference or ratio, a gap where the reference's bar is empty."""
-    run = normalised(bar_heights(values, edges, log_y=False), options.normalise)
+def compared_bins(counts: Array, reference: Array, edges: Array, options: HistogramOptions) -> Array:
+    """Per bin of the panel, the shown run's bar (of its ``counts``) against the reference's (as normalised, on a
+    linear scale): their difference or ratio, a gap where the reference's bar is empty."""
+    run = normalised(counts, options.normalise)
     ref = normalised(bar_heights(reference, edges, log_y=False), options.normalise)
     return compared_to(run, ref, options.reference_plot)
 
@@ -175,7 +175,7 @@ def histogram_csv(data: PanelData, spec: PanelSpec, target: Target, fmt: str) ->
             name = column_name(options.reference_plot, target.run, reference, interpolated=False)
             normalised_by = "" if options.normalise == "none" else f" of the {NORMALISED_AXIS[options.normalise]}"
             header.append(name + normalised_by)
-            columns.append(compared_bins(values, other[0], edges, options))
+            columns.append(compared_bins(counts, other[0], edges, options))
     return csv_file(f"{run_stem(spec, target)}.csv", header, aligned(columns))
 
 

@@ -55,13 +55,16 @@
     },
     values: (b64, widths) => raw(columns(b64, widths)[0]),
 
-    // new options straight to the charts, by element id, without a Vue update
+    // new options straight to the charts, by element id, without a Vue update; merged into the chart's when they
+    // draw as many series in as many grids (a difference plot under the main one comes and goes with the reference)
     setOptions(options) {
+      const grids = (option) => [].concat(option?.grid ?? []).length;
       for (const [id, option] of Object.entries(options)) {
         const chart = getElement(id)?.chart;
         if (!chart) continue;
-        const series = chart.getOption()?.series?.length;
-        chart.setOption(evaluate(option), { notMerge: series !== option.series?.length });
+        const old = chart.getOption();
+        const same = old?.series?.length === option.series?.length && grids(old) === grids(option);
+        chart.setOption(evaluate(option), { notMerge: !same });
       }
     },
     // PNGs fetched into the browser's cache, for a chart that draws them later
