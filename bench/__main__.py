@@ -10,6 +10,7 @@ from collections.abc import Callable
 from bench import (
     api_arrays,
     cli_startup,
+    notify,
     p1_scalar_copy,
     p2_realistic_run,
     p3_trend,
@@ -54,6 +55,7 @@ BENCHMARKS: dict[str, Callable[[Options], Section]] = {
     "p13": p13_scale.run,
     "cli": cli_startup.run,
     "p14": p14_live_clients.run,
+    "notify": notify.run,
 }
 #: long, and seeded into the database it is given: only when asked for by name
 NOT_BY_DEFAULT = {"p13", "p14"}

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     simulated_history: int = Field(20, description="How many finished runs the simulated source has at start.")
     simulated_run_seconds: float = Field(5.0, gt=0, description="A new simulated run finishes every N seconds.")
     simulated_pco: bool = Field(False, description="Add a 5120x5120 uint16 PCO Edge image to each simulated run.")
+    simulated_glitch_every: int = Field(
+        0,
+        ge=0,
+        description="Every Nth simulated run has its ELENA beam off, to break quality checks (demo: 7); 0: never.",
+    )
     simulated_image_size: int = Field(1024, ge=8, le=8192, description="Side of the simulated CCD images, in pixels.")
     alpaca_module: str = Field("ALPACA.data.finalize", description="Module whose generate() the alpaca source calls.")
     alpaca_elog_results_filename: str | None = Field(None, description="e-log results file passed to ALPACA.")

@@ -12,6 +12,7 @@ import typer
 from alpaca_dash.cli_common import SetupError, echo, fails_cleanly, load_settings, on_command_exit, open_access
 
 if TYPE_CHECKING:
+    from alpaca_dash.alarms.receiver import Received
     from alpaca_dash.config import Settings
     from alpaca_dash.pipeline.scheduler import IngestScheduler
     from alpaca_dash.queries.access import DataAccess
@@ -64,16 +65,59 @@ def serve_with_scheduler(settings: Settings, access: DataAccess, scheduler: Inge
     serve(settings, access, on_startup=scheduler.start, on_shutdown=scheduler.shutdown)
 
 
+#: every this many simulated runs of the demo breaks its checks (unless ALPACA_DASH_SIMULATED_GLITCH_EVERY says)
+DEMO_GLITCH_EVERY = 7
+
+
+def add_demo_checks(settings: Settings, access: DataAccess) -> int:
+    """The demo's quality checks, when none are stored; the first simulated run is stored first, so that their
+    observables are known. :returns: how many checks were added."""
+    from alpaca_dash.pipeline.ingest import ingest_range
+    from alpaca_dash.queries.checks import import_checks, list_checks
+    from alpaca_dash.queries.demo_checks import demo_checks
+    from alpaca_dash.queries.runs import latest_run
+    from alpaca_dash.sources import open_source
+
+    if list_checks(access):
+        return 0
+    if latest_run(access) is None:
+        first = settings.simulated_first_run
+        ingest_range(access.db, access.store, open_source(settings, follow=False), first, first)
+    return len(import_checks(access, demo_checks()).added)
+
+
+def print_alarm(message: Received) -> None:
+    echo(f"[bold red]webhook received[/bold red] {message.payload.get('text', '')}")
+
+
 @fails_cleanly
 def demo(
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port of the dashboard.")] = None,
+    receiver: Annotated[
+        bool,
+        typer.Option(
+            help="Send the alarms to a webhook receiver on loopback that prints them here "
+            "(unless ALPACA_DASH_NOTIFY_WEBHOOK_TOKEN_URL names another webhook)."
+        ),
+    ] = True,
 ) -> None:
-    """Everything at once: embedded PostgreSQL (unless a URL is set), simulated runs arriving, and the dashboard."""
+    """Everything at once: embedded PostgreSQL (unless a URL is set), simulated runs arriving, quality checks that
+    some of them break, a webhook receiver printing the alarms, and the dashboard."""
+    from alpaca_dash.alarms.receiver import LoopbackReceiver
+    from alpaca_dash.quality.checks import CheckError
     from alpaca_dash.queries import dashboards, users
     from alpaca_dash.queries.demo_dashboard import demo_dashboard_spec
     from alpaca_dash.timescale.embedded import embedded_running, stop_embedded
 
     settings = load_settings(port=port, source="simulated")
+    if "simulated_glitch_every" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"simulated_glitch_every": DEMO_GLITCH_EVERY})
+    hook = ""
+    if receiver and not settings.notify_webhook_token_url:
+        local = LoopbackReceiver(on_message=print_alarm).start()
+        on_command_exit(local.stop)
+        settings = settings.model_copy(update={"notify_webhook_token_url": local.url})
+        hook = f"  alarms: printed here by a webhook receiver on {local.url}\n"
     # the demo stops the embedded server it started; one that was already running is someone else's to stop
     started_embedded = not settings.database_url and not embedded_running(settings.data_dir)
     if started_embedded:
@@ -86,6 +130,14 @@ def demo(
         users.set_password(access, DEMO_USER, DEMO_PASSWORD)
     if not dashboards.list_dashboards(access, user.id):
         dashboards.create_dashboard(access, user.id, "Demo", demo_dashboard_spec())
+    try:
+        added = add_demo_checks(settings, access)
+    except CheckError as exc:  # the simulated source of this configuration lacks an observable they name
+        echo(f"[yellow]the demo's quality checks were not added: {exc}[/yellow]")
+        added = 0
+    every = settings.simulated_glitch_every
+    checks = f"  {added} quality checks added (/checks); " if added else "  "
+    checks += f"every {every}th run breaks them\n" if every else "no run breaks them on purpose\n"
     if settings.database_url:
         stops = "the dashboard and the simulation"
     elif started_embedded:
@@ -98,6 +150,7 @@ def demo(
         f"  login: [bold]{DEMO_USER}[/bold] / [bold]{DEMO_PASSWORD}[/bold]\n"
         f"  database: {access.db.capabilities.describe()}\n"
         f"  a simulated run finishes every {settings.simulated_run_seconds:g} s\n"
+        f"{checks}{hook}"
         f"  Ctrl-C stops {stops}\n"
     )
     serve_with_scheduler(settings, access, build_scheduler(settings, access))

@@ -59,6 +59,8 @@ class SimulatedSource:
     :param history: finished runs that exist when the source is created.
     :param run_seconds: a new run finishes every this many seconds; None freezes the source at ``history`` runs.
     :param open_ended: every run from ``first_run`` on can be read, as when re-ingesting any range on demand.
+    :param glitch_every: every this many runs the ELENA beam is off (4 mm off axis, a tenth of the intensity), for
+        the demo's quality checks to catch; 0: never.
     :param clock: seconds since the epoch, injectable so tests control time.
     """
 
@@ -75,6 +77,7 @@ class SimulatedSource:
         pco: bool = False,
         waveform_samples: int = 20000,
         open_ended: bool = False,
+        glitch_every: int = 0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if history < 0:
@@ -87,6 +90,7 @@ class SimulatedSource:
         self.pco = pco
         self.waveform_samples = waveform_samples
         self.open_ended = open_ended
+        self.glitch_every = glitch_every
         self._clock = clock
         self._started = clock()
 
@@ -100,6 +104,7 @@ class SimulatedSource:
             image_size=settings.simulated_image_size,
             pco=settings.simulated_pco,
             open_ended=not follow,
+            glitch_every=settings.simulated_glitch_every,
         )
 
     def latest_run(self) -> int | None:
@@ -135,6 +140,10 @@ class SimulatedSource:
             units=units,
         )
 
+    def is_glitch(self, run: int) -> bool:
+        """Whether ``run`` is one whose ELENA beam is off."""
+        return self.glitch_every > 0 and (run - self.first_run) % self.glitch_every == self.glitch_every - 1
+
     def _exists(self, observable: str, run: int) -> bool:
         return run - self.first_run >= INTRODUCED_AFTER.get(observable, 0)
 
@@ -167,6 +176,9 @@ class SimulatedSource:
             # about one run in twenty has no reading from ELENA
             values[name] = np.float64("nan") if rng.random() < 0.05 else np.float64(rng.normal(centre, spread))
             units[name] = unit
+        if self.is_glitch(run):
+            values[f"{ELENA}*H_offset_mm"] = np.float64(4.0)
+            values[f"{ELENA}*Intensity_E7"] = np.float64(0.3)
 
     def _add_waveforms(self, rng: np.random.Generator, run: int, values: dict[str, Any], units: dict[str, str]) -> None:
         n = self.waveform_samples
