@@ -3,6 +3,8 @@ and production mode: https-only SameSite=Lax session cookie, no start without a 
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import httpx
@@ -120,6 +122,18 @@ def test_production_refuses_to_start_without_a_storage_secret(tmp_path: Path) ->
     assert not (tmp_path / "storage-secret").exists()
     assert storage_secret(Settings(production=True, storage_secret="s3cret", data_dir=tmp_path)) == "s3cret"
     assert storage_secret(Settings(data_dir=tmp_path))  # development: a generated one
+
+
+def test_a_generated_storage_secret_is_the_owners_only_and_kept(tmp_path: Path) -> None:
+    previous = os.umask(0)  # the most permissive umask: the mode must come from the code, not the environment
+    try:
+        secret = storage_secret(Settings(data_dir=tmp_path / "data"))
+    finally:
+        os.umask(previous)
+    path = tmp_path / "data" / "storage-secret"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(secret) >= 32 and path.read_text().strip() == secret
+    assert storage_secret(Settings(data_dir=tmp_path / "data")) == secret  # sessions survive a restart
 
 
 @pytest.mark.parametrize("production", [True, False])
