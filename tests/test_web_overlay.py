@@ -10,6 +10,7 @@ from observable_fields import choose
 from polling import RETRIES, wait_until
 from test_web_reference import wait_for_names
 
+from alpaca_dash.content.charts.common import MINUS
 from alpaca_dash.content.charts.histogram import HistogramOptions
 from alpaca_dash.content.charts.line import LineOptions
 from alpaca_dash.content.overlay import Overlay
@@ -93,3 +94,17 @@ async def test_a_difference_or_ratio_under_the_plot_chosen_in_the_dialog(
     assert panel.options == LineOptions(reference_plot="ratio")
     # drawn under the plot against the dashboard's reference, on the same sample index
     await wait_for_names(web_user, {panel.id: ["run 390003", "reference 390000", "run 390003 / reference 390000"]})
+    # the dialog shows it again when the panel is edited, and a change is saved
+    web_user.find(marker=f"edit-{panel.id}").click()
+    await wait_until(lambda: control(web_user, "panel-reference-plot").value == "ratio", "the dialog filled")
+    control(web_user, "panel-reference-plot").set_value("difference")
+    web_user.find(marker="panel-save").click()
+    await wait_for_names(
+        web_user, {panel.id: ["run 390003", "reference 390000", f"run 390003 {MINUS} reference 390000"]}
+    )
+
+    def difference_saved() -> bool:
+        found = store.get_dashboard(seeded_access, made.id, accounts["alice"])
+        return found is not None and found.spec.panels[0].options == LineOptions(reference_plot="difference")
+
+    await wait_until(difference_saved, "the difference saved")
