@@ -5,7 +5,6 @@ restart."""
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import socket
 import subprocess
@@ -14,7 +13,6 @@ import threading
 import time
 from collections.abc import Iterator
 from email import message_from_bytes
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from sqlalchemy import text
 from alpaca_dash.alarms.contact_points import ContactPoint, Email, Webhook
 from alpaca_dash.alarms.notifier import deliver_due
 from alpaca_dash.alarms.outbox import Notify
+from alpaca_dash.alarms.receiver import LoopbackReceiver
 from alpaca_dash.config import Settings
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_range
@@ -75,27 +74,13 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
 
 
 @pytest.fixture
-def receiver() -> Iterator[tuple[list[dict[str, Any]], str]]:
-    received: list[dict[str, Any]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append({"json": json.loads(body), "key": self.headers["Idempotency-Key"]})
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def receiver() -> Iterator[LoopbackReceiver]:
+    """A real HTTP server on loopback that takes every POST (the demo's webhook receiver)."""
+    server = LoopbackReceiver().start()
     try:
-        yield received, f"http://127.0.0.1:{server.server_address[1]}/hooks/secret-token"
+        yield server
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 @pytest.fixture
@@ -129,12 +114,11 @@ def test_one_message_per_run_and_contact_point_grouping_its_alarms(
     judged_db: Database,
     store: ParquetStore,
     mailbox: tuple[Mailbox, int],
-    receiver: tuple[list[dict[str, Any]], str],
+    receiver: LoopbackReceiver,
     fresh_schema_url: str,
 ) -> None:
     box, port = mailbox
-    received, url = receiver
-    points: list[ContactPoint] = [Webhook(url), Email(mail_settings(port, fresh_schema_url))]
+    points: list[ContactPoint] = [Webhook(receiver.url), Email(mail_settings(port, fresh_schema_url))]
     notify = Notify(["webhook", "email"], window=300)
     evaluate_run(judged_db, store, RUN, notify=notify)
     evaluate_run(judged_db, store, RUN, notify=notify)  # judged again (a re-ingest): still one message each
@@ -142,10 +126,10 @@ def test_one_message_per_run_and_contact_point_grouping_its_alarms(
     evaluate_run(judged_db, store, RUN, notify=notify)  # within the window after sending: not sent again
     assert deliver_due(judged_db, points) == 0
 
-    (posted,) = received
-    assert posted["json"]["run"] == RUN and [a["check"] for a in posted["json"]["alarms"]] == ["H never", "V never"]
-    assert posted["json"]["text"].startswith(f"**Run {RUN}: 2 quality checks in alarm**")
-    assert posted["key"] == f"alpaca-dash-{outbox_rows(judged_db)[0]['id']}"
+    (posted,) = receiver.received
+    assert posted.payload["run"] == RUN and [a["check"] for a in posted.payload["alarms"]] == ["H never", "V never"]
+    assert posted.payload["text"].startswith(f"**Run {RUN}: 2 quality checks in alarm**")
+    assert posted.key == f"alpaca-dash-{outbox_rows(judged_db)[0]['id']}"
     (mail,) = box.accepted
     assert mail["Subject"] == f"Run {RUN}: 2 quality checks in alarm" and mail["To"] == "shift@aegis.test"
     assert "- H never (ELENA_Parameters*H_offset_mm): value" in mail.get_payload()

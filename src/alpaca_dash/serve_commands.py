@@ -117,7 +117,7 @@ def demo(
         local = LoopbackReceiver(on_message=print_alarm).start()
         on_command_exit(local.stop)
         settings = settings.model_copy(update={"notify_webhook_token_url": local.url})
-        hook = f"  alarms: printed here by a webhook receiver on {local.url}\n"
+        hook = f"  alarms: printed here, sent to {local.url}\n"
     # the demo stops the embedded server it started; one that was already running is someone else's to stop
     started_embedded = not settings.database_url and not embedded_running(settings.data_dir)
     if started_embedded:
