@@ -12,6 +12,7 @@ from psycopg import sql
 
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_run
+from alpaca_dash.pipeline.quality import store_results
 from alpaca_dash.sources.simulated import SimulatedSource
 from alpaca_dash.timescale.database import Database, with_schema
 from alpaca_dash.timescale.notify import RunListener
@@ -67,3 +68,17 @@ def test_an_installation_in_another_schema_of_the_database_is_not_heard(
         other.dispose()
         with psycopg.connect(postgres_url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(other_schema)))
+
+
+def test_stored_quality_results_are_heard_apart_from_commits(
+    listener: RunListener, db: Database, store: ParquetStore, simulated: SimulatedSource
+) -> None:
+    committed: queue.Queue[int] = queue.Queue()
+    judged: queue.Queue[int] = queue.Queue()
+    listener.subscribe(committed.put)
+    listener.subscribe_judged(judged.put)
+    ingest_run(db, store, simulated, 390001)
+    assert committed.get(timeout=10) == 390001
+    store_results(db, 390001, [])  # no checks: the run's results (none) are stored all the same
+    assert judged.get(timeout=10) == 390001
+    assert committed.empty() and judged.empty()

@@ -88,7 +88,7 @@ def seeded(db: Database, store: ParquetStore, source: MemorySource) -> DataAcces
     return access
 
 
-def test_each_committed_run_is_judged_on_the_evaluators_thread(
+def test_each_committed_run_is_judged_in_the_evaluators_process(
     db: Database, store: ParquetStore, source: MemorySource, seeded: DataAccess
 ) -> None:
     run = FIRST + 6

@@ -1,5 +1,5 @@
-"""PostgreSQL LISTEN/NOTIFY for committed runs: the ingest transaction's NOTIFY, and one LISTEN connection per
-process fanned out to in-process subscribers.
+"""PostgreSQL LISTEN/NOTIFY for committed runs: the ingest transaction's NOTIFY (and the quality results'), and one
+LISTEN connection per process fanned out to in-process subscribers.
 
 Nothing polls the runs table. The ingest transaction's NOTIFY is delivered only at its commit, so a subscriber
 that reads the run it is told about always finds it whole.
@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from sqlalchemy import Connection
 
 from alpaca_dash.timescale.database import Database, DatabaseUnavailable
 
@@ -27,6 +28,9 @@ _CHANNEL_OF_SCHEMA = (
     f"ELSE '{RUN_CHANNEL}_' || left(md5(current_schema()), 16) END"
 )
 
+#: the payload's prefix when a run's quality results were stored (a bare number is a committed run)
+JUDGED_PREFIX = "judged "
+
 RunCallback = Callable[[int], None]
 #: the longest wait between two attempts to reconnect, which is also how long a page may lag behind a recovery
 MAX_BACKOFF_SECONDS = 10.0
@@ -35,6 +39,12 @@ MAX_BACKOFF_SECONDS = 10.0
 def notify_run(cur: psycopg.Cursor[Any], run: int) -> None:
     """Tell the schema's listeners about the run; PostgreSQL delivers it only when the transaction commits."""
     cur.execute(f"SELECT pg_notify({_CHANNEL_OF_SCHEMA}, %s)", (str(run),))
+
+
+def notify_judged(conn: Connection, run: int) -> None:
+    """Tell the schema's listeners that the run's quality results were stored, at the commit of ``conn``'s
+    transaction (the results' own, never the ingest's)."""
+    conn.exec_driver_sql(f"SELECT pg_notify({_CHANNEL_OF_SCHEMA}, %s)", (f"{JUDGED_PREFIX}{run}",))
 
 
 def run_channel(conn: psycopg.Connection[Any]) -> str:
@@ -56,6 +66,7 @@ class RunListener:
         self._db = db
         self._timeout = timeout
         self._subscribers: dict[int, RunCallback] = {}
+        self._judged_subscribers: dict[int, RunCallback] = {}
         self._state_subscribers: dict[int, Callable[[bool], None]] = {}
         self._next_id = 0
         self._lock = threading.Lock()
@@ -67,6 +78,11 @@ class RunListener:
     def subscribe(self, callback: RunCallback) -> Callable[[], None]:
         """Call ``callback(run)`` for each committed run; returns the function that unsubscribes."""
         return self._add(self._subscribers, callback)
+
+    def subscribe_judged(self, callback: RunCallback) -> Callable[[], None]:
+        """Call ``callback(run)`` each time a run's quality results are stored; returns the function that
+        unsubscribes."""
+        return self._add(self._judged_subscribers, callback)
 
     def subscribe_state(self, callback: Callable[[bool], None]) -> Callable[[], None]:
         """Call ``callback(connected)`` when the database connection is lost or back."""
@@ -131,13 +147,14 @@ class RunListener:
                 _call_safely(callback, connected)
 
     def _publish(self, payload: str) -> None:
+        judged = payload.startswith(JUDGED_PREFIX)
         try:
-            run = int(payload)
+            run = int(payload.removeprefix(JUDGED_PREFIX))
         except ValueError:
             log.warning("ignoring a malformed run notification %r", payload)
             return
         with self._lock:
-            callbacks = list(self._subscribers.values())
+            callbacks = list((self._judged_subscribers if judged else self._subscribers).values())
         for callback in callbacks:
             _call_safely(callback, run)
 

@@ -51,6 +51,14 @@ class LiveRuns:
         """
         return _deliver(client, on_run, self.listener.subscribe)
 
+    def subscribe_judged(self, client: Client, on_run: RunArrived) -> Callable[[], None]:
+        """Call ``on_run(run)`` in ``client``'s context each time a run's quality results are stored, until the
+        client is deleted.
+
+        :returns: the function that unsubscribes earlier.
+        """
+        return _deliver(client, on_run, self.listener.subscribe_judged)
+
     def subscribe_state(self, client: Client, on_state: StateChanged) -> Callable[[], None]:
         """Call ``on_state(connected)`` in ``client``'s context when the database is lost or back, until the client
         is deleted.
