@@ -3,6 +3,7 @@ list, and the editor's verdict that ends a run's suspect mark."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -40,6 +41,20 @@ def table_rows(user: User, marker: str) -> list[dict[str, Any]]:
     (table,) = user.find(marker=marker).elements
     assert isinstance(table, ui.table)
     return list(table.rows)
+
+
+def listed_runs(user: User) -> list[int]:
+    return [int(row["run"]) for row in table_rows(user, "quality-runs")]
+
+
+async def wait_for_runs(user: User, runs: list[int]) -> None:
+    await wait_until(lambda: listed_runs(user) == runs, lambda: f"runs {runs}, not {listed_runs(user)}")
+
+
+def button_enabled(user: User, marker: str) -> bool:
+    (button,) = user.find(marker=marker).elements
+    assert isinstance(button, ui.button)
+    return bool(button.enabled)
 
 
 @pytest.fixture
@@ -119,3 +134,47 @@ async def test_shifters_see_runs_by_checks_and_an_editor_clears_a_suspect_run(
     field = next(iter(web_user.find(marker="run-field").elements))
     assert str(getattr(field, "value", "")) == str(broken)
     assert dashboard.id > 0
+
+
+async def test_pages_go_back_past_the_newest_runs(
+    web_user: User, judged: DataAccess, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    newest = FIRST_RUN + SEEDED_RUNS
+    await log_in(web_user, "victor")
+    await web_user.open("/quality?rows=2")
+    await wait_for_runs(web_user, [newest, newest - 1])
+    await web_user.should_see(f"Page 1: runs {newest} to {newest - 1}", retries=RETRIES)
+    assert not button_enabled(web_user, "quality-newer")
+    web_user.find(marker="quality-older").click()
+    await wait_for_runs(web_user, [newest - 2, newest - 3])
+    web_user.find(marker="quality-older").click()
+    await wait_for_runs(web_user, [FIRST_RUN])
+    await web_user.should_see(f"Page 3: runs {FIRST_RUN} to {FIRST_RUN}", retries=RETRIES)
+    assert not button_enabled(web_user, "quality-older")  # the oldest page
+    (chart,) = web_user.find(marker="quality-grid").elements
+    assert isinstance(chart, ui.echart)
+    assert chart.options["yAxis"]["data"] == [str(FIRST_RUN)]
+    web_user.find(marker="quality-newer").click()
+    await wait_for_runs(web_user, [newest - 2, newest - 3])
+    web_user.find(marker="quality-newest").click()
+    await wait_for_runs(web_user, [newest, newest - 1])
+
+
+async def test_a_newly_judged_run_appears_without_reload_or_polling(
+    web_user: User, judged: DataAccess, simulated: SimulatedSource, accounts: dict[str, int], log_in: LogIn
+) -> None:
+    newest = FIRST_RUN + SEEDED_RUNS
+    await log_in(web_user, "victor")
+    await web_user.open("/quality")
+    await wait_for_runs(web_user, list(range(newest, FIRST_RUN - 1, -1)))
+    assert web_user.client is not None
+    assert not [e for e in web_user.client.elements.values() if isinstance(e, ui.timer)]
+
+    evaluator = QualityEvaluator(judged.db, judged.store)
+    try:
+        await asyncio.to_thread(ingest_run, judged.db, judged.store, simulated, newest + 1, quality=evaluator)
+    finally:
+        await asyncio.to_thread(evaluator.close)
+    await wait_for_runs(web_user, list(range(newest + 1, FIRST_RUN - 1, -1)))
+    row = table_rows(web_user, "quality-runs")[0]
+    assert row["worst"] != "" and sum(row[state] for state in ("ok", "warn", "alarm", "error", "nodata")) == 2

@@ -1,5 +1,8 @@
 """The quality page for shifters: the newest runs x checks (worst checks first), a summary per run, and for one
-run its results and anomaly list. A cell opens the chosen dashboard at its run."""
+run its results and anomaly list. A cell opens the chosen dashboard at its run.
+
+Older runs are paged through by keyset, as on /runs. The page updates when a run's results are stored (the results'
+transaction NOTIFYs, see ``timescale.notify``), not on a timer."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from alpaca_dash.queries.runs import list_runs
 from alpaca_dash.queries.users import User
 from alpaca_dash.run_range import RunRangeError, parse_run_range
 from alpaca_dash.web.auth import require_user
+from alpaca_dash.web.keyset_pager import KeysetPager
 from alpaca_dash.web.live import LiveRuns
 from alpaca_dash.web.pages.quality_run import RunQualityView, column
 from alpaca_dash.web.theme import frame
@@ -24,7 +28,6 @@ from alpaca_dash.web.threads import in_thread
 #: runs on one page: 50 runs x 200 checks is a 120 kB websocket message, well below the 256 kB budget
 DEFAULT_ROWS = 50
 MAX_ROWS = 80
-REFRESH_SECONDS = 5.0
 STATES = list(CheckState)
 SUMMARY_COLUMNS: list[dict[str, Any]] = [
     column("run", "Run"),
@@ -47,16 +50,25 @@ def summary_row(summary: RunSummary) -> dict[str, Any]:
 
 class QualityView:
     def __init__(
-        self, access: DataAccess, user: User, runs: list[int], dashboards: dict[int, str], *, follow_newest: bool
+        self,
+        access: DataAccess,
+        user: User,
+        runs: list[int],
+        dashboards: dict[int, str],
+        *,
+        follow_newest: bool,
+        rows: int = DEFAULT_ROWS,
     ) -> None:
         self.access = access
         self.runs = runs
-        self.rows = len(runs) or DEFAULT_ROWS
+        self.rows = rows  # per page, when following the newest runs
         self.follow_newest = follow_newest
-        with ui.row().classes("items-end gap-3"):
+        with ui.row().classes("items-center gap-3"):
             self.dashboard = ui.select(dashboards, value=next(iter(dashboards), None), label="Cells open")
             self.dashboard.props("dense outlined").classes("w-64").mark("quality-dashboard")
             ui.button("Checks", icon="rule", on_click=lambda: ui.navigate.to("/checks")).props("outline")
+            self.pager = KeysetPager(self.refresh, "quality")
+            self.pager.row.set_visibility(follow_newest)
         self.chart = ui.echart({}, on_point_click=self.open_cell).classes("w-full").mark("quality-grid")
         self.chart.style(f"height: {grid_height(len(runs))}px")
         ui.label("Runs").classes("text-h6")
@@ -66,9 +78,10 @@ class QualityView:
         self.table.on("rowClick", self.row_clicked, args=[[], ["run"], []])
         self.detail = RunQualityView(access, user)
 
-    async def refresh(self) -> None:
+    async def refresh(self, _run: object = None) -> None:
         if self.follow_newest:
-            self.runs = await in_thread(pick_runs, self.access, None, self.rows)
+            self.runs, next_before = await in_thread(page_of_runs, self.access, self.pager.before, self.rows)
+            self.pager.shown(self.runs, next_before)
         if not self.runs:
             return
         first, last = min(self.runs), max(self.runs)
@@ -83,6 +96,12 @@ class QualityView:
         rows = [summary_row(summary) for summary in summaries]
         if rows != self.table.rows:
             self.table.rows = rows
+
+    async def judged(self, run: int) -> None:
+        """A run's results were stored: show them if the run is on this page, or newer than it on the first page."""
+        shown = bool(self.runs) and min(self.runs) <= run <= max(self.runs)
+        if shown or (self.follow_newest and self.pager.on_newest):
+            await self.refresh()
 
     async def row_clicked(self, event: Any) -> None:
         await self.detail.show(int(event.args[1]["run"]))
@@ -104,7 +123,15 @@ def pick_runs(access: DataAccess, runs: str | None, rows: int) -> list[int]:
         wanted = parse_run_range(runs, max_runs=MAX_ROWS)
         found = list_runs(access, limit=MAX_ROWS, before=wanted.last + 1)
         return [r.run for r in found if r.run >= wanted.first]
-    return [r.run for r in list_runs(access, limit=rows)]
+    return page_of_runs(access, None, rows)[0]
+
+
+def page_of_runs(access: DataAccess, before: int | None, rows: int) -> tuple[list[int], int | None]:
+    """The newest ``rows`` runs below ``before`` (all when None), newest first, and the ``before`` of the next
+    (older) page, None when there is none."""
+    found = [r.run for r in list_runs(access, limit=rows + 1, before=before)]
+    shown = found[:rows]
+    return shown, shown[-1] if len(found) > rows else None
 
 
 def register(access: DataAccess, live_runs: LiveRuns | None = None) -> None:
@@ -123,14 +150,11 @@ def register(access: DataAccess, live_runs: LiveRuns | None = None) -> None:
                 ui.label(f"Cannot show runs {runs!r}: {exc}").classes("text-negative").mark("quality-error")
                 return
             owned = await in_thread(dashboard_queries.list_dashboards, access, user.id)
-            view = QualityView(access, user, shown, {d.id: d.title for d in owned}, follow_newest=not runs)
-            if not runs:
-
-                async def tick() -> None:  # results arrive after their run's commit, on the evaluator's thread
-                    if live_runs is None or not live_runs.database_down:
-                        await view.refresh()
-
-                ui.timer(REFRESH_SECONDS, tick)
+            dashboards = {d.id: d.title for d in owned}
+            view = QualityView(access, user, shown, dashboards, follow_newest=not runs, rows=rows)
+            if live_runs is not None:
+                live_runs.subscribe_judged(ui.context.client, view.judged)
+                live_runs.subscribe_recovery(ui.context.client, view.refresh)  # results stored while it was down
         await view.refresh()
         if run is not None:
             await view.detail.show(run)
