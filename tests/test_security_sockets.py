@@ -72,7 +72,8 @@ def load_page(url: str) -> Page:
 class Socket:
     """A python-socketio client on NiceGUI's socket path, keeping every message the server sends it."""
 
-    def __init__(self) -> None:
+    def __init__(self, transport: str) -> None:
+        self.transport = transport
         self.sio = socketio.AsyncClient(reconnection=False)
         self.messages: list[str] = []
         self.tab = str(uuid.uuid4())
@@ -87,7 +88,7 @@ class Socket:
         await self.sio.connect(
             f"{url}?{query}" + ("&implicit_handshake=true" if implicit else ""),
             headers={"Cookie": cookie} if cookie else {},
-            transports=["websocket"],
+            transports=[self.transport],
             socketio_path=SOCKET_PATH,
             wait_timeout=20,
         )
@@ -100,27 +101,28 @@ class Socket:
         return any(text in message for message in self.messages)
 
 
-async def test_a_socket_gets_a_page_only_with_the_session_that_loaded_it(server_url: str) -> None:
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+async def test_a_socket_gets_a_page_only_with_the_session_that_loaded_it(server_url: str, transport: str) -> None:
     victim, stranger = load_page(server_url), load_page(server_url)
     sockets: list[Socket] = []
     try:
         for cookie in (None, stranger.cookie):  # no session, and another browser's session
-            refused = Socket()
+            refused = Socket(transport)
             sockets.append(refused)
             with pytest.raises(socketio.exceptions.ConnectionError):
                 await refused.connect(server_url, victim.client_id, cookie)
 
-        owner = Socket()
+        owner = Socket(transport)
         sockets.append(owner)
         await owner.connect(server_url, victim.client_id, victim.cookie)
 
-        explicit = Socket()  # connects without the handshake, then asks for it
+        explicit = Socket(transport)  # connects without the handshake, then asks for it
         sockets.append(explicit)
         await explicit.connect(server_url, victim.client_id, stranger.cookie, implicit=False)
         assert await explicit.handshake(victim.client_id) is False
         await explicit.sio.emit("event", victim.click())
 
-        other_page = Socket()  # accepted for its own page, sending for the victim's
+        other_page = Socket(transport)  # accepted for its own page, sending for the victim's
         sockets.append(other_page)
         await other_page.connect(server_url, stranger.client_id, stranger.cookie)
         await other_page.sio.emit("event", victim.click())

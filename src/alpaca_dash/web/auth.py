@@ -33,7 +33,9 @@ LOGIN_TOKEN_SECONDS = 60.0
 FINISH_LOGIN = "/login/finish"
 LOGOUT = "/logout"
 PUBLIC_PATHS = frozenset({"/login", FINISH_LOGIN, LOGOUT, "/healthz", "/favicon.ico"})
-PUBLIC_PREFIXES = ("/_nicegui/", "/vendor/")
+#: NiceGUI's assets, the browser libraries, and NiceGUI's socket.io path, whose sockets web/socket_guard.py accepts
+#: only for a page of their own session (its polling transport is HTTP: the login page's socket must get through)
+PUBLIC_PREFIXES = ("/_nicegui/", "/vendor/", "/_nicegui_ws/")
 #: NiceGUI's upload route (/_nicegui/client/<client id>/upload/<element id>): never public
 UPLOAD_PREFIX = "/_nicegui/client/"
 NOT_ALLOWED = "Your account may not do this (signed out, disabled or a lesser role): reload the page."
