@@ -23,6 +23,7 @@ from bench import (
     p10_quality,
     p11_quality_page,
     p12_zoom,
+    p13_browser,
     p13_scale,
     p14_live_clients,
 )
@@ -53,12 +54,13 @@ BENCHMARKS: dict[str, Callable[[Options], Section]] = {
     "p12": p12_zoom.run,
     "api": api_arrays.run,
     "p13": p13_scale.run,
+    "p13b": p13_browser.run,
     "cli": cli_startup.run,
     "p14": p14_live_clients.run,
     "notify": notify.run,
 }
 #: long, and seeded into the database it is given: only when asked for by name
-NOT_BY_DEFAULT = {"p13", "p14"}
+NOT_BY_DEFAULT = {"p13", "p13b", "p14"}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -66,12 +66,18 @@ def trend_dashboard(observable: str) -> DashboardSpec:
     )
 
 
-def measure_painted(access: DataAccess, observable: str, runs: RunRange, reps: int) -> Painted:
+def measure_painted(
+    access: DataAccess, observable: str, runs: RunRange, reps: int, *, owner: int | None = None
+) -> Painted:
     """Serve the seeded schema (range limit raised to ``len(runs)``); time ``reps`` (at least ``MIN_REPS``) range
-    requests, warm."""
+    requests, warm.
+
+    :param owner: the user (``USER``) whose dashboard it is; created when not given.
+    """
     reps = max(MIN_REPS, reps)
-    owner = create_user(access, USER, PASSWORD, Role.EDITOR)
-    dashboard = store.create_dashboard(access, owner.id, "P3", trend_dashboard(observable))
+    if owner is None:
+        owner = create_user(access, USER, PASSWORD, Role.EDITOR).id
+    dashboard = store.create_dashboard(access, owner, "P3", trend_dashboard(observable))
     # every text asks for the same stored runs (the newest is the last, none exist beyond them); there are more
     # texts than a panel keeps recent contents (RECENT_CONTENTS), so each Enter loads and draws the trend afresh
     texts = range_texts(runs)

@@ -17,6 +17,7 @@ from alpaca_dash.pipeline.ingest import ingest_run
 from alpaca_dash.queries import dashboards as store
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.sources.simulated import ELENA
+from alpaca_dash.web.dashboard.tree_drawer import SEARCH_HITS
 
 from memory_source import MemorySource
 
@@ -90,4 +91,5 @@ async def test_a_search_runs_on_the_server_and_says_how_many_more(
     count = next(iter(web_user.find(marker="tree-count").elements))
     await wait_until(lambda: "more: narrow the search" in count.text, "the search's hit count")  # type: ignore[attr-defined]
     found = all_leaves(tree_of(web_user).props["nodes"])
-    assert len(found) == 200 and all("Batman" in name for name in found)
+    assert len(found) == SEARCH_HITS and all("Batman" in name for name in found)
+    assert count.text.startswith(f"{SEARCH_HITS} found and ")  # type: ignore[attr-defined]

@@ -22,6 +22,8 @@ from alpaca_dash.web.threads import in_thread
 ObservableHandler = Callable[[Observable], Awaitable[None]]
 #: the child a closed group carries so that it can be opened (replaced by its children when it is)
 PLACEHOLDER = "\x02loading"
+#: a search's hits shown, in their groups, all open: the page's cost is their nodes (bench P13b)
+SEARCH_HITS = 100
 
 
 def leaf_node(item: Observable, label: str | None = None) -> dict[str, Any]:
@@ -136,7 +138,7 @@ class ObservableTree:
             await self.load()
 
     async def _show_search(self, query: str) -> None:
-        result = await in_thread(search_observables, self.access, query)
+        result = await in_thread(search_observables, self.access, query, limit=SEARCH_HITS)
         for item in result.items:
             self.picked[item.name] = item
         nodes = build_tree(result.items)
