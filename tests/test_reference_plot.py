@@ -103,9 +103,13 @@ def test_integers_are_compared_exactly_in_float64() -> None:
 
 def test_no_sub_plot_without_a_reference_or_when_the_reference_is_the_shown_run() -> None:
     data = MemoryPanelData({(V, 1): RUN_V, (T, 1): RUN_T})
-    for target in (Target(1), Target(1, reference=1), Target(1, reference=5)):  # run 5 holds nothing
-        option = option_of(data, line("ratio"), target)
+    said = {None: "ratio: no reference run (pin one: R)", 1: "ratio: the shown run is the reference",
+            5: "ratio: reference 5 has no value"}  # fmt: skip
+    for reference, why in said.items():  # run 5 holds nothing
+        option = option_of(data, line("ratio"), Target(1, reference=reference))
         assert isinstance(option["grid"], dict) and all("xAxisIndex" not in s for s in option["series"])
+        assert [e["style"]["text"] for e in option["graphic"]["elements"]] == [why]  # said in the panel's corner
+    assert "graphic" not in option_of(data, line("none"), Target(1, reference=5))
 
 
 def test_a_zoomed_waveform_zooms_both_plots_and_draws_the_windows_differences_at_full_resolution() -> None:

@@ -14,6 +14,7 @@ import numpy as np
 
 from alpaca_dash.content.charts.common import GRID_LINES, MINUS, NUMBER_LABEL, Option
 from alpaca_dash.content.charts.packed import PACKED_KEY, pack_rows
+from alpaca_dash.content.data import Target
 from alpaca_dash.content.options import ChartOptions
 from alpaca_dash.types import Array
 
@@ -159,6 +160,22 @@ def with_reference_plot(
         "tooltip": tooltip,
         "axisPointer": {"link": [{"xAxisIndex": "all"}]},
     }
+
+
+def without_reference(option: Option, how: ReferencePlot, target: Target) -> Option:
+    """``option`` of a panel that asks for a sub-plot but has nothing to compare with, saying why in its corner: no
+    reference run, the shown run is the reference, or the reference run holds no value of the panel's observable."""
+    if how == "none":
+        return option
+    if target.reference is None:
+        why = "no reference run (pin one: R)"
+    elif target.compared is None:
+        why = "the shown run is the reference"
+    else:
+        why = f"reference {target.reference} has no value"
+    note = {"type": "text", "right": 8, "bottom": 2, "silent": True,
+            "style": {"text": f"{how}: {why}", "fill": "#757575", "fontSize": 11}}  # fmt: skip
+    return {**option, "graphic": {"elements": [note]}}
 
 
 def x_extent(*columns: Array) -> tuple[float, float] | None:

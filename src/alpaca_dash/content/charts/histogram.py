@@ -20,6 +20,7 @@ from alpaca_dash.content.reference_plot import (
     compared_to,
     sub_series_name,
     with_reference_plot,
+    without_reference,
 )
 from alpaca_dash.content.registry import ChartType
 from alpaca_dash.content.spec import PanelSpec
@@ -122,7 +123,8 @@ def load_histogram(data: PanelData, spec: PanelSpec, target: Target, size: Size)
         option["yAxis"]["name"] = NORMALISED_AXIS[options.normalise]
     others = compared_values(data, spec, target, options.overlay)
     if not others:
-        return PanelContent("ready", {**option, "series": [bars]})
+        plain = {**option, "series": [bars]}
+        return PanelContent("ready", without_reference(plain, options.reference_plot, target))
     series = [style_series(bars, RunValues(target.run, "shown", values), 0, kind="histogram")]
     overlays = [o for o in others if o.role == "overlay"]
     reference = next((o for o in others if o.role == "reference"), None)
@@ -132,7 +134,7 @@ def load_histogram(data: PanelData, spec: PanelSpec, target: Target, size: Size)
         series.append(style_series(step, other, index, kind="histogram"))
     option = with_legend({**option, "series": series})
     if options.reference_plot == "none" or reference is None:
-        return PanelContent("ready", option)
+        return PanelContent("ready", without_reference(option, options.reference_plot, target))
     how = options.reference_plot
     points = (edges_centres(edges), compared_bins(counts, reference.y, edges, options))
     name = sub_series_name(how, target.run, reference.run, interpolated=False)

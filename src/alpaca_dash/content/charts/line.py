@@ -16,6 +16,7 @@ from alpaca_dash.content.reference_plot import (
     reference_at,
     sub_series_name,
     with_reference_plot,
+    without_reference,
     x_extent,
 )
 from alpaca_dash.content.registry import ChartType, XObservable
@@ -75,7 +76,7 @@ def load_line(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> P
         option["dataZoom"] = [zoomed_to(target.zoom.x, xAxisIndex=0)]
     others = compared_values(data, spec, target, options.overlay)
     if not others:
-        return PanelContent("ready", option)
+        return PanelContent("ready", without_reference(option, options.reference_plot, target))
     line = option["series"][0]
     series = [style_series(line, RunValues(target.run, "shown", y, x), 0, kind="line")]
     overlays = [o for o in others if o.role == "overlay"]
@@ -90,7 +91,7 @@ def load_line(data: PanelData, spec: PanelSpec, target: Target, size: Size) -> P
         series.append(style_series({**line, PACKED_KEY: pack_rows(other_x, other_y)}, other, index, kind="line"))
     option = with_legend({**option, "series": series})
     if options.reference_plot == "none" or reference is None:
-        return PanelContent("ready", option)
+        return PanelContent("ready", without_reference(option, options.reference_plot, target))
     how = options.reference_plot
     sub_points, interpolated = difference_points(y, x, reference, how, points, target.zoom)
     name = sub_series_name(how, target.run, reference.run, interpolated=interpolated)
