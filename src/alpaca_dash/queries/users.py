@@ -38,6 +38,12 @@ def _dummy_hash() -> str:
     return _hasher().hash("not a password of anyone")
 
 
+def prepare_password_checks() -> None:
+    """Make the dummy hash now (the web app does at start-up), so that not even the first sign-in with an unknown
+    name takes longer than one with a wrong password."""
+    _dummy_hash()
+
+
 class UserError(ValueError):
     """A user cannot be created or changed: bad name, short password, unknown role, or the name is taken."""
 

@@ -12,6 +12,7 @@ from nicegui import app, core, ui
 from alpaca_dash.config import Settings
 from alpaca_dash.content.value_cache import ValueCache
 from alpaca_dash.queries.access import DataAccess
+from alpaca_dash.queries.users import prepare_password_checks
 from alpaca_dash.web.api_routes import add_api_routes
 from alpaca_dash.web.auth import LoginRequired, ProductionConfigError, add_session_routes, session_cookie_options
 from alpaca_dash.web.dashboard.page import register as register_dashboard_page
@@ -48,6 +49,7 @@ def configure_app(access: DataAccess, *, node_modules: Path | None = None) -> No
     """
     serve_vendor_files(find_node_modules(node_modules))
     load_user_storage_once(app.storage)  # several requests of a session new to this process see it signed in
+    app.on_startup(prepare_password_checks)
     images = ImageCache()
     live_runs = LiveRuns(access)
     app.on_startup(live_runs.start)
