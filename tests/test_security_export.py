@@ -106,8 +106,9 @@ async def test_an_unreadable_sidecar_file_is_answered_in_words(export_site: Expo
             assert response.text.startswith("stored values cannot be read, so nothing was exported: ")
             for leak in ("Traceback", "SELECT", "sqlalchemy", "psycopg", 'File "'):
                 assert leak not in response.text
+            assert not site.temporary_files(), "a failed export left its temporary file"
         # the failed exports gave their places back, and values outside the sidecar still export
         scalar_only = await http.get(export_url([f"{ELENA}*H_offset_mm"], str(FIRST_RUN)), headers=site.alice)
         assert scalar_only.status_code == 200, scalar_only.text
-    assert not site.temporary_files(), "a failed export left its temporary file"
+    await wait_until(lambda: not site.temporary_files(), "the temporary file deleted after the download")
     assert _no_export_file_in(site.data_dir)
