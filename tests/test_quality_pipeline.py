@@ -143,12 +143,14 @@ def test_a_check_that_raises_is_an_error_and_the_run_stays_stored(
     assert found["offset"]["state"] == "ok"
 
 
+@pytest.mark.parametrize("own_process", [True, False], ids=["process", "thread"])
 def test_reingest_judges_the_run_again(
-    db: Database, store: ParquetStore, source: MemorySource, seeded: DataAccess
+    db: Database, store: ParquetStore, source: MemorySource, seeded: DataAccess, own_process: bool
 ) -> None:
+    """In the evaluator's process (the scheduler's) or on its thread (a command's)."""
     run = FIRST + 6
     source.add(record(run, offset=3.5))
-    evaluator = QualityEvaluator(db, store)
+    evaluator = QualityEvaluator(db, store, own_process=own_process)
     ingest_run(db, store, source, run, quality=evaluator)
     source.add(record(run, offset=1.0))
     ingest_run(db, store, source, run, quality=evaluator)

@@ -92,7 +92,8 @@ def ingest(runs: RunsOption, source: SourceOption = None, path: PathOption = Non
     run_range = parse_run_range(runs, max_runs=settings.max_range)
     run_source = open_source(settings, source, follow=False)
     access = open_access(settings, migrate=True)
-    quality = QualityEvaluator(access.db, access.store, notify=notify_of(settings))  # the server's notifier sends
+    # judged on a thread of this short command (a process costs a second to start); the server's notifier sends
+    quality = QualityEvaluator(access.db, access.store, notify=notify_of(settings), own_process=False)
     on_command_exit(quality.close)  # the runs' checks are judged before the command ends
     job_id = create_job(
         access, source=run_source.kind, first_run=run_range.first, last_run=run_range.last, run_here=True

@@ -149,6 +149,8 @@ class QualityEvaluator:
 
     :param on_verdict: called in this process, on the hand-off thread, with each run's verdict after its results are
         stored.
+    :param own_process: False judges on the hand-off thread itself, for a command that ingests a few runs and ends
+        (a process would cost it a second of start-up: bench cli).
     """
 
     def __init__(
@@ -158,6 +160,7 @@ class QualityEvaluator:
         *,
         on_verdict: Callable[[RunVerdict], None] | None = None,
         notify: Notify | None = None,
+        own_process: bool = True,
     ) -> None:
         self.db = db
         self.store = store
@@ -166,7 +169,8 @@ class QualityEvaluator:
         self._handoff = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality")
         self._lock = threading.Lock()
         self._with_values = 0
-        self._process = self._start_process()
+        self._references = ReferenceCache()
+        self._process = self._start_process() if own_process else None
 
     def _start_process(self) -> ProcessPoolExecutor:
         process = ProcessPoolExecutor(
@@ -180,7 +184,8 @@ class QualityEvaluator:
 
     def wait_ready(self, timeout: float | None = None) -> None:
         """Wait until the checks' process has started (imports and connection), for benchmarks and tests."""
-        self._ready.result(timeout)
+        if self._process is not None:
+            self._ready.result(timeout)
 
     def submit(self, run: int, values: Mapping[str, Array] | None = None) -> Future[RunVerdict | None]:
         """Queue ``run`` to be judged; never raises, and a failure is logged rather than passed to the ingest.
@@ -195,31 +200,22 @@ class QualityEvaluator:
         return self._handoff.submit(self._evaluate, run, values, held)
 
     def _evaluate(self, run: int, values: Mapping[str, Array] | None, held: bool) -> RunVerdict | None:
-        spill: Spill | None = None
         try:
-            try:
-                spill = None if values is None else spill_values(values)
-            except OSError as exc:  # TMPDIR full: the process reads the run from storage
-                log.warning("run %d's values not handed to the checks: %s", run, exc)
-            finally:
-                values = None
-                with self._lock:
-                    self._with_values -= held
-            verdict = self._judge(run, spill)
-            log.info(
-                "run %d judged by %d checks in %.2f s: %d alarm, %d warn",
-                run,
-                len(verdict.results),
-                verdict.seconds,
-                verdict.count(CheckState.ALARM),
-                verdict.count(CheckState.WARN),
-            )
+            verdict = self._judge(run, values)
         except Exception:
             log.exception("quality checks of run %d not stored", run)
             return None
         finally:
-            if spill is not None:
-                remove_spill(spill)
+            with self._lock:
+                self._with_values -= held
+        log.info(
+            "run %d judged by %d checks in %.2f s: %d alarm, %d warn",
+            run,
+            len(verdict.results),
+            verdict.seconds,
+            verdict.count(CheckState.ALARM),
+            verdict.count(CheckState.WARN),
+        )
         if self.on_verdict is not None:
             try:
                 self.on_verdict(verdict)
@@ -227,8 +223,21 @@ class QualityEvaluator:
                 log.exception("after the quality checks of run %d", run)
         return verdict
 
-    def _judge(self, run: int, spill: Spill | None) -> RunVerdict:
+    def _judge(self, run: int, values: Mapping[str, Array] | None) -> RunVerdict:
+        if self._process is None:
+            return evaluate_run(
+                self.db, self.store, run, values=values, references=self._references, notify=self.notify
+            )
+        spill = _spill(run, values)
+        try:
+            return self._in_process(run, spill)
+        finally:
+            if spill is not None:
+                remove_spill(spill)
+
+    def _in_process(self, run: int, spill: Spill | None) -> RunVerdict:
         """The verdict from the checks' process; one that died (killed, out of memory) is replaced once."""
+        assert self._process is not None
         try:
             return self._process.submit(_judge_in_worker, run, spill, self.notify).result()
         except BrokenProcessPool:
@@ -240,7 +249,20 @@ class QualityEvaluator:
     def close(self, *, wait: bool = True) -> None:
         """Stop taking runs; with ``wait``, judge the queued ones first."""
         self._handoff.shutdown(wait=wait, cancel_futures=not wait)
-        self._process.shutdown(wait=wait, cancel_futures=not wait)
+        if self._process is not None:
+            self._process.shutdown(wait=wait, cancel_futures=not wait)
+
+
+def _spill(run: int, values: Mapping[str, Array] | None) -> Spill | None:
+    """The values in a file for the checks' process; None (it reads the run from storage) when there are none or
+    no room for them."""
+    if values is None:
+        return None
+    try:
+        return spill_values(values)
+    except OSError as exc:
+        log.warning("run %d's values not handed to the checks: %s", run, exc)
+        return None
 
 
 @dataclass
