@@ -18,6 +18,7 @@ from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.observables import registry_select, to_observable
 from alpaca_dash.queries.runs import escape_like
 from alpaca_dash.timescale.schema import observables
+from alpaca_dash.timescale.search_path import own_relation
 
 #: children of one node sent at most, and hits of one search
 CHILD_LIMIT = 500
@@ -141,7 +142,7 @@ def search_observables(
 def count_observables(access: DataAccess) -> int:
     """How many observables the registry holds (an estimate from the planner's statistics above 10,000)."""
     with access.db.begin() as conn:
-        estimate = conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('observables')"))
+        estimate = conn.execute(text(f"SELECT reltuples FROM pg_class WHERE oid = {own_relation('observables')}"))
         guess = estimate.scalar()
         if guess is not None and guess > 10_000:
             return int(guess)

@@ -13,6 +13,7 @@ from alpaca_dash.domain import SUPPORTED_DTYPES
 from alpaca_dash.timescale import schema, sql_views
 from alpaca_dash.timescale.capabilities import Capabilities
 from alpaca_dash.timescale.rollup import create_rollup
+from alpaca_dash.timescale.search_path import own_relation
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def _create_core_tables(conn: Connection, caps: Capabilities) -> None:
         schema.ingest_jobs,
         schema.ingest_errors,
     ]
-    schema.metadata.create_all(conn, tables=core)
+    schema.metadata.create_all(conn, tables=core, checkfirst=False)
     # waveforms are mostly noise: compressing them costs ingest time and saves little
     conn.execute(text("ALTER TABLE arrays1d ALTER COLUMN data SET STORAGE EXTERNAL"))
     for table in schema.VALUE_TABLES:
@@ -99,7 +100,7 @@ def _enable_compression_and_rollups(conn: Connection) -> None:
 
 def _create_user_tables(conn: Connection, caps: Capabilities) -> None:
     tables = [schema.users, schema.dashboards, schema.dashboard_versions]
-    schema.metadata.create_all(conn, tables=tables)
+    schema.metadata.create_all(conn, tables=tables, checkfirst=False)
 
 
 def _create_sql_views(conn: Connection, caps: Capabilities) -> None:
@@ -244,18 +245,18 @@ def _index_run_tags(conn: Connection, caps: Capabilities) -> None:
 
 
 def _create_token_table(conn: Connection, caps: Capabilities) -> None:
-    schema.metadata.create_all(conn, tables=[schema.api_tokens])
+    schema.metadata.create_all(conn, tables=[schema.api_tokens], checkfirst=False)
 
 
 def _create_quality_tables(conn: Connection, caps: Capabilities) -> None:
     """Quality checks and their results; ``runs.reviewed`` says an editor set the good flag by hand, so that a run
     whose checks reach alarm is suspect until then."""
-    schema.metadata.create_all(conn, tables=[schema.quality_checks, schema.quality_results])
+    schema.metadata.create_all(conn, tables=[schema.quality_checks, schema.quality_results], checkfirst=False)
     conn.execute(text("ALTER TABLE runs ADD COLUMN IF NOT EXISTS reviewed boolean NOT NULL DEFAULT false"))
 
 
 def _create_notifications(conn: Connection, caps: Capabilities) -> None:
-    schema.metadata.create_all(conn, tables=[schema.notifications])
+    schema.metadata.create_all(conn, tables=[schema.notifications], checkfirst=False)
 
 
 def _add_kinds_column(conn: Connection) -> None:
@@ -287,7 +288,7 @@ def _kinds_per_run(conn: Connection, caps: Capabilities) -> None:
 
 def _create_silences(conn: Connection, caps: Capabilities) -> None:
     """Silences, and who acknowledged a notified alarm."""
-    schema.metadata.create_all(conn, tables=[schema.alarm_silences])
+    schema.metadata.create_all(conn, tables=[schema.alarm_silences], checkfirst=False)
     conn.execute(
         text(
             "ALTER TABLE notifications ADD COLUMN IF NOT EXISTS acknowledged_by text, "
@@ -297,13 +298,13 @@ def _create_silences(conn: Connection, caps: Capabilities) -> None:
 
 
 def _create_ingest_attempts(conn: Connection, caps: Capabilities) -> None:
-    schema.metadata.create_all(conn, tables=[schema.ingest_attempts])
+    schema.metadata.create_all(conn, tables=[schema.ingest_attempts], checkfirst=False)
 
 
 def _add_sign_in_guards(conn: Connection, caps: Capabilities) -> None:
     """Accounts made by SSO are marked (so SSO never takes over a local account), and failed sign-ins are counted."""
     conn.execute(text("ALTER TABLE users ADD COLUMN IF NOT EXISTS sso boolean NOT NULL DEFAULT false"))
-    schema.metadata.create_all(conn, tables=[schema.login_failures])
+    schema.metadata.create_all(conn, tables=[schema.login_failures], checkfirst=False)
 
 
 MIGRATIONS: list[Migration] = [
@@ -325,7 +326,7 @@ MIGRATIONS: list[Migration] = [
 
 
 def current_version(conn: Connection) -> int:
-    exists = conn.execute(text("SELECT to_regclass('schema_migrations')")).scalar()
+    exists = conn.execute(text(f"SELECT {own_relation('schema_migrations')}")).scalar()
     if exists is None:
         return 0
     return int(conn.execute(text("SELECT coalesce(max(version), 0) FROM schema_migrations")).scalar_one())

@@ -15,6 +15,7 @@ import psycopg
 from alpaca_dash.timescale.database import Database
 from alpaca_dash.timescale.rollup import ROLLUP_RUNS, bucket_of, recount_rollup
 from alpaca_dash.timescale.schema import VALUE_TABLES
+from alpaca_dash.timescale.search_path import own_relation
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def prune_runs(db: Database, before: int) -> PruneResult:
         cur.execute("DELETE FROM run_tags WHERE run < %s", (before,))
         cur.execute("DELETE FROM runs WHERE run < %s", (before,))
         pruned = cur.rowcount
-        cur.execute("SELECT to_regclass('scalar_rollup') IS NOT NULL")
+        cur.execute(f"SELECT {own_relation('scalar_rollup')} IS NOT NULL")
         if cur.fetchone()[0]:  # type: ignore[index]
             cur.execute("DELETE FROM scalar_rollup WHERE bucket < %s", (bucket_of(before),))
             if before % ROLLUP_RUNS:

@@ -17,6 +17,7 @@ from alpaca_dash.domain import DTYPE_CODES, ArrayStats, ObservableKind
 from alpaca_dash.parquet_cache.store import StoredArray
 from alpaca_dash.timescale import rollup
 from alpaca_dash.timescale.binary_copy import HEADER, TRAILER, encode_row, encode_rows
+from alpaca_dash.timescale.search_path import own_relation
 
 #: scalar rows per binary COPY write (about 2.6 MB)
 COPY_CHUNK_ROWS = 1 << 16
@@ -182,7 +183,7 @@ def update_rollup(
 
     :param stored: what :func:`stored_observable_ids` said before the run was replaced.
     """
-    cur.execute("SELECT to_regclass('scalar_rollup') IS NOT NULL")
+    cur.execute(f"SELECT {own_relation('scalar_rollup')} IS NOT NULL")
     if not cur.fetchone()[0]:  # type: ignore[index]
         return
     if stored is None:
