@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
 import psycopg
 import pytest
-from psycopg import sql
-from sqlalchemy.engine import make_url
 
 from alpaca_dash.timescale.database import Database, DatabaseUnavailable, with_schema
-
-
-@pytest.fixture
-def empty_database_url(postgres_url: str) -> Iterator[str]:
-    """A new database (its public schema empty); dropped afterwards."""
-    name = f"alpaca_side_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(postgres_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def relations(url: str, schema: str) -> set[str]:

@@ -84,16 +84,9 @@ class Outage:
 
 
 @pytest.fixture
-def fresh_schema_url(postgres_url: str) -> Iterator[str]:
+def fresh_schema_url(empty_database_url: str) -> str:
     """A new database instead of a schema in the shared one; dropped afterwards."""
-    name = f"alpaca_outage_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield make_conninfo(postgres_url, dbname=name)
-    finally:
-        with psycopg.connect(postgres_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    return empty_database_url
 
 
 @pytest.fixture
