@@ -150,7 +150,8 @@ class QualityEvaluator:
     :param on_verdict: called in this process, on the hand-off thread, with each run's verdict after its results are
         stored.
     :param own_process: False judges on the hand-off thread itself, for a command that ingests a few runs and ends
-        (a process would cost it a second of start-up: bench cli).
+        (a process would cost it a second of start-up: bench cli). A store in object storage is judged on the thread
+        too: the process opens the store again from its local folder.
     """
 
     def __init__(
@@ -170,7 +171,9 @@ class QualityEvaluator:
         self._lock = threading.Lock()
         self._with_values = 0
         self._references = ReferenceCache()
-        self._process = self._start_process() if own_process else None
+        # the checks' process opens the store again from its folder; a store in S3 (no folder) is judged here
+        local = isinstance(getattr(store, "root", None), Path)
+        self._process = self._start_process() if own_process and local else None
 
     def _start_process(self) -> ProcessPoolExecutor:
         process = ProcessPoolExecutor(
