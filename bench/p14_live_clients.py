@@ -27,7 +27,7 @@ import psycopg
 import socketio
 from playwright.async_api import async_playwright
 
-from alpaca_dash.timescale.notify import run_channel
+from alpaca_dash.timescale.notify import JUDGED_PREFIX, run_channel
 
 from bench.common import Options, Section, format_table, temporary_schema
 
@@ -127,6 +127,8 @@ def listen_for_runs(database_url: str, runs: int) -> dict[int, float]:
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(f'LISTEN "{run_channel(conn)}"')
         for notice in conn.notifies(timeout=RUN_SECONDS * (runs + 3)):
+            if notice.payload.startswith(JUDGED_PREFIX):
+                continue  # a run's quality results stored, on the same channel; a bare number is a commit
             committed[int(notice.payload)] = time.time()
             if len(committed) >= runs:
                 break
