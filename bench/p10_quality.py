@@ -4,8 +4,10 @@ Runs of 400 scalars, 20 waveforms of 1e5 float64 and 4 images 1024² float32 are
 ``pipeline.ingest.store_run``. 200 checks are stored: 10 Kolmogorov-Smirnov and 10 chi2 checks of the waveforms
 against the newest good run, hot and dead pixels of two images against it, 140 scalar bounds and 38 robust history
 checks (last 10 good runs). Each repetition ingests a sequence of runs back to back twice, alternating: without an
-evaluator, and with one (``QualityEvaluator``: judged in its own process while the next run is being stored, the
-process started before the first run). The latency is from the commit to the results being stored.
+evaluator; with one judging in its own process while the next run is being stored (``QualityEvaluator``, the
+scheduler's, its process started before the first run); and with one judging on a thread of the ingest process at
+nice 10 (``own_process=False``: what a command does, and what the scheduler did before). The latency is from the
+commit to the results being stored (in the process).
 """
 
 from __future__ import annotations
@@ -84,7 +86,14 @@ def _finished(committed: float, into: list[tuple[float, Any]], future: Any) -> N
 
 
 def measure_target(target: Target, reps: int) -> dict[str, list[float]]:
-    found: dict[str, list[float]] = {"plain": [], "judged": [], "latency": [], "alone": [], "evaluate": []}
+    found: dict[str, list[float]] = {
+        "plain": [],
+        "judged": [],
+        "thread": [],
+        "latency": [],
+        "alone": [],
+        "evaluate": [],
+    }
     with migrated_database(target.url, "p10") as db, tempfile.TemporaryDirectory(prefix="bench-p10-") as tmp:
         store = ParquetStore(Path(tmp) / "parquet", fsync=True)
         for run in range(FIRST_RUN, FIRST_RUN + HISTORY):
@@ -107,6 +116,13 @@ def measure_target(target: Target, reps: int) -> dict[str, list[float]]:
                 found["judged"].append(time.perf_counter() - started)
                 future.add_done_callback(partial(_finished, committed, done))
             evaluator.close()
+            on_thread = QualityEvaluator(db, store, own_process=False)
+            for prepared in sequence:
+                started = time.perf_counter()
+                store_run(db, store, prepared, "bench", job_id=None)
+                on_thread.submit(prepared.record.run, prepared.values)
+                found["thread"].append(time.perf_counter() - started)
+            on_thread.close()
             for latency, future in done:
                 verdict = future.result()
                 assert isinstance(verdict, RunVerdict) and len(verdict.results) == 200, verdict
@@ -134,7 +150,8 @@ def run(options: Options) -> Section:
     rows = []
     for label, key in (
         ("store_run, no checks", "plain"),
-        ("store_run + hand-off to the evaluator, while the previous run is judged", "judged"),
+        ("store_run + hand-off to the evaluator, while the previous run is judged in its process", "judged"),
+        ("the same, judged on a thread of the ingest process (before)", "thread"),
         ("commit to 200 results stored, runs back to back (queued behind the last)", "latency"),
         ("commit to 200 results stored, one run alone (target < 1 s)", "alone"),
         ("of which evaluate_run (checks and storing results)", "evaluate"),
@@ -145,6 +162,11 @@ def run(options: Options) -> Section:
         for t in options.targets
     ]
     rows.append(["ingest with checks / without (target ≤ 1.05x)", *ratio])
+    before = [
+        f"{statistics.median(results[t.name]['thread']) / statistics.median(results[t.name]['plain']):.3f}x"
+        for t in options.targets
+    ]
+    rows.append(["the same, judged on a thread (before)", *before])
     table = format_table(["case", *(t.description for t in options.targets)], rows)
     print(table)
     return Section("P10", "200 quality checks judged after each commit", f"{__doc__}\n\n{table}\n")

@@ -9,15 +9,14 @@ a job with progress and cancel).
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
@@ -35,11 +34,14 @@ from alpaca_dash.timescale.notify import notify_judged
 from alpaca_dash.timescale.schema import observables, quality_results, runs
 from alpaca_dash.types import Array
 
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
 log = logging.getLogger(__name__)
 
 #: runs waiting with their values in memory; beyond this a run is judged from storage (2D arrays are large)
 MAX_PENDING_VALUES = 2
-#: nice value of the checks' process
+#: nice value of the checks' process (or thread)
 EVALUATOR_NICENESS = 10
 
 
@@ -167,7 +169,9 @@ class QualityEvaluator:
         self.store = store
         self.on_verdict = on_verdict
         self.notify = notify
-        self._handoff = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality")
+        self._handoff = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="quality", initializer=None if own_process else _lower_priority
+        )
         self._lock = threading.Lock()
         self._with_values = 0
         self._references = ReferenceCache()
@@ -176,6 +180,9 @@ class QualityEvaluator:
         self._process = self._start_process() if own_process and local else None
 
     def _start_process(self) -> ProcessPoolExecutor:
+        import multiprocessing  # here: a command judging on its thread does not load it (bench cli)
+        from concurrent.futures import ProcessPoolExecutor
+
         process = ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
@@ -240,6 +247,8 @@ class QualityEvaluator:
 
     def _in_process(self, run: int, spill: Spill | None) -> RunVerdict:
         """The verdict from the checks' process; one that died (killed, out of memory) is replaced once."""
+        from concurrent.futures.process import BrokenProcessPool
+
         assert self._process is not None
         try:
             return self._process.submit(_judge_in_worker, run, spill, self.notify).result()
@@ -254,6 +263,14 @@ class QualityEvaluator:
         self._handoff.shutdown(wait=wait, cancel_futures=not wait)
         if self._process is not None:
             self._process.shutdown(wait=wait, cancel_futures=not wait)
+
+
+def _lower_priority() -> None:
+    """Judging on a thread: give it a lower CPU priority than the ingest (Linux schedules threads on their own)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), EVALUATOR_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not allowed: the checks just share the CPU equally
+        pass
 
 
 def _spill(run: int, values: Mapping[str, Array] | None) -> Spill | None:
