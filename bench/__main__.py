@@ -20,6 +20,7 @@ from bench import (
     p7_soak,
     p8_export,
     p9_compare,
+    p9_sub_plots,
     p10_quality,
     p11_quality_page,
     p12_zoom,
@@ -49,6 +50,7 @@ BENCHMARKS: dict[str, Callable[[Options], Section]] = {
     "p7": p7_soak.run,
     "p8": p8_export.run,
     "p9": p9_compare.run,
+    "p9b": p9_sub_plots.run,
     "p10": p10_quality.run,
     "p11": p11_quality_page.run,
     "p12": p12_zoom.run,
@@ -60,7 +62,7 @@ BENCHMARKS: dict[str, Callable[[Options], Section]] = {
     "notify": notify.run,
 }
 #: long, and seeded into the database it is given: only when asked for by name
-NOT_BY_DEFAULT = {"p13", "p13b", "p14"}
+NOT_BY_DEFAULT = {"p9b", "p13", "p13b", "p14"}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
