@@ -169,9 +169,8 @@ class QualityEvaluator:
         self.store = store
         self.on_verdict = on_verdict
         self.notify = notify
-        self._handoff = ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="quality", initializer=None if own_process else _lower_priority
-        )
+        # niced too: the values' file is written on it while the next run is being stored
+        self._handoff = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality", initializer=_lower_priority)
         self._lock = threading.Lock()
         self._with_values = 0
         self._references = ReferenceCache()
@@ -266,7 +265,8 @@ class QualityEvaluator:
 
 
 def _lower_priority() -> None:
-    """Judging on a thread: give it a lower CPU priority than the ingest (Linux schedules threads on their own)."""
+    """Give the hand-off thread (which judges, or writes the values for the process) a lower CPU priority than the
+    ingest (Linux schedules threads on their own)."""
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), EVALUATOR_NICENESS)
     except (AttributeError, OSError):  # not Linux, or not allowed: the checks just share the CPU equally
@@ -298,7 +298,8 @@ _worker: _Worker | None = None
 
 
 def _start_worker(url: str, root: str, fsync: bool, level: int) -> None:
-    """In the checks' process: a lower CPU priority than the ingest, the parent's log level, one connection."""
+    """In the checks' process: a lower CPU priority than the ingest, the parent's log level, one connection, and
+    the checks' libraries loaded."""
     global _worker
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -306,6 +307,7 @@ def _start_worker(url: str, root: str, fsync: bool, level: int) -> None:
     except (AttributeError, OSError):  # not allowed: the checks just share the CPU equally
         pass
     _worker = _Worker(Database(url, pool_size=1), ParquetStore(Path(root), fsync=fsync), ReferenceCache())
+    import scipy.stats  # noqa: F401  the two-sample tests' library, most of a second to load: before the first run
 
 
 def _worker_ready() -> bool:
