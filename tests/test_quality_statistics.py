@@ -144,3 +144,14 @@ def test_robust_scores_rank_many_rows_as_scipy_would() -> None:
     assert np.isnan(scores[2])
     flags = statistics.robust_scores(np.array([1.0, 6.0]), np.array([[0.0] * 5, [5.0] * 5]))[0]
     assert flags.tolist() == pytest.approx([1.0, 20.0])  # a never-varying history: 1 % of its median, or 1
+
+
+def test_a_flag_mostly_on_that_flips_ranks_by_how_often_it_flipped_before() -> None:
+    # a flag on in 11 of 13 good runs (its MAD is zero) turning off, beside a varying value 10 sigma off
+    flag = np.array([1.0] * 11 + [0.0] * 2)
+    varying = rng.normal(0, 1, 13)
+    ten_sigma = np.median(varying) + 10 * stats.median_abs_deviation(varying, scale="normal")
+    scores = statistics.robust_scores(np.array([0.0, ten_sigma]), np.vstack([flag, varying]))[0]
+    mean_ad = np.mean(np.abs(flag - 1.0))
+    assert scores[0] == pytest.approx(1.0 / (np.sqrt(np.pi / 2) * mean_ad))  # 5.4: by its mean absolute deviation
+    assert scores[1] == pytest.approx(10.0)

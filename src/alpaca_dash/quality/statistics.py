@@ -14,6 +14,8 @@ from alpaca_dash.types import Array
 
 #: 1.4826 x MAD estimates the standard deviation of normally distributed values
 MAD_TO_SIGMA = 1.482602218505602
+#: the mean absolute deviation of a normal distribution to its sigma (sqrt(pi / 2))
+MEAN_AD_TO_SIGMA = 1.2533141373155003
 
 
 @dataclass(frozen=True)
@@ -136,8 +138,10 @@ def robust_scores(values: Array, history: Array) -> tuple[Array, Array, Array]:
     """:func:`robust_deviation` for many observables at once, for ranking: ``values`` (n) against the rows of
     ``history`` (n x runs, NaN where a run lacks a value).
 
-    Where the history never varied, the scale is 1 % of its median (1 where that is 0) instead of zero, so that a
-    flag flipping from 0 to 1 ranks below a hundredfold jump of a varying value rather than above every one of them.
+    Where the MAD is zero but the history varied (a flag that is mostly on, a counter mostly at one value), the scale
+    is the mean absolute deviation from the median x 1.2533 (Iglewicz and Hoaglin's modified z-score), so that such a
+    flag flipping ranks by how often it flipped before, not above every varying value; where the history never
+    varied, 1 % of its median (1 where that is 0).
 
     :returns: scores, medians and robust sigmas, each of length n (NaN where a row has no finite history).
     """
@@ -145,9 +149,12 @@ def robust_scores(values: Array, history: Array) -> tuple[Array, Array, Array]:
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         medians = np.nanmedian(history, axis=1)
-        sigmas = MAD_TO_SIGMA * np.nanmedian(np.abs(history - medians[:, None]), axis=1)
+        deviations = np.abs(history - medians[:, None])
+        sigmas = MAD_TO_SIGMA * np.nanmedian(deviations, axis=1)
         distance = np.abs(values - medians)
-        fallback = np.where(medians != 0, 0.01 * np.abs(medians), 1.0)
-        scores = distance / np.where(sigmas > 0, sigmas, fallback)
+        spread = MEAN_AD_TO_SIGMA * np.nanmean(deviations, axis=1)
+        constant = np.where(medians != 0, 0.01 * np.abs(medians), 1.0)
+        scale = np.where(sigmas > 0, sigmas, np.where(spread > 0, spread, constant))
+        scores = distance / scale
     scores = np.where(np.isnan(values) | np.isnan(medians), np.nan, scores)
     return scores, medians, sigmas
