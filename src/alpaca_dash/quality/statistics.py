@@ -143,7 +143,8 @@ def robust_scores(values: Array, history: Array) -> tuple[Array, Array, Array]:
     flag flipping ranks by how often it flipped before, not above every varying value; where the history never
     varied, 1 % of its median (1 where that is 0).
 
-    :returns: scores, medians and robust sigmas, each of length n (NaN where a row has no finite history).
+    :returns: scores, medians and the scales the scores are in (the robust sigma where the MAD is not zero), each of
+        length n (NaN where a row has no finite history).
     """
     # a row without a finite value warns "All-NaN slice"; its NaN is the answer here
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
@@ -157,4 +158,4 @@ def robust_scores(values: Array, history: Array) -> tuple[Array, Array, Array]:
         scale = np.where(sigmas > 0, sigmas, np.where(spread > 0, spread, constant))
         scores = distance / scale
     scores = np.where(np.isnan(values) | np.isnan(medians), np.nan, scores)
-    return scores, medians, sigmas
+    return scores, medians, scale
