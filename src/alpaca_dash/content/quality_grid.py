@@ -3,6 +3,7 @@ on the left, one colour per state. Pure: it takes results, not storage."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,8 @@ STATE_COLORS: dict[CheckState, str] = {
 }
 #: px per run row and per check column
 CELL = 14
+#: px above the grid: the state legend, then the check names, slanted (as many as fit; hover names every cell)
+TOP = 130
 
 
 def order_checks(cells: Sequence[tuple[int, str, CheckState]]) -> list[str]:
@@ -40,15 +43,16 @@ def build_quality_grid(runs: Sequence[int], cells: Sequence[tuple[int, str, Chec
     y = {run: i for i, run in enumerate(runs)}
     data = [[x[check], y[run], SEVERITY[state]] for run, check, state in cells if run in y]
     pieces = [{"value": SEVERITY[state], "label": state.value, "color": color} for state, color in STATE_COLORS.items()]
+    states = json.dumps({SEVERITY[state]: state.value for state in STATE_COLORS})
     return {
         "animation": False,
-        "grid": {"left": 70, "right": 10, "top": 30, "bottom": 10, "containLabel": False},
-        "tooltip": {"position": "top"},
+        "grid": {"left": 70, "right": 10, "top": TOP, "bottom": 10, "containLabel": False},
+        "tooltip": {"position": "top", ":formatter": f"alpacaQuality.cellTooltip({json.dumps(list(runs))}, {states})"},
         "xAxis": {
             "type": "category",
             "data": checks,
             "position": "top",
-            "axisLabel": {"show": False},
+            "axisLabel": {"rotate": 35, "fontSize": 10, "width": 150, "overflow": "truncate", "hideOverlap": True},
             "splitArea": {"show": False},
         },
         "yAxis": {
@@ -75,4 +79,4 @@ def build_quality_grid(runs: Sequence[int], cells: Sequence[tuple[int, str, Chec
 
 def grid_height(runs: int) -> int:
     """The chart's height in px for ``runs`` rows, legend and margins included."""
-    return 60 + CELL * max(runs, 1)
+    return TOP + 30 + CELL * max(runs, 1)

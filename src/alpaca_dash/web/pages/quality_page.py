@@ -18,6 +18,7 @@ from alpaca_dash.queries.quality import RunSummary, list_cells, run_summaries
 from alpaca_dash.queries.runs import list_runs
 from alpaca_dash.queries.users import User
 from alpaca_dash.run_range import RunRangeError, parse_run_range
+from alpaca_dash.web.assets import add_quality_assets
 from alpaca_dash.web.auth import require_user
 from alpaca_dash.web.keyset_pager import KeysetPager
 from alpaca_dash.web.live import LiveRuns
@@ -143,6 +144,7 @@ def register(access: DataAccess, live_runs: LiveRuns | None = None) -> None:
         if user is None:
             return
         rows = min(max(rows, 1), MAX_ROWS)
+        add_quality_assets()
         with frame("Quality", user, theme=theme, live_runs=live_runs):
             try:
                 shown = await in_thread(pick_runs, access, runs, rows)
