@@ -17,6 +17,7 @@ from alpaca_dash.quality.checks import (
     CheckState,
     ReferenceCheck,
     ScalarCheck,
+    describe_settings,
     export_document,
     parse_check,
     parse_checks,
@@ -155,3 +156,15 @@ def test_a_flag_mostly_on_that_flips_ranks_by_how_often_it_flipped_before() -> N
     mean_ad = np.mean(np.abs(flag - 1.0))
     assert scores[0] == pytest.approx(1.0 / (np.sqrt(np.pi / 2) * mean_ad))  # 5.4: by its mean absolute deviation
     assert scores[1] == pytest.approx(10.0)
+
+
+def test_a_list_of_checks_reads_their_bounds_as_the_states_beyond_them() -> None:
+    bounded, history = parse_checks(
+        [
+            {"name": "peak", "observable": "ccd", "kind": "statistic", "statistic": "max",
+             "bounds": {"alarm_low": 100, "warn_high": 280.5}},
+            {"name": "beam", "observable": "elena", "kind": "history", "k_warn": 3, "k_alarm": 5, "last_runs": 20},
+        ]
+    )  # fmt: skip
+    assert describe_settings(bounded) == "statistic=max, alarm < 100, warn > 280.5"
+    assert "k_warn=3, k_alarm=5, last_runs=20" in describe_settings(history)

@@ -230,10 +230,27 @@ def export_document(checks: list[Check]) -> dict[str, Any]:
     return {"version": EXPORT_VERSION, "checks": [check.model_dump(mode="json") for check in checks]}
 
 
+#: how each bound reads in a list of checks: the state a value gets beyond it
+_BOUND_TEXT = {
+    "alarm_low": "alarm < {:g}",
+    "warn_low": "warn < {:g}",
+    "warn_high": "warn > {:g}",
+    "alarm_high": "alarm > {:g}",
+}
+
+
 def describe_settings(check: Check) -> str:
-    """A check's own settings in one line (``statistic=mean, bounds=...``), for lists of checks."""
+    """A check's own settings in one line (``statistic=max, alarm < 100, warn > 280``), for lists of checks."""
     data = check.model_dump(exclude={"name", "observable", "enabled", "description", "kind"}, exclude_none=True)
-    return ", ".join(f"{key}={value}" for key, value in data.items())
+    parts: list[str] = []
+    for key, value in data.items():
+        if isinstance(value, dict) and value and set(value) <= set(_BOUND_TEXT):
+            parts.extend(_BOUND_TEXT[name].format(value[name]) for name in _BOUND_TEXT if name in value)
+        elif isinstance(value, float):
+            parts.append(f"{key}={value:g}")
+        else:
+            parts.append(f"{key}={value}")
+    return ", ".join(parts)
 
 
 def describe_errors(exc: ValidationError, data: Any) -> str:
