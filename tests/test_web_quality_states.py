@@ -11,7 +11,7 @@ from nicegui import ui
 from nicegui.testing.user import User
 
 from alpaca_dash.content.alarms import panel_level
-from alpaca_dash.content.charts.stat import StatOptions
+from alpaca_dash.content.charts.stat import DEFAULT_COLOR, LEVEL_FILL, StatOptions
 from alpaca_dash.content.data import PanelContent
 from alpaca_dash.content.spec import DashboardSpec, GridPosition, PanelSpec
 from alpaca_dash.pipeline.quality import evaluate_range
@@ -38,6 +38,17 @@ def test_a_stored_state_overrides_the_panels_own_bounds() -> None:
     assert panel_level(spec, content, {H: "error"}) == "warn"
     assert panel_level(spec, content, {V: "alarm"}) == "ok"  # another observable's check: the bounds decide
     assert panel_level(PanelSpec(id="t", type="stat", observables=[H]), content, {H: "nodata"}) is None
+
+
+def number_colours(user: User) -> dict[str, str]:
+    """The colour of each stat panel's number, by panel id, as its chart option has it."""
+    assert user.client is not None
+    cards = [e for e in user.client.elements.values() if "data-panel" in e.props]
+    found = {}
+    for card in cards:
+        for chart in (e for e in card.descendants() if isinstance(e, ui.echart)):
+            found[card.props["data-panel"]] = chart.options["graphic"]["elements"][0]["style"]["fill"]
+    return found
 
 
 def judge(access: DataAccess) -> None:
@@ -72,6 +83,8 @@ async def test_panels_show_stored_states_and_the_run_is_suspect_until_reviewed(
             break
         await asyncio.sleep(0.1)
     assert badges == ["1 in alarm: Horizontal", "alarm", "suspect"]
+    # the number in the colour of its badge: the check's alarm, though the panel has no bounds of its own
+    assert number_colours(web_user) == {"h": LEVEL_FILL["alarm"], "v": DEFAULT_COLOR}
 
     await web_user.open(f"/dashboard/{made.id}?run={RUN}&kiosk=1")
     await web_user.should_see(f"Run {RUN} is suspect", retries=SLOW)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -82,6 +83,17 @@ def build_stat_option(
             {"type": "text", "left": "center", "bottom": 6, "style": {"text": caption, "fontSize": 11, "fill": "#888"}}
         )
     return {"animation": False, "graphic": {"elements": elements}, "series": []}
+
+
+def in_level(content: PanelContent, level: Level | None) -> PanelContent:
+    """A stat's content with its number in the colour of ``level``, the level its badge shows (a stored check's
+    state where a check judged the observable, else the panel's bounds): number and badge never disagree."""
+    if content.option is None or "graphic" not in content.option:
+        return content
+    number, *rest = content.option["graphic"]["elements"]
+    fill = DEFAULT_COLOR if level is None else LEVEL_FILL[level]
+    number = {**number, "style": {**number["style"], "fill": fill}}
+    return replace(content, option={**content.option, "graphic": {"elements": [number, *rest]}})
 
 
 Decimals = Annotated[int, Field(ge=0, le=12)]

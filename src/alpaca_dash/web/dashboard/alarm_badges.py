@@ -42,10 +42,14 @@ class AlarmBadges:
             self._states = (run, states)
         return self._states[1]
 
-    def show(self, card: PanelCard, content: PanelContent, states: dict[str, str], cards: dict[str, PanelCard]) -> None:
-        """Badge the card for ``content`` given the run's check ``states`` (``states_of``, read before the panels
-        of a run are shown: awaited here, it would let each panel's chart update go out in a message of its own)."""
-        level = panel_level(card.spec, content, states)
+    @staticmethod
+    def level_of(card: PanelCard, content: PanelContent, states: dict[str, str]) -> Level | None:
+        """The level of the card showing ``content``, given the run's check ``states`` (``states_of``, read before
+        the panels of a run are shown: awaited per panel, each chart update would go out in a message of its own)."""
+        return panel_level(card.spec, content, states)
+
+    def show(self, card: PanelCard, level: Level | None, cards: dict[str, PanelCard]) -> None:
+        """Badge the card at ``level`` (``level_of``) and name it in the summary if it is out of bounds."""
         self.levels[card.id] = level
         badge = self.badges.get(card.id)
         if badge is None and level in LEVEL_COLORS and card.badge.parent_slot is not None:

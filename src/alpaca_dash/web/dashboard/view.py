@@ -10,6 +10,7 @@ from typing import Any
 
 from nicegui import app, ui
 
+from alpaca_dash.content.charts.stat import in_level as stat_in_level
 from alpaca_dash.content.data import NoData, PanelContent
 from alpaca_dash.content.registry import chart_type
 from alpaca_dash.content.spec import DashboardSpec, PanelSpec
@@ -247,8 +248,11 @@ class DashboardView:
     async def _present(self, card: PanelCard, content: PanelContent, states: dict[str, str]) -> None:
         if not card.goes_straight_to_chart(content):  # element updates share a message
             await self.budget.reserve(estimate_bytes(content.option or content.rows))
+        level = self.alarms.level_of(card, content, states)
+        if card.spec.type == "stat":
+            content = stat_in_level(content, level)
         card.show(fitted(card, content))
-        self.alarms.show(card, content, states, self.cards)
+        self.alarms.show(card, level, self.cards)
 
     async def on_sizes(self, sizes: dict[str, list[int]]) -> None:
         changed = []
