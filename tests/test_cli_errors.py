@@ -230,6 +230,7 @@ def test_demo_ctrl_c_stops_what_it_says(tmp_path: Path, embedded_dir: Path) -> N
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # a process group of its own, as a terminal's foreground command has
     )
     output: list[str] = []
     assert child.stdout is not None
@@ -249,7 +250,7 @@ def test_demo_ctrl_c_stops_what_it_says(tmp_path: Path, embedded_dir: Path) -> N
         banner = "".join(output)
         assert "Ctrl-C stops the dashboard, the simulation and the embedded database" in banner, banner
         assert embedded_running(data_dir)
-        child.send_signal(signal.SIGINT)
+        os.killpg(child.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole group, the checks' process too
         child.wait(timeout=60)
     finally:
         if child.poll() is None:
@@ -260,6 +261,7 @@ def test_demo_ctrl_c_stops_what_it_says(tmp_path: Path, embedded_dir: Path) -> N
     rest = "".join(output)
     assert child.returncode in (0, 130), rest  # 130: the conventional status after Ctrl-C
     assert "ingest scheduler stopped" in rest
+    assert "Traceback" not in rest, rest
     assert not embedded_running(data_dir)
 
 

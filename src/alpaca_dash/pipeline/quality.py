@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -298,9 +299,11 @@ _worker: _Worker | None = None
 
 
 def _start_worker(url: str, root: str, fsync: bool, level: int) -> None:
-    """In the checks' process: a lower CPU priority than the ingest, the parent's log level, one connection, and
-    the checks' libraries loaded."""
+    """In the checks' process: deaf to Ctrl-C, a lower CPU priority than the ingest, the parent's log level, one
+    connection, and the checks' libraries loaded."""
     global _worker
+    # Ctrl-C in a terminal reaches the whole process group: the parent stops this process when it stops itself
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         os.nice(EVALUATOR_NICENESS)
