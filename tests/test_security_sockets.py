@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
 import socketio
@@ -74,7 +75,9 @@ class Socket:
 
     def __init__(self, transport: str) -> None:
         self.transport = transport
-        self.sio = socketio.AsyncClient(reconnection=False)
+        # a session of our own to close: a refused connect leaves the client's own one open
+        self.http = aiohttp.ClientSession()
+        self.sio = socketio.AsyncClient(reconnection=False, http_session=self.http)
         self.messages: list[str] = []
         self.tab = str(uuid.uuid4())
         self.sio.on("*", self._received)
@@ -96,6 +99,11 @@ class Socket:
     async def handshake(self, client_id: str) -> Any:
         data = {"client_id": client_id, "tab_id": self.tab, "document_id": str(uuid.uuid4())}
         return await self.sio.call("handshake", data, timeout=20)
+
+    async def close(self) -> None:
+        if self.sio.connected:
+            await self.sio.disconnect()
+        await self.http.close()
 
     def saw(self, text: str) -> bool:
         return any(text in message for message in self.messages)
@@ -134,4 +142,4 @@ async def test_a_socket_gets_a_page_only_with_the_session_that_loaded_it(server_
         await wait_until(lambda: owner.saw(WRONG), "the page's own click answered")
         assert not any(s.saw(WRONG) for s in sockets if s is not owner), "another socket got the page's update"
     finally:
-        await asyncio.gather(*(s.sio.disconnect() for s in sockets if s.sio.connected))
+        await asyncio.gather(*(s.close() for s in sockets))
