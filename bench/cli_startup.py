@@ -28,7 +28,7 @@ TARGETS = {"--help": 0.2, "ingest one run": 0.4}
 #: the floor of a one-run ingest: the libraries that storing a run cannot do without (the command line, its progress
 #: bar, the database driver, the arrays and the 2D arrays' Parquet files), then those the product's storage layer and
 #: settings add (SQLAlchemy Core, pydantic-settings); the same for both trees
-FLOOR = "import typer, rich.progress, psycopg, numpy, pyarrow.parquet"
+FLOOR = "import click, rich.progress, psycopg, numpy, pyarrow.parquet"
 PRODUCT_LIBRARIES = f"{FLOOR}, sqlalchemy.dialects.postgresql.psycopg, pydantic_settings"
 
 
@@ -68,7 +68,7 @@ def run(options: Options) -> Section:
         cases: dict[str, Callable[[dict[str, str]], float]] = {
             "interpreter alone (python -c pass)": lambda env: time_process([sys.executable, "-c", "pass"], env),
             "--help": lambda env: time_process([sys.executable, "-c", ENTRY, "--help"], env),
-            "imports: typer, rich, psycopg, numpy, pyarrow": lambda env: time_process(
+            "imports: click, rich, psycopg, numpy, pyarrow": lambda env: time_process(
                 [sys.executable, "-c", FLOOR], env
             ),
             "imports: the same + SQLAlchemy, pydantic-settings": lambda env: time_process(

@@ -1,4 +1,4 @@
-"""Running the real ``alpaca-dash`` command in-process with typer's CliRunner, in a clean environment."""
+"""Running the real ``alpaca-dash`` command in-process with click's CliRunner, in a clean environment."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from click.testing import CliRunner, Result
 
 from alpaca_dash.cli import app
 

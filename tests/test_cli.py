@@ -1,4 +1,4 @@
-"""The real ``alpaca-dash`` command, driven with typer's CliRunner against a real PostgreSQL and real files."""
+"""The real ``alpaca-dash`` command, driven with click's CliRunner against a real PostgreSQL and real files."""
 
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 import psycopg
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import text
-from typer.testing import CliRunner
 
 import alpaca_dash.sql_commands  # noqa: F401  (registers db grant-readonly, as main() does)
 from alpaca_dash.cli import app

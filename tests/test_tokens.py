@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import text
-from typer.testing import CliRunner
 
 from alpaca_dash.cli import app
 from alpaca_dash.config import Settings

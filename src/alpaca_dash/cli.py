@@ -5,9 +5,10 @@ and ``user_commands``; each command imports what it needs when it runs, so ``--h
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any, get_args
 
-import typer
+import click
+from click.exceptions import Exit
 
 from alpaca_dash import (
     __version__,
@@ -28,6 +29,7 @@ from alpaca_dash.cli_common import (
     open_access,
     print_error,
     progress_bar,
+    runs_option,
     stderr_console,
 )
 
@@ -36,48 +38,40 @@ if TYPE_CHECKING:
 
     from alpaca_dash.domain import Observable
 
-app = typer.Typer(
-    cls=OneLineErrors,
-    help="Alpaca Dashboard: run-monitoring dashboards for AEgIS.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"alpaca-dash {__version__}")
+        ctx.exit()
+
+
+@click.group(cls=OneLineErrors, no_args_is_help=True, context_settings={"show_default": True})
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
 )
-app.add_typer(db_commands.db_app, name="db")
-app.add_typer(user_commands.users_app, name="users")
-app.add_typer(token_commands.tokens_app, name="tokens")
+def app() -> None:
+    """Alpaca Dashboard: run-monitoring dashboards for AEgIS."""
+
+
+app.add_command(db_commands.db_app)
+app.add_command(user_commands.users_app)
+app.add_command(token_commands.tokens_app)
 quality_commands.register(app)
 for _command in (serve_commands.demo, serve_commands.serve_command, serve_commands.follow):
     app.command(_command.__name__.removesuffix("_command"))(_command)
 
 
-def _show_version(value: bool) -> None:
-    if value:
-        typer.echo(f"alpaca-dash {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
-    ] = False,
-) -> None:
-    """Alpaca Dashboard: run-monitoring dashboards for AEgIS."""
-
-
-RunsOption = Annotated[str, typer.Option("--runs", help="A run or an inclusive range, e.g. 390100-390180.")]
-SourceOption = Annotated[
-    SourceChoice | None, typer.Option("--source", help="Source of the runs (default: configured).")
-]
-PathOption = Annotated[Path | None, typer.Option("--path", help="Folder of run files for --source files.")]
-LimitOption = Annotated[int, typer.Option(min=1, help="How many of the newest.")]
-
-
 @app.command()
+@runs_option
+@click.option("--source", type=click.Choice(get_args(SourceChoice)), help="Source of the runs (default: configured).")
+@click.option("--path", type=click.Path(path_type=Path), help="Folder of run files for --source files.")
 @fails_cleanly
-def ingest(runs: RunsOption, source: SourceOption = None, path: PathOption = None) -> None:
+def ingest(runs: str, source: SourceChoice | None, path: Path | None) -> None:
     """Ingest (or re-ingest) a range of runs now, with a progress bar; each run replaces its stored version."""
     from alpaca_dash.alarms.contact_points import notify_of
     from alpaca_dash.pipeline.ingest import IngestResult, ingest_range
@@ -136,16 +130,15 @@ def ingest(runs: RunsOption, source: SourceOption = None, path: PathOption = Non
     for outcome in failed:
         stderr_console().print(escape(f"run {outcome.run}: {outcome.errors[0][1]}"), highlight=False, soft_wrap=True)
     if result.failed:
-        raise typer.Exit(1)
+        raise Exit(1)
 
 
 @app.command()
+@click.option("--observable", "-O", multiple=True, required=True, help="Exact observable name (repeatable).")
+@runs_option
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Parquet file to write.")
 @fails_cleanly
-def export(
-    observable: Annotated[list[str], typer.Option("--observable", "-O", help="Exact observable name (repeatable).")],
-    runs: RunsOption,
-    output: Annotated[Path, typer.Option("-o", "--output", help="Parquet file to write.")],
-) -> None:
+def export(observable: tuple[str, ...], runs: str, output: Path) -> None:
     """Export observables over a run range to Parquet (one row per run), streamed in row groups."""
     from rich.markup import escape
 
@@ -172,7 +165,7 @@ def export(
             )
         if summary.runs == 0:
             print_error(f"no stored runs in {run_range.first}-{run_range.last}: nothing written to {output}")
-            raise typer.Exit(1)
+            raise Exit(1)
         temp.replace(output)  # a half-written export never takes the final name
     except BaseException:
         temp.unlink(missing_ok=True)
@@ -183,14 +176,17 @@ def export(
 
 
 @app.command()
+@click.option("--tree", is_flag=True, help="Show the hierarchy as a tree.")
+@click.option(
+    "--search",
+    "-s",
+    default="",
+    show_default=False,
+    help="Only names containing every word of this text (any case).",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=1_000, help="At most this many, by name.")
 @fails_cleanly
-def observables(
-    tree: Annotated[bool, typer.Option("--tree", help="Show the hierarchy as a tree.")] = False,
-    search: Annotated[
-        str, typer.Option("--search", "-s", help="Only names containing every word of this text (any case).")
-    ] = "",
-    limit: Annotated[int, typer.Option(min=1, help="At most this many, by name.")] = 1_000,
-) -> None:
+def observables(tree: bool, search: str, limit: int) -> None:
     """List the observables with their kind, dtype, shape and unit (searched in the database, the first by name)."""
     from rich.markup import escape
     from rich.table import Table
@@ -234,8 +230,9 @@ def _observable_tree(items: list[Observable]) -> Tree:
 
 
 @app.command("runs")
+@click.option("--limit", type=click.IntRange(min=1), default=20, help="How many of the newest.")
 @fails_cleanly
-def list_runs_command(limit: LimitOption = 20) -> None:
+def list_runs_command(limit: int) -> None:
     """The newest runs."""
     from rich.table import Table
 
@@ -253,11 +250,10 @@ def list_runs_command(limit: LimitOption = 20) -> None:
 
 
 @app.command()
+@click.option("--run", type=click.IntRange(min=0), help="Only this run.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, help="How many of the newest.")
 @fails_cleanly
-def errors(
-    run: Annotated[int | None, typer.Option(min=0, help="Only this run.")] = None,
-    limit: LimitOption = 50,
-) -> None:
+def errors(run: int | None, limit: int) -> None:
     """Ingest errors: observables that could not be stored, and runs that could not be read."""
     from rich.markup import escape
     from rich.table import Table
@@ -274,10 +270,11 @@ def errors(
 
 
 @app.command()
+@click.option(
+    "--min-age", type=click.FloatRange(min=0), default=3600.0, help="Only remove orphans older than this many seconds."
+)
 @fails_cleanly
-def reconcile(
-    min_age: Annotated[float, typer.Option(min=0, help="Only remove orphans older than this many seconds.")] = 3600.0,
-) -> None:
+def reconcile(min_age: float) -> None:
     """Remove sidecar files that no stored run references (left by interrupted ingests)."""
     from alpaca_dash.queries.values import referenced_files
 

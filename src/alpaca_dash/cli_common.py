@@ -1,7 +1,7 @@
 """What every command module shares: the consoles, one-line errors, settings loading and the data handle.
 
-Nothing heavy is imported here at module level: ``alpaca-dash --help`` loads only this, typer and click, and each
-command imports the storage, the sources or the web layer when it runs.
+Nothing heavy is imported here at module level: ``alpaca-dash --help`` loads only this and click, and each command
+imports the storage, the sources or the web layer when it runs.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import typer
-from typer.core import TyperGroup
+import click
+from click.exceptions import Exit
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -28,6 +28,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: the ``--source`` choices: ``config.SourceKind``, spelled here so that ``--help`` need not import the settings
 #: (a third of a second); a test keeps the two equal
 SourceChoice = Literal["simulated", "files", "alpaca"]
+#: ``--runs``, of the commands that work on a range of runs
+runs_option = click.option("--runs", required=True, help="A run or an inclusive range, e.g. 390100-390180.")
 _command_resources: contextvars.ContextVar[contextlib.ExitStack | None] = contextvars.ContextVar(
     "command_resources", default=None
 )
@@ -91,10 +93,10 @@ def fails_cleanly(command: F) -> F:
             try:
                 return command(*args, **kwargs)
             except Exception as exc:
-                if isinstance(exc, (typer.Exit, typer.TyperException)) or not isinstance(exc, expected_errors()):
+                if isinstance(exc, (Exit, click.ClickException)) or not isinstance(exc, expected_errors()):
                     raise
                 print_error(exc)
-                raise typer.Exit(1) from None
+                raise Exit(1) from None
             finally:
                 _command_resources.reset(token)
 
@@ -138,13 +140,13 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         print_error(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg'].removeprefix('Value error, ')}")
-        raise typer.Exit(2) from None
+        raise Exit(2) from None
     except SettingsError as exc:  # a list or mapping setting that is not JSON
         print_error(f"bad setting: {exc}{f' ({exc.__cause__})' if exc.__cause__ else ''}")
-        raise typer.Exit(2) from None
+        raise Exit(2) from None
     except tomllib.TOMLDecodeError as exc:
         print_error(f"bad config file {config_file()}: {exc}")
-        raise typer.Exit(2) from None
+        raise Exit(2) from None
     configure_logging(settings.log_level)
     return settings
 
@@ -184,9 +186,15 @@ def progress_bar() -> Progress:
     )
 
 
-class OneLineErrors(TyperGroup):
+class OneLineErrors(click.Group):
     """The command group whose usage errors (a bad option value, a missing option) are one line on stderr with the
-    exit status click gives them (2), instead of the usage text, a hint and the error."""
+    exit status click gives them (2), instead of the usage text, a hint and the error.
+
+    ``--help`` lists its commands as they were added, the commands before the groups.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands, key=lambda name: isinstance(self.commands[name], click.Group))
 
     def main(
         self,
@@ -198,21 +206,20 @@ class OneLineErrors(TyperGroup):
         **extra: Any,
     ) -> Any:
         try:
-            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
-        except typer.TyperException as exc:  # typer's click exceptions: usage errors, bad option values
-            ctx = getattr(exc, "ctx", None)
-            message = exc.format_message()
-            if ctx is not None and message == ctx.get_help():  # no_args_is_help: the help itself
-                typer.echo(message, err=True)
-            else:
-                print_error(
-                    message.replace("Value error, ", "")
-                    + (f" (see '{ctx.command_path} --help')" if ctx is not None else "")
-                )
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args=windows_expand_args, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # no_args_is_help: the help itself
+            click.echo(exc.format_message(), err=True)
             code = exc.exit_code
-        except typer.Abort:
-            print_error("aborted")
-            code = 1
+        except click.ClickException as exc:  # usage errors, bad option values
+            ctx = getattr(exc, "ctx", None)
+            print_error(exc.format_message() + (f" (see '{ctx.command_path} --help')" if ctx is not None else ""))
+            code = exc.exit_code
+        except click.Abort as exc:
+            if isinstance(exc.__cause__, KeyboardInterrupt):  # Ctrl-C: nothing to say; the conventional status
+                code = 130
+            else:  # end of input at a prompt
+                print_error("aborted")
+                code = 1
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
+import click
 
 from alpaca_dash.cli_common import OneLineErrors, echo, fails_cleanly, load_settings, open_access
 
-db_app = typer.Typer(
-    cls=OneLineErrors, help="Create or upgrade the database schema; stop the embedded server.", no_args_is_help=True
-)
+
+@click.group("db", cls=OneLineErrors, no_args_is_help=True)
+def db_app() -> None:
+    """Create or upgrade the database schema; stop the embedded server."""
 
 
 @db_app.command("init")
@@ -59,11 +58,10 @@ def db_stop() -> None:
 
 
 @db_app.command("prune")
+@click.option("--before", type=click.IntRange(min=1), required=True, help="Delete every run numbered below this one.")
+@click.option("--yes", is_flag=True, help="Do it: without it, only say how many runs would go.")
 @fails_cleanly
-def db_prune(
-    before: Annotated[int, typer.Option("--before", min=1, help="Delete every run numbered below this one.")],
-    yes: Annotated[bool, typer.Option("--yes", help="Do it: without it, only say how many runs would go.")] = False,
-) -> None:
+def db_prune(before: int, yes: bool) -> None:
     """Retention: delete the runs below a run number, with their values, errors and sidecar files."""
     from alpaca_dash.queries.runs import count_runs_below
     from alpaca_dash.timescale.retention import prune_runs

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
 
-import typer
+import click
+from click.exceptions import Exit
 
 from alpaca_dash.cli_common import (
     OneLineErrors,
@@ -20,22 +20,21 @@ from alpaca_dash.cli_common import (
     open_access,
     print_error,
     progress_bar,
+    runs_option,
     stdout_console,
 )
 
-checks_app = typer.Typer(
-    cls=OneLineErrors,
-    help="Quality checks per observable: list them, import and export them as JSON, judge stored runs again.",
-    no_args_is_help=True,
-)
-
-RunsOption = Annotated[str, typer.Option("--runs", help="A run or an inclusive range, e.g. 390100-390180.")]
 STATE_STYLES = {"alarm": "bold red", "error": "magenta", "warn": "yellow", "nodata": "dim", "ok": "green"}
 
 
-def register(app: typer.Typer) -> None:
+@click.group("checks", cls=OneLineErrors, no_args_is_help=True)
+def checks_app() -> None:
+    """Quality checks per observable: list them, import and export them as JSON, judge stored runs again."""
+
+
+def register(app: click.Group) -> None:
     """Add the ``checks`` group and the ``quality`` command to the main command."""
-    app.add_typer(checks_app, name="checks")
+    app.add_command(checks_app)
     app.command("quality")(quality)
 
 
@@ -61,13 +60,12 @@ def checks_list() -> None:
 
 
 @checks_app.command("import")
+@click.argument(
+    "file", type=click.Path(path_type=Path), help="A JSON file written by 'checks export' (or '-' for stdin)."
+)
+@click.option("--replace", is_flag=True, help="Also remove the stored checks the file does not name.")
 @fails_cleanly
-def checks_import(
-    file: Annotated[Path, typer.Argument(help="A JSON file written by 'checks export' (or '-' for stdin).")],
-    replace: Annotated[
-        bool, typer.Option("--replace", help="Also remove the stored checks the file does not name.")
-    ] = False,
-) -> None:
+def checks_import(file: Path, replace: bool) -> None:
     """Store the checks of a JSON file by name, all or none: a bad check, an unknown observable or a missing
     reference run stores nothing."""
     from alpaca_dash.quality.checks import CheckError, parse_checks
@@ -80,34 +78,34 @@ def checks_import(
         summary = import_checks(access, checks, replace=replace)
     except json.JSONDecodeError as exc:
         print_error(f"{file} is not JSON: {exc}")
-        raise typer.Exit(1) from None
+        raise Exit(1) from None
     except CheckError as exc:
         print_error(f"{file}: {exc}; nothing was stored")
-        raise typer.Exit(1) from None
+        raise Exit(1) from None
     removed = f", {len(summary.removed)} removed" if replace else ""
     echo(f"{len(summary.added)} checks added, {len(summary.updated)} updated{removed}")
 
 
 @checks_app.command("export")
+@click.argument("file", type=click.Path(path_type=Path), help="Where to write the JSON ('-' for stdout).")
 @fails_cleanly
-def checks_export(
-    file: Annotated[Path, typer.Argument(help="Where to write the JSON ('-' for stdout).")],
-) -> None:
+def checks_export(file: Path) -> None:
     """Write every stored check to a JSON file that 'checks import' reads back (to keep them under version control)."""
     from alpaca_dash.queries.checks import export_checks
 
     document = export_checks(open_access(load_settings()))
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if str(file) == "-":
-        typer.echo(text, nl=False)
+        click.echo(text, nl=False)
         return
     file.write_text(text, encoding="utf-8")
     echo(f"{len(document['checks'])} checks written to {file}")  # type: ignore[arg-type]
 
 
 @checks_app.command("run")
+@runs_option
 @fails_cleanly
-def checks_run(runs: RunsOption) -> None:
+def checks_run(runs: str) -> None:
     """Judge the stored runs of a range again by every enabled check, with a progress bar (recorded as a job)."""
     from alpaca_dash.pipeline.jobs import close_job, count_run, fail_job, quality_summary
     from alpaca_dash.pipeline.quality import RunVerdict, evaluate_range
@@ -136,11 +134,10 @@ def checks_run(runs: RunsOption) -> None:
     echo(f"{quality_summary(result)} (job {job_id})")
 
 
+@runs_option
+@click.option("--checks", is_flag=True, help="One row per check instead of one per run.")
 @fails_cleanly
-def quality(
-    runs: RunsOption,
-    checks: Annotated[bool, typer.Option("--checks", help="One row per check instead of one per run.")] = False,
-) -> None:
+def quality(runs: str, checks: bool) -> None:
     """The states of the checks per run, newest first; exit status 1 if any run has a check in alarm."""
     from rich.markup import escape
     from rich.table import Table
@@ -182,4 +179,4 @@ def quality(
     stdout_console().print(table)
     if alarms:
         echo(f"{alarms} checks in alarm over runs {run_range.first}-{run_range.last}")
-        raise typer.Exit(1)
+        raise Exit(1)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
+import click
 
 from alpaca_dash.cli_common import SetupError, echo, fails_cleanly, load_settings, on_command_exit, open_access
 
@@ -90,17 +90,15 @@ def print_alarm(message: Received) -> None:
     echo(f"[bold red]webhook received[/bold red] {message.payload.get('text', '')}")
 
 
+@click.option("--port", type=click.IntRange(1, 65535), help="Port of the dashboard.")
+@click.option(
+    "--receiver/--no-receiver",
+    default=True,
+    help="Send the alarms to a webhook receiver on loopback that prints them here "
+    "(unless ALPACA_DASH_NOTIFY_WEBHOOK_TOKEN_URL names another webhook).",
+)
 @fails_cleanly
-def demo(
-    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port of the dashboard.")] = None,
-    receiver: Annotated[
-        bool,
-        typer.Option(
-            help="Send the alarms to a webhook receiver on loopback that prints them here "
-            "(unless ALPACA_DASH_NOTIFY_WEBHOOK_TOKEN_URL names another webhook)."
-        ),
-    ] = True,
-) -> None:
+def demo(port: int | None, receiver: bool) -> None:
     """Everything at once: embedded PostgreSQL (unless a URL is set), simulated runs arriving, quality checks that
     some of them break, a webhook receiver printing the alarms, and the dashboard."""
     from alpaca_dash.alarms.receiver import LoopbackReceiver
@@ -156,16 +154,14 @@ def demo(
     serve_with_scheduler(settings, access, build_scheduler(settings, access))
 
 
+@click.option(
+    "--ingest/--no-ingest",
+    default=True,
+    help="Also run the ingest scheduler (follow the source, run queued jobs) in this process. "
+    "Scaled-out web instances use --no-ingest beside one 'alpaca-dash follow' worker.",
+)
 @fails_cleanly
-def serve_command(
-    ingest: Annotated[
-        bool,
-        typer.Option(
-            help="Also run the ingest scheduler (follow the source, run queued jobs) in this process. "
-            "Scaled-out web instances use --no-ingest beside one 'alpaca-dash follow' worker."
-        ),
-    ] = True,
-) -> None:
+def serve_command(ingest: bool) -> None:
     """Serve the dashboard (and, by default, the ingest scheduler in the same process)."""
     settings = load_settings()
     access = open_access(settings, migrate=True)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
+import click
+from click.exceptions import Exit
 
 from alpaca_dash.cli_common import echo, fails_cleanly, load_settings, print_error
 from alpaca_dash.db_commands import db_app
 
 
 @db_app.command("grant-readonly")
+@click.argument("role", help="The PostgreSQL role Grafana (or psql users) log in as.")
+@click.option("--create", is_flag=True, help="Create the role (LOGIN, asking for its password) if it does not exist.")
 @fails_cleanly
-def grant_readonly_command(
-    role: Annotated[str, typer.Argument(help="The PostgreSQL role Grafana (or psql users) log in as.")],
-    create: Annotated[
-        bool, typer.Option("--create", help="Create the role (LOGIN, asking for its password) if it does not exist.")
-    ] = False,
-) -> None:
+def grant_readonly_command(role: str, create: bool) -> None:
     """Let ROLE read the SQL views (docs/sql-views.md) of this installation's schema, and no table behind them."""
     import psycopg
 
@@ -30,13 +26,13 @@ def grant_readonly_command(
         db.check_schema()
         password = None
         if create:
-            password = typer.prompt(f"Password for {role}", hide_input=True, confirmation_prompt=True)
+            password = click.prompt(f"Password for {role}", hide_input=True, confirmation_prompt=True)
         with db.connect_raw() as raw:
             try:
                 created = grant_readonly(raw, role, password=password)
             except (GrantError, psycopg.Error) as exc:
                 print_error(exc)
-                raise typer.Exit(1) from None
+                raise Exit(1) from None
     finally:
         db.dispose()
     echo(f"{'created role' if created else 'role'} {role} may read {', '.join(VIEWS)}")

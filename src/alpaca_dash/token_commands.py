@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
+import click
+from click.exceptions import Exit
 
 from alpaca_dash.cli_common import (
     OneLineErrors,
@@ -19,13 +20,13 @@ from alpaca_dash.cli_common import (
 if TYPE_CHECKING:
     from alpaca_dash.queries.access import DataAccess
 
-tokens_app = typer.Typer(
-    cls=OneLineErrors,
-    help="Personal API tokens: scripts send one as 'Authorization: Bearer <token>'.",
-    no_args_is_help=True,
-)
 
-UserArgument = Annotated[str, typer.Argument(help="The account the token acts for (with its role).")]
+@click.group("tokens", cls=OneLineErrors, no_args_is_help=True)
+def tokens_app() -> None:
+    """Personal API tokens: scripts send one as 'Authorization: Bearer <token>'."""
+
+
+user_argument = click.argument("user", help="The account the token acts for (with its role).")
 
 
 def _user_id(access: DataAccess, name: str, *, enabled: bool = False) -> int:
@@ -34,20 +35,19 @@ def _user_id(access: DataAccess, name: str, *, enabled: bool = False) -> int:
     user = find_user(access, name)
     if user is None:
         print_error(f"no user named {name!r}")
-        raise typer.Exit(1)
+        raise Exit(1)
     if enabled and user.disabled:
         print_error(f"the account {name!r} is disabled: its tokens are refused")
-        raise typer.Exit(1)
+        raise Exit(1)
     return user.id
 
 
 @tokens_app.command("create")
+@user_argument
+@click.option("--name", required=True, help="What the token is for, e.g. the script's name.")
+@click.option("--days", type=int, help="Valid for this many days (default: until revoked).")
 @fails_cleanly
-def tokens_create(
-    user: UserArgument,
-    name: Annotated[str, typer.Option("--name", help="What the token is for, e.g. the script's name.")],
-    days: Annotated[int | None, typer.Option(help="Valid for this many days (default: until revoked).")] = None,
-) -> None:
+def tokens_create(user: str, name: str, days: int | None) -> None:
     """Create a token and print it once: it is stored hashed and cannot be shown again."""
     from alpaca_dash.queries.tokens import TokenError, create_token
 
@@ -56,17 +56,16 @@ def tokens_create(
         record, token = create_token(access, _user_id(access, user, enabled=True), name, days=days)
     except TokenError as exc:
         print_error(exc)
-        raise typer.Exit(1) from None
-    typer.echo(token)  # alone on stdout, for TOKEN=$(alpaca-dash tokens create ...)
-    typer.echo(f"token {record.id} {record.name!r} for {user}; copy it now, it is not shown again", err=True)
+        raise Exit(1) from None
+    click.echo(token)  # alone on stdout, for TOKEN=$(alpaca-dash tokens create ...)
+    click.echo(f"token {record.id} {record.name!r} for {user}; copy it now, it is not shown again", err=True)
 
 
 @tokens_app.command("list")
+@user_argument
+@click.option("--revoked", is_flag=True, help="Also list revoked tokens.")
 @fails_cleanly
-def tokens_list(
-    user: UserArgument,
-    revoked: Annotated[bool, typer.Option("--revoked", help="Also list revoked tokens.")] = False,
-) -> None:
+def tokens_list(user: str, revoked: bool) -> None:
     """An account's tokens: id, name, first characters, created, last used, expiry."""
     from rich.markup import escape
     from rich.table import Table
@@ -90,11 +89,10 @@ def tokens_list(
 
 
 @tokens_app.command("revoke")
+@user_argument
+@click.argument("token_id", type=int, help="The token's id, from 'tokens list'.")
 @fails_cleanly
-def tokens_revoke(
-    user: UserArgument,
-    token_id: Annotated[int, typer.Argument(help="The token's id, from 'tokens list'.")],
-) -> None:
+def tokens_revoke(user: str, token_id: int) -> None:
     """Revoke a token: scripts using it get 401 from then on."""
     from rich.markup import escape
 
@@ -105,5 +103,5 @@ def tokens_revoke(
         record = revoke_token(access, _user_id(access, user), token_id)
     except TokenError as exc:
         print_error(f"{user} has no token {token_id}" if "no token" in str(exc) else exc)
-        raise typer.Exit(1) from None
+        raise Exit(1) from None
     echo(f"revoked token {record.id} {escape(repr(record.name))} of {user}")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal, get_args
 
-import typer
+import click
+from click.exceptions import Exit
 
 from alpaca_dash.cli_common import OneLineErrors, echo, fails_cleanly, load_settings, open_access, print_error
 
@@ -12,18 +13,18 @@ from alpaca_dash.cli_common import OneLineErrors, echo, fails_cleanly, load_sett
 #: importing the account code for ``--help``; a test keeps the two equal
 RoleChoice = Literal["viewer", "editor", "admin"]
 
-users_app = typer.Typer(cls=OneLineErrors, help="Local accounts.", no_args_is_help=True)
+
+@click.group("users", cls=OneLineErrors, no_args_is_help=True)
+def users_app() -> None:
+    """Local accounts."""
 
 
 @users_app.command("add")
+@click.argument("name", help="Login name.")
+@click.option("--role", type=click.Choice(get_args(RoleChoice)), default="viewer", help="The account's role.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")
 @fails_cleanly
-def users_add(
-    name: Annotated[str, typer.Argument(help="Login name.")],
-    role: Annotated[RoleChoice, typer.Option(help="The account's role.")] = "viewer",
-    password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")
-    ] = "",
-) -> None:
+def users_add(name: str, role: RoleChoice, password: str) -> None:
     """Create a local account."""
     from alpaca_dash.queries import users
 
@@ -32,7 +33,7 @@ def users_add(
         user = users.create_user(access, name, password, role)
     except users.UserError as exc:
         print_error(exc)
-        raise typer.Exit(1) from None
+        raise Exit(1) from None
     echo(f"created {user.role.value} {user.name}")
 
 
