@@ -1,12 +1,16 @@
-"""Settings shown to people (``alpaca-dash config``, the admin page): values in effect, secrets masked."""
+"""Settings read from their sources, and shown to people (``alpaca-dash config``, the admin page): values in effect,
+secrets masked."""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from alpaca_dash.config import Settings, effective_settings, mask_secrets
+from alpaca_dash.config import Settings, SettingsError, effective_settings, mask_secrets
 
 
 @pytest.mark.parametrize(
@@ -48,3 +52,72 @@ def test_every_setting_is_shown_with_its_value(tmp_path: Path) -> None:
     assert rows["ALPACA_DASH_MAX_RANGE"][0] == "77"
     assert rows["ALPACA_DASH_DATA_DIR"][0] == str(tmp_path)
     assert all(help_text for _value, help_text in rows.values())
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No ``ALPACA_DASH_*`` variables but the tests' own; the config file ``tmp_path/alpaca-dash.toml``, not yet
+    written."""
+    for name in list(os.environ):
+        if name.upper().startswith("ALPACA_DASH_") and not name.startswith("ALPACA_DASH_TEST_"):
+            monkeypatch.delenv(name)
+    config = tmp_path / "alpaca-dash.toml"
+    monkeypatch.setenv("ALPACA_DASH_CONFIG", str(config))
+    return config
+
+
+def test_each_source_wins_over_the_next(clean_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    clean_env.write_text("port = 1\nhost = 'toml'\nlog_level = 'debug'\nmax_range = 4\n")
+    (tmp_path / "port").write_text("2\n")
+    (tmp_path / "host").write_text("file\n")
+    monkeypatch.setenv("ALPACA_DASH_PORT_FILE", str(tmp_path / "port"))
+    monkeypatch.setenv("ALPACA_DASH_HOST_FILE", str(tmp_path / "host"))
+    monkeypatch.setenv("ALPACA_DASH_HOST", "env")
+    monkeypatch.setenv("ALPACA_DASH_MAX_RANGE", "5")
+    settings = Settings(max_range=6)
+    assert (settings.max_range, settings.host, settings.port, settings.log_level) == (6, "env", 2, "DEBUG")
+    assert settings.follow_interval == 2.0
+    assert settings.model_fields_set == {"max_range", "host", "port", "log_level"}
+
+
+def test_variables_are_parsed_as_pydantic_settings_did(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "alpaca_dash_port": "9_000",  # the name in any case
+        "ALPACA_DASH_PRODUCTION": "on",
+        "ALPACA_DASH_FOLLOW_INTERVAL": "1e1",
+        "ALPACA_DASH_SOURCE_PATH": "runs",
+        "ALPACA_DASH_ALPACA_KNOWN_BAD_RUNS": "[3, 5]",
+        "ALPACA_DASH_TRUSTED_PROXIES": "null",  # JSON null: not set
+        "ALPACA_DASH_SSO_GROUP_ROLES": '{"ops": "admin"}',
+        "ALPACA_DASH_NO_SUCH_SETTING": "1",  # ignored, as it always was
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    assert (settings.port, settings.production, settings.follow_interval) == (9000, True, 10.0)
+    assert settings.source_path == Path("runs")
+    assert settings.alpaca_known_bad_runs == [3, 5]
+    assert settings.trusted_proxies == []
+    assert settings.sso_group_roles == {"ops": "admin"}
+
+
+def test_a_list_variable_that_is_not_json_is_a_settings_error(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALPACA_DASH_TRUSTED_PROXIES", "10.0.0.0/8")
+    with pytest.raises(SettingsError, match='field "trusted_proxies"') as raised:
+        Settings()
+    assert isinstance(raised.value.__cause__, json.JSONDecodeError)
+
+
+def test_the_config_file_names_fields_in_any_case_and_only_fields(clean_env: Path) -> None:
+    clean_env.write_text("PORT = 9001\n[sso_group_roles]\nops = 'editor'\n")
+    assert Settings().port == 9001
+    clean_env.write_text("prot = 9001\n")
+    with pytest.raises(ValidationError, match="prot\n  Extra inputs are not permitted"):
+        Settings()
+
+
+def test_mappings_from_two_sources_are_merged(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As pydantic-settings merged them: even an empty mapping given to ``Settings`` keeps the environment's keys."""
+    clean_env.write_text("[sso_group_roles]\nops = 'editor'\ndev = 'viewer'\n")
+    monkeypatch.setenv("ALPACA_DASH_SSO_GROUP_ROLES", '{"ops": "admin"}')
+    assert Settings().sso_group_roles == {"ops": "admin", "dev": "viewer"}
+    assert Settings(sso_group_roles={}).sso_group_roles == {"ops": "admin", "dev": "viewer"}

@@ -131,9 +131,8 @@ def load_settings(**overrides: Any) -> Settings:
     import tomllib
 
     from pydantic import ValidationError
-    from pydantic_settings import SettingsError
 
-    from alpaca_dash.config import Settings, config_file
+    from alpaca_dash.config import Settings, SettingsError, config_file
 
     try:
         settings = Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,18 +1,27 @@
 """The one place settings are read: environment (prefix ``ALPACA_DASH_``), files named by ``ALPACA_DASH_<NAME>_FILE``
-(secrets), then an optional TOML file, then defaults."""
+(secrets), then an optional TOML file, then defaults.
+
+The loader is our own rather than pydantic-settings', whose import cost every command 0.1 s (issue 16); it reads
+the sources as pydantic-settings 2.16 did, so nothing changed for users (tests/test_config.py).
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, get_origin
 from urllib.parse import quote
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from alpaca_dash.domain import Role
+
+if TYPE_CHECKING:
+    from pydantic.fields import FieldInfo
 
 SourceKind = Literal["simulated", "files", "alpaca"]
 
@@ -31,10 +40,27 @@ _PARAMETER = re.compile(
 )
 
 
-class Settings(BaseSettings):
-    """Every setting of the application, with its default and what it is for."""
+class SettingsError(ValueError):
+    """A setting that cannot be read at all: a list or mapping variable that is not JSON, an unreadable file."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+class Settings(BaseModel):
+    """Every setting of the application, with its default and what it is for.
+
+    ``Settings(**values)`` reads the sources (:func:`read_sources`), ``values`` on top of them.
+
+    :raises SettingsError: a source cannot be read.
+    :raises tomllib.TOMLDecodeError: the config file is not TOML.
+    :raises pydantic.ValidationError: a setting has a bad value.
+    """
+
+    # validate_default as pydantic-settings had it: the defaults go through the validators too (log_level's upper())
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    if not TYPE_CHECKING:  # hidden from mypy, which keeps checking the keywords against the fields
+
+        def __init__(self, **values: Any) -> None:
+            super().__init__(**read_sources(type(self).model_fields, values))
 
     database_url: str = Field(
         "",
@@ -207,28 +233,94 @@ class Settings(BaseSettings):
         """The sidecar root, resolved from ``parquet_dir`` or ``data_dir``."""
         return (self.parquet_dir or self.data_dir / "parquet").resolve()
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        from alpaca_dash.secret_files import FileEnvSettingsSource
-
-        return (
-            init_settings,
-            env_settings,
-            FileEnvSettingsSource(settings_cls, ENV_PREFIX),
-            TomlConfigSettingsSource(settings_cls, toml_file=config_file()),
-        )
-
 
 def config_file() -> Path:
     """The TOML file settings are read from (it need not exist)."""
     return Path(os.environ.get(CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE))
+
+
+def read_sources(fields: Mapping[str, FieldInfo], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings given, by field name: ``values``, then the environment, then files named by ``*_FILE``
+    variables, then the config file. The first source that has a setting wins; mappings are merged key by key.
+
+    Names are matched to fields whatever their case; other names are kept for validation to refuse.
+
+    :raises SettingsError: a list or mapping variable is not JSON, or a ``*_FILE`` cannot be read.
+    :raises tomllib.TOMLDecodeError: the config file is not TOML.
+    """
+    from alpaca_dash.secret_files import read_secret_files
+
+    config = _read_config_file(config_file())  # before the others, so its error comes first as it did
+    sources = (
+        _by_field_name(values, fields),
+        _read_environment(fields),
+        read_secret_files(fields, ENV_PREFIX),
+        _by_field_name(config, fields),
+    )
+    merged: dict[str, Any] = {}
+    for source in sources:
+        merged = _merge(source, merged)
+    return merged
+
+
+def _read_environment(fields: Mapping[str, FieldInfo]) -> dict[str, Any]:
+    """``ALPACA_DASH_<NAME>`` variables, their names in any case (of two that differ only in case, the later in the
+    environment wins). List and mapping settings are JSON; JSON ``null`` leaves the setting to the next source."""
+    environment = {name.lower(): text for name, text in os.environ.items()}
+    values: dict[str, Any] = {}
+    for name, field in fields.items():
+        text = environment.get(f"{ENV_PREFIX}{name}".lower())
+        if text is None:
+            continue
+        if not _is_json(field.annotation):
+            values[name] = text  # pydantic parses it: "yes" and "off" for booleans, "9_000" for numbers
+            continue
+        try:
+            value = json.loads(text)
+        except ValueError as exc:  # the wording pydantic-settings had, which people may have met
+            raise SettingsError(f'error parsing value for field "{name}" from source "EnvSettingsSource"') from exc
+        if value is not None:
+            values[name] = value
+    return values
+
+
+def _is_json(annotation: Any) -> bool:
+    """Whether a setting of this type is written as JSON in a variable: lists, mappings, sets (not str)."""
+    kind = get_origin(annotation) or annotation
+    if not isinstance(kind, type) or issubclass(kind, str | bytes):
+        return False
+    return issubclass(kind, Mapping | Sequence | AbstractSet | BaseModel)
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    path = path.expanduser()
+    if not path.is_file():  # missing, or a folder: no settings from it
+        return {}
+    import tomllib
+
+    with path.open("rb") as file:
+        return tomllib.load(file)
+
+
+def _by_field_name(values: Mapping[str, Any], fields: Mapping[str, FieldInfo]) -> dict[str, Any]:
+    """``values`` under the names of their fields, matched whatever their case (of two names that differ only in
+    case, the first wins); names of no field are kept as they are."""
+    first: dict[str, str] = {}
+    for key in values:
+        first.setdefault(key.lower(), key)
+    named = {name: values[first[name.lower()]] for name in fields if name.lower() in first}
+    lowered = {name.lower() for name in fields}
+    named.update({key: value for key, value in values.items() if key.lower() not in lowered})
+    return named
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``over``'s values on top; where both have a mapping, the two are merged key by key."""
+    merged = dict(base)
+    for key, value in over.items():
+        old = merged.get(key)
+        merged[key] = _merge(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
+    return merged
 
 
 def describe_settings() -> list[tuple[str, str, str]]:

@@ -7,41 +7,32 @@ environment variables that ``docker inspect`` and child processes can see.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsError
+from alpaca_dash.config import SettingsError
 
 FILE_SUFFIX = "_FILE"
 
 
-class FileEnvSettingsSource(PydanticBaseSettingsSource):
+def read_secret_files(names: Iterable[str], prefix: str = "ALPACA_DASH_") -> dict[str, str]:
     """For every setting whose ``<PREFIX><NAME>_FILE`` variable is set, the content of that file (one trailing
-    newline removed, as ``echo`` and editors leave one)."""
+    newline removed, as ``echo`` and editors leave one). The content is taken as it is, never as JSON.
 
-    def __init__(self, settings_cls: type[BaseSettings], prefix: str) -> None:
-        super().__init__(settings_cls)
-        self.prefix = prefix
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        variable = f"{self.prefix}{field_name.upper()}{FILE_SUFFIX}"
+    :raises SettingsError: a named file cannot be read.
+    """
+    values: dict[str, str] = {}
+    for name in names:
+        variable = file_variable(name, prefix)
         path = os.environ.get(variable)
         if not path:
-            return None, field_name, False
+            continue
         try:
             text = Path(path).read_text()
         except OSError as exc:
             raise SettingsError(f"{variable}: cannot read {path}: {exc.strerror or exc}") from None
-        return text.removesuffix("\n").removesuffix("\r"), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for name, field in self.settings_cls.model_fields.items():
-            value, key, _ = self.get_field_value(field, name)
-            if value is not None:
-                values[key] = value
-        return values
+        values[name] = text.removesuffix("\n").removesuffix("\r")
+    return values
 
 
 def file_variable(name: str, prefix: str = "ALPACA_DASH_") -> str:
