@@ -1,8 +1,9 @@
 """The one place settings are read: environment (prefix ``ALPACA_DASH_``), files named by ``ALPACA_DASH_<NAME>_FILE``
 (secrets), then an optional TOML file, then defaults.
 
-The loader is our own rather than pydantic-settings', whose import cost every command 0.1 s (issue 16); it reads
-the sources as pydantic-settings 2.16 did, so nothing changed for users (tests/test_config.py).
+The loader is our own rather than pydantic-settings', whose import cost every command 20-35 ms on top of pydantic's
+BaseModel (issue 16: median of 40 processes, 191 ms to 174 ms for ``import alpaca_dash.config``). It reads the
+sources as pydantic-settings 2.16 did, so nothing changed for users (tests/test_config.py).
 """
 
 from __future__ import annotations
