@@ -79,9 +79,9 @@ def db(fresh_schema_url: str) -> Iterator[Database]:
     database = Database(fresh_schema_url)
     database.migrate()
     yield database
-    leaked = database.engine.pool.checkedout()  # type: ignore[attr-defined]
+    leaked = database.checked_out()
     database.dispose()
-    assert leaked == 0, f"{leaked} database connections were not returned to the pool"
+    assert leaked == 0, f"{leaked} database connections were not returned to their pool"
 
 
 @pytest.fixture

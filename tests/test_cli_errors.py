@@ -312,22 +312,12 @@ def test_the_command_modules_import_no_cycle_and_nothing_heavy() -> None:
 
 def test_a_one_run_ingest_loads_nothing_it_does_not_use(fresh_schema_url: str, tmp_path: Path) -> None:
     """A one-run ``ingest`` process with no quality checks and no contact points stores its run without loading
-    scipy (the checks' tests), an HTTP or SMTP client (the notifier's), argon2 (passwords), pydantic-settings or the
-    web layer: each of them cost that process 0.02-0.7 s of start-up (docs/performance.md, cli); nor typer, which
-    parses options with pydantic."""
+    SQLAlchemy (the read side's), scipy (the checks' tests), an HTTP or SMTP client (the notifier's), argon2
+    (passwords), pydantic-settings or the web layer: each of them cost that process 0.02-0.7 s of start-up
+    (docs/performance.md, cli); nor typer, which parses options with pydantic."""
     unused = (
-        "scipy",
-        "httpx",
-        "smtplib",
-        "argon2",
-        "nicegui",
-        "fastapi",
-        "starlette",
-        "pandas",
-        "polars",
-        "xarray",
-        "typer",
-        "pydantic_settings",
+        *("sqlalchemy", "scipy", "httpx", "smtplib", "argon2", "typer", "pydantic_settings"),
+        *("nicegui", "fastapi", "starlette", "pandas", "polars", "xarray"),
     )
     env = _child_env(
         ALPACA_DASH_DATABASE_URL=fresh_schema_url,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from alpaca_dash.domain import RunRecord
+from alpaca_dash.domain import QUALITY_SOURCE, JobKind, JobStatus, RunRecord
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import ingest_range, ingest_run
 from alpaca_dash.pipeline.jobs import run_quality_job
@@ -17,7 +17,7 @@ from alpaca_dash.pipeline.quality import QualityEvaluator, evaluate_range
 from alpaca_dash.quality.checks import CheckError, parse_checks
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.checks import export_checks, import_checks, list_checks
-from alpaca_dash.queries.jobs import QUALITY_SOURCE, JobKind, JobStatus, create_job, get_job, request_cancel
+from alpaca_dash.queries.jobs import create_job, get_job, request_cancel
 from alpaca_dash.queries.runs import get_run
 from alpaca_dash.timescale.database import Database
 

@@ -13,12 +13,13 @@ from nicegui import ui
 from nicegui.testing.user import User
 from polling import wait_for, wait_until
 
+from alpaca_dash.domain import Job, JobStatus
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.scheduler import IngestScheduler
 from alpaca_dash.queries import jobs
 from alpaca_dash.queries import users as user_queries
 from alpaca_dash.queries.access import DataAccess
-from alpaca_dash.queries.jobs import JobStatus, NotYourJob
+from alpaca_dash.queries.jobs import NotYourJob
 from alpaca_dash.queries.users import Role
 from alpaca_dash.sources.base import RunSource, SourceError
 
@@ -116,7 +117,7 @@ def test_the_scheduler_marks_a_killed_cli_job_failed_by_itself(
         os.kill(killed.pid, signal.SIGKILL)
         killed.wait()
 
-        def failed() -> jobs.Job | None:
+        def failed() -> Job | None:
             job = jobs.get_job(access, killed_job)
             return job if job is not None and job.status == JobStatus.FAILED else None
 

@@ -12,6 +12,7 @@ from nicegui import ui
 from nicegui.testing.user import User
 from polling import RETRIES, wait_until
 
+from alpaca_dash.domain import Job, JobKind, JobStatus
 from alpaca_dash.pipeline.ingest import record_run_failure
 from alpaca_dash.queries import jobs as queue
 from alpaca_dash.queries import users as user_queries
@@ -104,13 +105,13 @@ def test_request_checks() -> None:
 
 
 def test_progress_text() -> None:
-    job = queue.Job(
+    job = Job(
         1,
-        queue.JobKind.RANGE,
+        JobKind.RANGE,
         "simulated",
         1,
         10,
-        queue.JobStatus.RUNNING,
+        JobStatus.RUNNING,
         10,
         4,
         1,

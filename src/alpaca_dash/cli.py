@@ -73,11 +73,9 @@ for _command in (serve_commands.demo, serve_commands.serve_command, serve_comman
 @fails_cleanly
 def ingest(runs: str, source: SourceChoice | None, path: Path | None) -> None:
     """Ingest (or re-ingest) a range of runs now, with a progress bar; each run replaces its stored version."""
-    from alpaca_dash.alarms.contact_points import notify_of
+    from alpaca_dash.pipeline.command_quality import judge_for_command
     from alpaca_dash.pipeline.ingest import IngestResult, ingest_range
-    from alpaca_dash.pipeline.jobs import fail_job, finish_job, record_progress
-    from alpaca_dash.pipeline.quality import QualityEvaluator
-    from alpaca_dash.queries.jobs import create_job
+    from alpaca_dash.pipeline.jobs import fail_job, finish_job, record_progress, start_cli_job
     from alpaca_dash.run_range import parse_run_range
     from alpaca_dash.sources import open_source
     from alpaca_dash.timescale.database import DatabaseUnavailable
@@ -86,12 +84,10 @@ def ingest(runs: str, source: SourceChoice | None, path: Path | None) -> None:
     run_range = parse_run_range(runs, max_runs=settings.max_range)
     run_source = open_source(settings, source, follow=False)
     access = open_access(settings, migrate=True)
-    # judged on a thread of this short command (a process costs a second to start); the server's notifier sends
-    quality = QualityEvaluator(access.db, access.store, notify=notify_of(settings), own_process=False)
-    on_command_exit(quality.close)  # the runs' checks are judged before the command ends
-    job_id = create_job(
-        access, source=run_source.kind, first_run=run_range.first, last_run=run_range.last, run_here=True
-    )
+    quality = judge_for_command(access.db, access.store, settings, run_range.first, run_range.last)
+    if quality is not None:
+        on_command_exit(quality.close)  # the runs' checks are judged before the command ends
+    job_id = start_cli_job(access.db, source=run_source.kind, first_run=run_range.first, last_run=run_range.last)
     failed: list[IngestResult] = []
     try:
         with progress_bar() as progress:

@@ -1,4 +1,4 @@
-"""The vocabulary shared by every layer: runs, observables, their kinds and values."""
+"""The vocabulary shared by every layer: runs, observables, their kinds and values, and the jobs that ingest them."""
 
 from __future__ import annotations
 
@@ -61,6 +61,57 @@ class Role(StrEnum):
     def rank(self) -> int:
         """Viewer 0, editor 1, admin 2: each role may do what the lower ones may."""
         return list(Role).index(self)
+
+
+class JobStatus(StrEnum):
+    """Queued until a scheduler claims it, running, then done, failed or cancelled."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class JobKind(StrEnum):
+    """``range`` jobs (ingest) and ``quality`` jobs (judge stored runs again) run in the scheduler; ``cli`` jobs run
+    in the command that recorded them."""
+
+    RANGE = "range"
+    QUALITY = "quality"
+    CLI = "cli"
+
+
+#: the ``source`` of a job that judges runs rather than ingesting them
+QUALITY_SOURCE = "quality"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A row of ``ingest_jobs``: a range of runs to ingest or judge, and how far it got."""
+
+    id: int
+    kind: JobKind
+    source: str
+    first_run: int
+    last_run: int
+    status: JobStatus
+    total: int
+    done: int
+    failed: int
+    cancel_requested: bool
+    message: str
+    options: dict[str, Any]
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> Job:
+        """A job from a row of ``ingest_jobs`` by column name."""
+        fields = {column: row[column] for column in cls.__dataclass_fields__}
+        return cls(**{**fields, "kind": JobKind(row["kind"]), "status": JobStatus(row["status"])})
 
 
 class UnknownObservable(LookupError):

@@ -107,9 +107,10 @@ def checks_export(file: Path) -> None:
 @fails_cleanly
 def checks_run(runs: str) -> None:
     """Judge the stored runs of a range again by every enabled check, with a progress bar (recorded as a job)."""
+    from alpaca_dash.domain import QUALITY_SOURCE
     from alpaca_dash.pipeline.jobs import close_job, count_run, fail_job, quality_summary
     from alpaca_dash.pipeline.quality import RunVerdict, evaluate_range
-    from alpaca_dash.queries.jobs import QUALITY_SOURCE, create_job
+    from alpaca_dash.queries.jobs import create_job
     from alpaca_dash.run_range import parse_run_range
 
     settings = load_settings()

@@ -5,36 +5,36 @@ Queueing, listing and cancelling jobs is ``queries.jobs``.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from typing import TYPE_CHECKING
 
+from alpaca_dash.domain import Job, JobKind, JobStatus
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline.ingest import IngestResult, RangeResult, ingest_range
-from alpaca_dash.pipeline.quality import QualityEvaluator, QualityRangeResult, RunVerdict, evaluate_range
-from alpaca_dash.queries.jobs import Job, JobKind, JobStatus, to_job
+from alpaca_dash.processes import this_process
 from alpaca_dash.sources.base import RunSource
+from alpaca_dash.timescale import job_store
 from alpaca_dash.timescale.database import Database
-from alpaca_dash.timescale.schema import ingest_jobs
+
+if TYPE_CHECKING:
+    from alpaca_dash.pipeline.quality import QualityEvaluator, QualityRangeResult, RunVerdict
 
 
 def claim_next_job(db: Database) -> Job | None:
     """Mark the oldest queued job running and return it; None when the queue is empty."""
-    oldest = (
-        select(ingest_jobs.c.id)
-        .where(ingest_jobs.c.status == JobStatus.QUEUED)
-        .order_by(ingest_jobs.c.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
+    return job_store.claim_next_job(db)
+
+
+def start_cli_job(db: Database, *, source: str, first_run: int, last_run: int) -> int:
+    """Record a job that the calling command runs itself (the scheduler leaves it alone). :returns: its id."""
+    return job_store.insert_job(
+        db,
+        kind=JobKind.CLI,
+        source=source,
+        first_run=first_run,
+        last_run=last_run,
+        status=JobStatus.RUNNING,
+        options=this_process(),
     )
-    claim = (
-        update(ingest_jobs)
-        .where(ingest_jobs.c.id == oldest)
-        .values(status=JobStatus.RUNNING.value, started_at=func.now())
-        .returning(*ingest_jobs.c)
-    )
-    with db.begin() as conn:
-        row = conn.execute(claim).first()
-    return None if row is None else to_job(row)
 
 
 def record_progress(db: Database, job_id: int, outcome: IngestResult) -> bool:
@@ -47,15 +47,7 @@ def record_progress(db: Database, job_id: int, outcome: IngestResult) -> bool:
 
 def count_run(db: Database, job_id: int, *, ok: bool) -> bool:
     """Count one run of any job as done or failed. :returns: whether cancellation has been requested meanwhile."""
-    column = ingest_jobs.c.done if ok else ingest_jobs.c.failed
-    with db.begin() as conn:
-        cancel = conn.execute(
-            update(ingest_jobs)
-            .where(ingest_jobs.c.id == job_id)
-            .values({column: column + 1})
-            .returning(ingest_jobs.c.cancel_requested)
-        ).scalar()
-    return bool(cancel)
+    return job_store.count_run(db, job_id, ok=ok)
 
 
 def finish_job(db: Database, job_id: int, result: RangeResult) -> None:
@@ -65,22 +57,11 @@ def finish_job(db: Database, job_id: int, result: RangeResult) -> None:
 
 def close_job(db: Database, job_id: int, *, cancelled: bool, message: str, total: int) -> None:
     """Mark a job done (or cancelled) with its summary."""
-    status = JobStatus.CANCELLED if cancelled else JobStatus.DONE
-    with db.begin() as conn:
-        conn.execute(
-            update(ingest_jobs)
-            .where(ingest_jobs.c.id == job_id)
-            .values(status=status.value, message=message, finished_at=func.now(), total=total)
-        )
+    job_store.end_job(db, job_id, JobStatus.CANCELLED if cancelled else JobStatus.DONE, message, total=total)
 
 
 def fail_job(db: Database, job_id: int, message: str) -> None:
-    with db.begin() as conn:
-        conn.execute(
-            update(ingest_jobs)
-            .where(ingest_jobs.c.id == job_id)
-            .values(status=JobStatus.FAILED.value, message=message[:2000], finished_at=func.now())
-        )
+    job_store.end_job(db, job_id, JobStatus.FAILED, message)
 
 
 def run_job(
@@ -114,6 +95,8 @@ def run_job(
 
 def run_quality_job(db: Database, store: ParquetStore, job: Job) -> QualityRangeResult:
     """Judge the stored runs of a claimed quality job again, recording progress and stopping when cancelled."""
+    from alpaca_dash.pipeline.quality import evaluate_range
+
     cancel = job.cancel_requested
 
     def on_progress(run: int, verdict: RunVerdict | None) -> None:
@@ -137,10 +120,4 @@ def quality_summary(result: QualityRangeResult) -> str:
 
 def reset_stale_jobs(db: Database) -> int:
     """Requeue jobs left 'running' by a scheduler that died; called by the new lock holder before claiming."""
-    with db.begin() as conn:
-        result = conn.execute(
-            update(ingest_jobs)
-            .where(ingest_jobs.c.status == JobStatus.RUNNING, ingest_jobs.c.kind.in_([JobKind.RANGE, JobKind.QUALITY]))
-            .values(status=JobStatus.QUEUED.value, started_at=None, done=0, failed=0)
-        )
-    return int(result.rowcount)
+    return job_store.requeue_running_jobs(db, (JobKind.RANGE, JobKind.QUALITY))

@@ -14,11 +14,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from alpaca_dash.alarms.contact_points import ContactPoint
 from alpaca_dash.alarms.notifier import Notifier
 from alpaca_dash.alarms.outbox import Notify
+from alpaca_dash.domain import Job, JobKind
 from alpaca_dash.parquet_cache.store import ParquetStore
 from alpaca_dash.pipeline import jobs
 from alpaca_dash.pipeline.follow import DEFAULT_RETRIES, follow_once
 from alpaca_dash.pipeline.quality import QualityEvaluator
-from alpaca_dash.queries.jobs import Job, JobKind, end_dead_cli_jobs
+from alpaca_dash.queries.jobs import end_dead_cli_jobs
 from alpaca_dash.sources.base import RunSource, SourceError
 from alpaca_dash.timescale.database import Database, DatabaseUnavailable
 

@@ -5,74 +5,22 @@ The worker's side of the same table (claiming, progress, finishing) is ``pipelin
 
 from __future__ import annotations
 
-import os
 import socket
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, func, select, true, update
+from sqlalchemy import func, select, true, update
 
-from alpaca_dash.domain import Role
+from alpaca_dash.domain import QUALITY_SOURCE, Job, JobKind, JobStatus, Role
+from alpaca_dash.processes import alive, this_process
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.users import User, may_act
+from alpaca_dash.timescale import job_store
 from alpaca_dash.timescale.database import Database
 from alpaca_dash.timescale.schema import ingest_jobs
 
 
 class NotYourJob(PermissionError):
     """Only the user who queued a job, or an admin, may cancel it."""
-
-
-class JobStatus(StrEnum):
-    """Queued until a scheduler claims it, running, then done, failed or cancelled."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-class JobKind(StrEnum):
-    """``range`` jobs (ingest) and ``quality`` jobs (judge stored runs again) run in the scheduler; ``cli`` jobs run
-    in the command that recorded them."""
-
-    RANGE = "range"
-    QUALITY = "quality"
-    CLI = "cli"
-
-
-#: the ``source`` of a job that judges runs rather than ingesting them
-QUALITY_SOURCE = "quality"
-
-
-@dataclass(frozen=True)
-class Job:
-    id: int
-    kind: JobKind
-    source: str
-    first_run: int
-    last_run: int
-    status: JobStatus
-    total: int
-    done: int
-    failed: int
-    cancel_requested: bool
-    message: str
-    options: dict[str, Any]
-    created_by: str
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-
-
-def to_job(row: Row[Any]) -> Job:
-    """A job from a row of ``ingest_jobs``."""
-    fields = {column: getattr(row, column) for column in Job.__dataclass_fields__}
-    return Job(**{**fields, "kind": JobKind(row.kind), "status": JobStatus(row.status)})
 
 
 def create_job(
@@ -92,36 +40,29 @@ def create_job(
     """
     status = JobStatus.RUNNING if run_here else JobStatus.QUEUED
     queued_kind = JobKind.QUALITY if source == QUALITY_SOURCE else JobKind.RANGE
-    with access.db.begin() as conn:
-        job_id = conn.execute(
-            ingest_jobs.insert()
-            .values(
-                kind=(JobKind.CLI if run_here else queued_kind).value,
-                source=source,
-                first_run=first_run,
-                last_run=last_run,
-                status=status.value,
-                total=last_run - first_run + 1,
-                created_by=created_by,
-                options={**(options or {}), **(this_process() if run_here else {})},
-                started_at=func.now() if status == JobStatus.RUNNING else None,
-            )
-            .returning(ingest_jobs.c.id)
-        ).scalar_one()
-    return int(job_id)
+    return job_store.insert_job(
+        access.db,
+        kind=JobKind.CLI if run_here else queued_kind,
+        source=source,
+        first_run=first_run,
+        last_run=last_run,
+        status=status,
+        created_by=created_by,
+        options={**(options or {}), **(this_process() if run_here else {})},
+    )
 
 
 def get_job(access: DataAccess, job_id: int) -> Job | None:
     with access.db.begin() as conn:
         row = conn.execute(select(ingest_jobs).where(ingest_jobs.c.id == job_id)).first()
-    return None if row is None else to_job(row)
+    return None if row is None else Job.from_row(row._mapping)
 
 
 def list_jobs(access: DataAccess, *, limit: int = 50) -> list[Job]:
     """The newest jobs first."""
     with access.db.begin() as conn:
         rows = conn.execute(select(ingest_jobs).order_by(ingest_jobs.c.id.desc()).limit(limit))
-        return [to_job(row) for row in rows]
+        return [Job.from_row(row._mapping) for row in rows]
 
 
 def request_cancel(access: DataAccess, job_id: int, *, by: User | None = None) -> bool:
@@ -156,29 +97,6 @@ def request_cancel(access: DataAccess, job_id: int, *, by: User | None = None) -
     return status is not None
 
 
-def this_process() -> dict[str, Any]:
-    """What identifies the calling process later: host, pid and (on Linux) its start time, against a reused pid."""
-    return {"host": socket.gethostname(), "pid": os.getpid(), "started": _start_time(os.getpid())}
-
-
-def _start_time(pid: int) -> str | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[-1].split()[19]  # field 22, counted after the command name
-
-
-def _alive(pid: int, started: str | None) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process holds the pid
-        return started is None
-    return started is None or _start_time(pid) in (started, None)
-
-
 def fail_dead_cli_jobs(access: DataAccess) -> int:
     """Mark failed the CLI jobs of this host still 'running' whose process is gone (killed, crashed, machine
     restarted); jobs of other hosts are left to their own. :returns: how many were marked."""
@@ -198,7 +116,7 @@ def end_dead_cli_jobs(db: Database) -> int:
             for row in rows
             if row.options.get("host") == host
             and isinstance(row.options.get("pid"), int)
-            and not _alive(row.options["pid"], row.options.get("started"))
+            and not alive(row.options["pid"], row.options.get("started"))
         ]
         for job_id, pid in dead:
             conn.execute(

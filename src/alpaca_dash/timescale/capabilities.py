@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, text
+import psycopg
 
 
 @dataclass(frozen=True)
@@ -31,20 +32,26 @@ class Capabilities:
         )
 
 
-def probe_capabilities(conn: Connection, *, create_extension: bool) -> Capabilities:
+def probe_capabilities(conn: psycopg.Connection[Any], *, create_extension: bool) -> Capabilities:
     """Look for TimescaleDB, creating the extension when the server has it preloaded and ``create_extension`` is set."""
-    version = int(conn.execute(text("SHOW server_version_num")).scalar_one())
-    installed = conn.execute(text("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")).scalar()
+    version = int(_value(conn, "SHOW server_version_num"))
+    installed = _value(conn, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")
     if installed is None and create_extension and _timescale_preloaded(conn):
-        conn.execute(text("CREATE EXTENSION IF NOT EXISTS timescaledb"))
-        installed = conn.execute(text("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")).scalar()
+        conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+        installed = _value(conn, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")
     license_ = None
     if installed is not None:
-        license_ = conn.execute(text("SELECT current_setting('timescaledb.license', true)")).scalar()
+        license_ = _value(conn, "SELECT current_setting('timescaledb.license', true)")
     return Capabilities(version, installed, license_)
 
 
-def _timescale_preloaded(conn: Connection) -> bool:
-    libraries = conn.execute(text("SELECT current_setting('shared_preload_libraries', true)")).scalar() or ""
-    available = conn.execute(text("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")).scalar()
+def _timescale_preloaded(conn: psycopg.Connection[Any]) -> bool:
+    libraries = _value(conn, "SELECT current_setting('shared_preload_libraries', true)") or ""
+    available = _value(conn, "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")
     return available is not None and "timescaledb" in libraries
+
+
+def _value(conn: psycopg.Connection[Any], query: str) -> Any:
+    """The first column of the query's first row; None when it has no row."""
+    row = conn.execute(query).fetchone()
+    return None if row is None else row[0]

@@ -12,8 +12,9 @@ from sqlalchemy.exc import DBAPIError
 from alpaca_dash.domain import SUPPORTED_DTYPES
 from alpaca_dash.timescale import schema, sql_views
 from alpaca_dash.timescale.capabilities import Capabilities
+from alpaca_dash.timescale.database import driver_connection
 from alpaca_dash.timescale.rollup import create_rollup
-from alpaca_dash.timescale.search_path import own_relation
+from alpaca_dash.timescale.schema_version import current_version
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +197,7 @@ def _scale_to_years(conn: Connection, caps: Capabilities) -> None:
     if caps.timescale_community:  # real-time: buckets not materialised yet are computed from the values
         conn.execute(text("ALTER MATERIALIZED VIEW scalar_rollup_1000 SET (timescaledb.materialized_only = false)"))
     else:
-        create_rollup(conn)
+        create_rollup(driver_connection(conn))
 
 
 def has_trigrams(conn: Connection) -> bool:
@@ -325,13 +326,6 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
-def current_version(conn: Connection) -> int:
-    exists = conn.execute(text(f"SELECT {own_relation('schema_migrations')}")).scalar()
-    if exists is None:
-        return 0
-    return int(conn.execute(text("SELECT coalesce(max(version), 0) FROM schema_migrations")).scalar_one())
-
-
 def migrate(conn: Connection, caps: Capabilities, *, target: int | None = None) -> list[Migration]:
     """Apply every pending migration up to ``target`` (default: the newest) in this transaction.
 
@@ -344,7 +338,7 @@ def migrate(conn: Connection, caps: Capabilities, *, target: int | None = None) 
             "applied_at timestamptz NOT NULL DEFAULT now())"
         )
     )
-    done = current_version(conn)
+    done = current_version(driver_connection(conn))
     applied = []
     for migration in MIGRATIONS:
         if migration.version <= done or (target is not None and migration.version > target):
@@ -360,4 +354,5 @@ def migrate(conn: Connection, caps: Capabilities, *, target: int | None = None) 
 
 
 def newest_version() -> int:
+    """The version of the newest migration: :data:`~alpaca_dash.timescale.schema_version.SCHEMA_VERSION`."""
     return MIGRATIONS[-1].version

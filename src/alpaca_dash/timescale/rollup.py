@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import psycopg
-from sqlalchemy import Connection, text
 
 #: runs per rollup bucket, as the continuous aggregate's time_bucket(1000, run)
 ROLLUP_RUNS = 1000
@@ -32,20 +31,16 @@ def bucket_of(run: int) -> int:
     return run - run % ROLLUP_RUNS
 
 
-def create_rollup(conn: Connection) -> None:
+def create_rollup(conn: psycopg.Connection[Any]) -> None:
     """Create ``scalar_rollup`` and fill it from the scalars already stored."""
     conn.execute(
-        text(
-            "CREATE TABLE scalar_rollup (observable_id integer NOT NULL, bucket integer NOT NULL, min float8, "
-            "max float8, sum float8, n integer NOT NULL, PRIMARY KEY (observable_id, bucket)) "
-            f"WITH (fillfactor = {ROLLUP_FILLFACTOR})"
-        )
+        "CREATE TABLE scalar_rollup (observable_id integer NOT NULL, bucket integer NOT NULL, min float8, "
+        "max float8, sum float8, n integer NOT NULL, PRIMARY KEY (observable_id, bucket)) "
+        f"WITH (fillfactor = {ROLLUP_FILLFACTOR})"
     )
     conn.execute(
-        text(
-            f"INSERT INTO scalar_rollup SELECT observable_id, {_BUCKET_SQL} AS bucket, {_AGGREGATES_SQL} "
-            "FROM scalars GROUP BY observable_id, bucket"
-        )
+        f"INSERT INTO scalar_rollup SELECT observable_id, {_BUCKET_SQL} AS bucket, {_AGGREGATES_SQL} "
+        "FROM scalars GROUP BY observable_id, bucket"
     )
 
 

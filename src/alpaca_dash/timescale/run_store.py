@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-import psycopg
-from sqlalchemy import Connection
 
 from alpaca_dash.domain import ObservableKind, RunStatus, compute_stats
 from alpaca_dash.parquet_cache.store import StoredArray
@@ -43,8 +40,8 @@ def replace_run(db: Database, write: RunWrite, start_sidecar: StartSidecar) -> l
     :raises: whatever the sidecar wait raises, after rolling back.
     """
     run = write.row.run
-    with db.begin() as conn:
-        cur = _cursor(conn)
+    with db.transaction() as conn:
+        cur = conn.cursor()
         writer.lock_run(cur, run)
         stored = writer.stored_observable_ids(cur, run)  # before the registry moves on
         ids = writer.register_observables(cur, run, write.entries)
@@ -71,21 +68,14 @@ def replace_run(db: Database, write: RunWrite, start_sidecar: StartSidecar) -> l
 def record_run_failure(db: Database, run: int, source_kind: str, message: str, job_id: int | None) -> None:
     """Record that a whole run failed; a run stored earlier keeps its values, status and flag, and a run never
     stored is not good (its flag comes back when an ingest of it succeeds)."""
-    with db.begin() as conn:
-        cur = _cursor(conn)
+    with db.transaction() as conn:
+        cur = conn.cursor()
         writer.insert_errors(cur, run, [("", message)], job_id)
         cur.execute(
             "INSERT INTO runs (run, status, source, error_count, good) VALUES (%s, %s, %s, 1, false) "
             "ON CONFLICT (run) DO UPDATE SET error_count = runs.error_count + 1",
             (run, RunStatus.FAILED.value, source_kind),
         )
-
-
-def _cursor(conn: Connection) -> psycopg.Cursor[Any]:
-    """The psycopg cursor under a SQLAlchemy connection: the writer COPYs, which SQLAlchemy cannot."""
-    driver = conn.connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
-    return driver.cursor()
 
 
 def _split_by_kind(write: RunWrite, ids: Mapping[str, int]) -> dict[ObservableKind, dict[int, Array]]:

@@ -6,10 +6,10 @@ from typing import Any
 
 from nicegui import ui
 
+from alpaca_dash.domain import Job, JobStatus
 from alpaca_dash.queries import jobs
 from alpaca_dash.queries.access import DataAccess
 from alpaca_dash.queries.errors import IngestError, list_errors
-from alpaca_dash.queries.jobs import Job, JobStatus
 from alpaca_dash.queries.users import Role, User
 from alpaca_dash.web.auth import acting_user, require_user
 from alpaca_dash.web.live import LiveRuns
