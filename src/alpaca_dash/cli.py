@@ -5,7 +5,7 @@ and ``user_commands``; each command imports what it needs when it runs, so ``--h
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, NoReturn, get_args
 
 import click
 from click.exceptions import Exit
@@ -23,6 +23,7 @@ from alpaca_dash.cli_common import (
     OneLineErrors,
     SourceChoice,
     echo,
+    end_process,
     fails_cleanly,
     load_settings,
     on_command_exit,
@@ -296,9 +297,11 @@ def show_config() -> None:
     stdout_console().print(table)
 
 
-def main(args: list[str] | None = None) -> Any:
-    """The console script (``alpaca-dash``) and ``python -m alpaca_dash``."""
-    return app(args, prog_name="alpaca-dash")
+def main(args: list[str] | None = None) -> NoReturn:
+    """The console script (``alpaca-dash``) and ``python -m alpaca_dash``: the command, then the end of the process
+    without the interpreter's teardown (:func:`~alpaca_dash.cli_common.end_process`)."""
+    code = app.main(args, prog_name="alpaca-dash", standalone_mode=False)
+    end_process(code if isinstance(code, int) else 0)
 
 
 __all__ = ["app", "main"]

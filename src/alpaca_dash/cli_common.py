@@ -6,13 +6,16 @@ imports the storage, the sources or the web layer when it runs.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import contextvars
 import functools
 import logging
+import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
 import click
 from click.exceptions import Exit
@@ -183,6 +186,24 @@ def progress_bar() -> Progress:
         console=stderr_console(),
         transient=not sys.stderr.isatty(),
     )
+
+
+def end_process(code: int) -> NoReturn:
+    """End the process with ``code`` once the command is over, skipping the interpreter's teardown of every module
+    and object: 0.06 s after a one-run ingest, a sixth of that process (bench cli).
+
+    What the teardown would do that matters is done first: the exit handlers run (logging's flush, the embedded
+    server's stop, ``atexit`` callbacks of tests) and the output is flushed. When a thread other than daemons is still
+    running, the process ends the usual way instead, which waits for it.
+    """
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if others:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe: nothing more can be said on it
+            stream.flush()
+    os._exit(code)
 
 
 class OneLineErrors(click.Group):
