@@ -312,11 +312,11 @@ def test_the_command_modules_import_no_cycle_and_nothing_heavy() -> None:
 
 def test_a_one_run_ingest_loads_nothing_it_does_not_use(fresh_schema_url: str, tmp_path: Path) -> None:
     """A one-run ``ingest`` process with no quality checks and no contact points stores its run without loading
-    SQLAlchemy (the read side's), scipy (the checks' tests), an HTTP or SMTP client (the notifier's), argon2
-    (passwords), pydantic-settings or the web layer: each of them cost that process 0.02-0.7 s of start-up
-    (docs/performance.md, cli); nor typer, which parses options with pydantic."""
+    SQLAlchemy (the read side's), pydantic (the checks' and panels' models), scipy (the checks' tests), an HTTP or SMTP
+    client (the notifier's), argon2 (passwords) or the web layer: each of them cost that process 0.02-0.7 s of
+    start-up (docs/performance.md, cli); nor typer or pydantic-settings, which are no longer used at all."""
     unused = (
-        *("sqlalchemy", "scipy", "httpx", "smtplib", "argon2", "typer", "pydantic_settings"),
+        *("sqlalchemy", "pydantic", "scipy", "httpx", "smtplib", "argon2", "typer", "pydantic_settings"),
         *("nicegui", "fastapi", "starlette", "pandas", "polars", "xarray"),
     )
     env = _child_env(

@@ -119,4 +119,4 @@ def test_a_restarted_simulation_continues_after_the_stored_runs(
     assert follow_once(db, store, source) == []
     clock.advance(10.0)
     assert [r.run for r in follow_once(db, store, source)] == [FIRST + 15]
-    assert continue_simulation(settings.model_copy(update={"source": "files"}), access).simulated_history == 6
+    assert continue_simulation(settings.replace(source="files"), access).simulated_history == 6

@@ -133,17 +133,14 @@ def load_settings(**overrides: Any) -> Settings:
     """
     import tomllib
 
-    from pydantic import ValidationError
-
-    from alpaca_dash.config import Settings, SettingsError, config_file
+    from alpaca_dash.config import BadSetting, Settings, SettingsError, config_file
 
     try:
         settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        print_error(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg'].removeprefix('Value error, ')}")
+    except BadSetting as exc:
+        print_error(f"bad setting {exc.name}: {exc.reason}")
         raise Exit(2) from None
-    except SettingsError as exc:  # a list or mapping setting that is not JSON
+    except SettingsError as exc:  # a list or mapping variable that is not JSON, a *_FILE that cannot be read
         print_error(f"bad setting: {exc}{f' ({exc.__cause__})' if exc.__cause__ else ''}")
         raise Exit(2) from None
     except tomllib.TOMLDecodeError as exc:

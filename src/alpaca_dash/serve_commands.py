@@ -32,7 +32,7 @@ def continue_simulation(settings: Settings, access: DataAccess) -> Settings:
     finished = 0 if newest is None else newest - settings.simulated_first_run + 1
     if finished <= settings.simulated_history:
         return settings
-    return settings.model_copy(update={"simulated_history": finished})
+    return settings.replace(simulated_history=finished)
 
 
 def build_scheduler(settings: Settings, access: DataAccess) -> IngestScheduler:
@@ -108,13 +108,13 @@ def demo(port: int | None, receiver: bool) -> None:
     from alpaca_dash.timescale.embedded import embedded_running, stop_embedded
 
     settings = load_settings(port=port, source="simulated")
-    if "simulated_glitch_every" not in settings.model_fields_set:
-        settings = settings.model_copy(update={"simulated_glitch_every": DEMO_GLITCH_EVERY})
+    if "simulated_glitch_every" not in settings.given:
+        settings = settings.replace(simulated_glitch_every=DEMO_GLITCH_EVERY)
     hook = ""
     if receiver and not settings.notify_webhook_token_url:
         local = LoopbackReceiver(on_message=print_alarm).start()
         on_command_exit(local.stop)
-        settings = settings.model_copy(update={"notify_webhook_token_url": local.url})
+        settings = settings.replace(notify_webhook_token_url=local.url)
         hook = f"  alarms: printed here, sent to {local.url}\n"
     # the demo stops the embedded server it started; one that was already running is someone else's to stop
     started_embedded = not settings.database_url and not embedded_running(settings.data_dir)
