@@ -120,3 +120,59 @@ def test_mappings_from_two_sources_are_merged(clean_env: Path, monkeypatch: pyte
     monkeypatch.setenv("ALPACA_DASH_SSO_GROUP_ROLES", '{"ops": "admin"}')
     assert Settings().sso_group_roles == {"ops": "admin", "dev": "viewer"}
     assert Settings(sso_group_roles={}).sso_group_roles == {"ops": "admin", "dev": "viewer"}
+
+
+@pytest.mark.parametrize(
+    ("variable", "text", "value"),
+    [
+        ("PORT", " 80 ", 80),
+        ("PORT", "8.0", 8),
+        ("PRODUCTION", "Yes", True),
+        ("PRODUCTION", "f", False),
+        ("FOLLOW_INTERVAL", "inf", float("inf")),
+        ("SOURCE_PATH", "", Path(".")),
+        ("SSO_DEFAULT_ROLE", "admin", "admin"),
+        ("ALPACA_KNOWN_BAD_RUNS", '["3", 4]', [3, 4]),
+        ("LOG_LEVEL", "debug", "DEBUG"),
+    ],
+)
+def test_variables_are_converted_to_their_settings_types(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, variable: str, text: str, value: object
+) -> None:
+    monkeypatch.setenv(f"ALPACA_DASH_{variable}", text)
+    assert getattr(Settings(), variable.lower()) == value
+
+
+@pytest.mark.parametrize(
+    ("variable", "text", "message"),
+    [
+        ("PORT", "1e3", "port: Input should be a valid integer, unable to parse string as an integer"),
+        ("PORT", "0", "port: Input should be greater than or equal to 1"),
+        ("PORT", "70000", "port: Input should be less than or equal to 65535"),
+        ("FOLLOW_INTERVAL", "nan", "follow_interval: Input should be greater than 0"),
+        ("PRODUCTION", "2", "production: Input should be a valid boolean, unable to interpret input"),
+        ("TIMESCALE", "OFF", "timescale: Input should be 'auto', 'off' or 'required'"),
+        ("SSO_DEFAULT_ROLE", "root", "sso_default_role: Input should be 'viewer', 'editor' or 'admin'"),
+        ("ALPACA_KNOWN_BAD_RUNS", '[3, "x"]', "alpaca_known_bad_runs.1: Input should be a valid integer"),
+        ("SSO_GROUP_ROLES", "[]", "sso_group_roles: Input should be a valid dictionary"),
+        ("REDIS_URL", "localhost:6379", "redis_url: expected redis://"),
+    ],
+)
+def test_a_bad_value_names_its_setting_and_why(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, variable: str, text: str, message: str
+) -> None:
+    monkeypatch.setenv(f"ALPACA_DASH_{variable}", text)
+    with pytest.raises(BadSetting) as raised:
+        Settings()
+    assert str(raised.value).startswith(message)
+
+
+def test_a_replaced_setting_is_checked_and_counts_as_given(clean_env: Path) -> None:
+    settings = Settings(host="a")
+    moved = settings.replace(port="9001")
+    assert (moved.port, moved.host, settings.port) == (9001, "a", 8080)
+    assert moved.given == {"host", "port"}
+    with pytest.raises(BadSetting, match="port: Input should be less than or equal to 65535"):
+        settings.replace(port=70000)
+    with pytest.raises(BadSetting, match="prot: Extra inputs are not permitted"):
+        settings.replace(prot=1)
