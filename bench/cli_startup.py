@@ -2,13 +2,16 @@
 
 Each measurement is a whole process, started as the console script starts it (``from alpaca_dash.cli import main``),
 hyperfine-style: one warm-up run of each variant, then the variants alternate so that other work on the machine
-weighs on both alike; medians and ranges. The old code is the source tree of git commit ``OLD_REF`` (before the
-imports became lazy), unpacked with ``git archive``; both run on the same interpreter and packages. The ingest stores
-one simulated run (the default 1024² images) into a migrated throwaway schema, each time a different run.
+weighs on all alike; medians and ranges. The old code is the source tree of each of ``OLD_REFS`` (before the imports
+became lazy; the last landing before the ingest path left SQLAlchemy, typer and pydantic), unpacked with
+``git archive``; all run on the same interpreter and packages (the ``dev`` extra keeps typer and pydantic-settings
+installed for them). The ingest stores one simulated run (the default 1024² images) into a migrated throwaway
+schema, each time a different run: one schema without quality checks, one with the demo's four.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -21,20 +24,24 @@ from pathlib import Path
 from bench.common import Options, Section, format_table, summarise, temporary_schema
 
 ROOT = Path(__file__).resolve().parent.parent
-#: the last commit before the CLI's imports were made lazy (override: ALPACA_DASH_BENCH_OLD_REF)
-OLD_REF = os.environ.get("ALPACA_DASH_BENCH_OLD_REF", "75a3309")
+#: the old trees: before the CLI's imports were made lazy, and the last landing before this round (override:
+#: ALPACA_DASH_BENCH_OLD_REFS, comma separated)
+OLD_REFS = os.environ.get("ALPACA_DASH_BENCH_OLD_REFS", "75a3309,8a9ba52").split(",")
 ENTRY = "from alpaca_dash.cli import main; main()"
 TARGETS = {"--help": 0.2, "ingest one run": 0.4}
+#: the run that registers the checks' observables, past those the measurements ingest
+PREPARED_RUN = 489999
 #: the floor of a one-run ingest: the libraries that storing a run cannot do without (the command line, its progress
-#: bar, the database driver, the arrays and the 2D arrays' Parquet files), then those the product's storage layer and
-#: settings add (SQLAlchemy Core, pydantic-settings); the same for both trees
+#: bar, the database driver, the arrays and the 2D arrays' Parquet files); then the same with what the old trees
+#: loaded besides (typer, SQLAlchemy, pydantic-settings); the same for every tree
 FLOOR = "import click, rich.progress, psycopg, numpy, pyarrow.parquet"
-PRODUCT_LIBRARIES = f"{FLOOR}, sqlalchemy.dialects.postgresql.psycopg, pydantic_settings"
+OLD_LIBRARIES = f"{FLOOR}, typer, sqlalchemy.dialects.postgresql.psycopg, pydantic_settings"
 
 
 def unpack_source(ref: str, into: Path) -> Path:
     """The ``src`` folder of ``ref``, unpacked under ``into``."""
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=True)
+    into.mkdir(parents=True, exist_ok=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
     return into / "src"
 
@@ -48,50 +55,83 @@ def time_process(args: list[str], env: dict[str, str]) -> float:
 def run(options: Options) -> Section:
     reps = options.reps
     target = options.targets[0]
-    with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp, temporary_schema(target.url, "cli") as url:
-        sources = {"before": unpack_source(OLD_REF, Path(tmp)), "now": ROOT / "src"}
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp,
+        temporary_schema(target.url, "cli") as url,
+        temporary_schema(target.url, "cli_checks") as checked_url,
+    ):
+        sources = {ref: unpack_source(ref, Path(tmp) / ref) for ref in OLD_REFS} | {"now": ROOT / "src"}
         base = {k: v for k, v in os.environ.items() if not k.startswith("ALPACA_DASH_")}
         base |= {
-            "ALPACA_DASH_DATABASE_URL": url,
             "ALPACA_DASH_DATA_DIR": str(Path(tmp) / "data"),
             "ALPACA_DASH_CONFIG": str(Path(tmp) / "none.toml"),
             "ALPACA_DASH_SIMULATED_HISTORY": "100000",
             "ALPACA_DASH_LOG_LEVEL": "WARNING",
         }
-        envs = {label: {**base, "PYTHONPATH": str(src)} for label, src in sources.items()}
-        subprocess.run([sys.executable, "-c", ENTRY, "db", "init"], env=envs["now"], check=True, capture_output=True)
+        envs = {
+            label: {**base, "PYTHONPATH": str(src), "ALPACA_DASH_DATABASE_URL": url} for label, src in sources.items()
+        }
+        checked = {label: {**env, "ALPACA_DASH_DATABASE_URL": checked_url} for label, env in envs.items()}
+        prepare(envs["now"], checked["now"], Path(tmp))
         next_run = iter(range(390000, 500000))
 
         def ingest(env: dict[str, str]) -> float:
             return time_process([sys.executable, "-c", ENTRY, "ingest", "--runs", str(next(next_run))], env)
 
-        cases: dict[str, Callable[[dict[str, str]], float]] = {
-            "interpreter alone (python -c pass)": lambda env: time_process([sys.executable, "-c", "pass"], env),
-            "--help": lambda env: time_process([sys.executable, "-c", ENTRY, "--help"], env),
-            "imports: click, rich, psycopg, numpy, pyarrow": lambda env: time_process(
-                [sys.executable, "-c", FLOOR], env
+        cases: dict[str, tuple[Callable[[dict[str, str]], float], dict[str, dict[str, str]]]] = {
+            "interpreter alone (python -c pass)": (lambda env: time_process([sys.executable, "-c", "pass"], env), envs),
+            "--help": (lambda env: time_process([sys.executable, "-c", ENTRY, "--help"], env), envs),
+            "imports: click, rich, psycopg, numpy, pyarrow": (
+                lambda env: time_process([sys.executable, "-c", FLOOR], env),
+                envs,
             ),
-            "imports: the same + SQLAlchemy, pydantic-settings": lambda env: time_process(
-                [sys.executable, "-c", PRODUCT_LIBRARIES], env
+            "imports: the same + typer, SQLAlchemy, pydantic-settings": (
+                lambda env: time_process([sys.executable, "-c", OLD_LIBRARIES], env),
+                envs,
             ),
-            "ingest one run": ingest,
+            "ingest one run": (ingest, envs),
+            "ingest one run, 4 checks enabled": (ingest, checked),
         }
+        labels = list(sources)
         rows: list[list[str]] = []
-        for case, measure in cases.items():
-            seconds: dict[str, list[float]] = {label: [] for label in envs}
-            for env in envs.values():
+        for case, (measure, case_envs) in cases.items():
+            seconds: dict[str, list[float]] = {label: [] for label in labels}
+            for env in case_envs.values():
                 measure(env)  # warm-up: the page cache and .pyc files
             for _ in range(reps):
-                for label, env in envs.items():
+                for label, env in case_envs.items():
                     seconds[label].append(measure(env))
-            before, now = (statistics.median(seconds[label]) for label in envs)
+            last, now = (statistics.median(seconds[label]) for label in (labels[-2], "now"))
             goal = TARGETS.get(case)
             verdict = "" if goal is None else f"{'meets' if now < goal else 'misses'} < {goal:g} s"
-            ratio = f"{before / now:.2f}x"
-            rows.append([case, summarise(seconds["before"]), summarise(seconds["now"]), ratio, verdict])
-    table = format_table(["process", f"before ({OLD_REF})", "now", "before ÷ now", "target"], rows)
+            rows.append([case, *(summarise(seconds[label]) for label in labels), f"{last / now:.2f}x", verdict])
+    headers = ["process", *(f"at {ref}" for ref in OLD_REFS), "now", f"{OLD_REFS[-1]} ÷ now", "target"]
     body = (
         "Whole `alpaca-dash` processes, old code against new, alternating on one machine "
-        f"({reps} runs of each after a warm-up; see `bench/cli_startup.py`).\n\n{table}\n"
+        f"({reps} runs of each after a warm-up; see `bench/cli_startup.py`).\n\n{format_table(headers, rows)}\n"
     )
     return Section("cli", "start-up of the command line", body)
+
+
+def prepare(plain: dict[str, str], with_checks: dict[str, str], tmp: Path) -> None:
+    """Both schemas migrated by the new code; the second one holds the demo's checks (over observables that a run
+    ingested first has registered)."""
+    from alpaca_dash.quality.checks import export_document
+    from alpaca_dash.queries.demo_checks import demo_checks
+
+    for env in (plain, with_checks):
+        subprocess.run([sys.executable, "-c", ENTRY, "db", "init"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-c", ENTRY, "ingest", "--runs", str(PREPARED_RUN)],
+        env=with_checks,
+        check=True,
+        capture_output=True,
+    )
+    document = tmp / "checks.json"
+    document.write_text(json.dumps(export_document(demo_checks())))
+    subprocess.run(
+        [sys.executable, "-c", ENTRY, "checks", "import", str(document)],
+        env=with_checks,
+        check=True,
+        capture_output=True,
+    )
