@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from alpaca_dash.domain import Role
 from alpaca_dash.setting_values import BadValue, Bounds, convert, is_collection
+from alpaca_dash.setting_values import SettingsError as SettingsError
 
 SourceKind = Literal["simulated", "files", "alpaca"]
 
@@ -36,10 +37,6 @@ _PARAMETER = re.compile(
     r"(?P<key>(?:^|[\s?&])[\w.-]*(?:password|secret|key|token)[\w.-]*\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^\s&]*)",
     re.IGNORECASE,
 )
-
-
-class SettingsError(ValueError):
-    """A setting that cannot be read at all: a list or mapping variable that is not JSON, an unreadable file."""
 
 
 class BadSetting(SettingsError):

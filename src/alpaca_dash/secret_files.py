@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from alpaca_dash.config import SettingsError
+from alpaca_dash.setting_values import SettingsError
 
 FILE_SUFFIX = "_FILE"
 

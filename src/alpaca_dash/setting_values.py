@@ -21,6 +21,10 @@ _FALSE = {"0", "off", "f", "false", "n", "no"}
 _WHOLE = re.compile(r"(?P<digits>[+-]?\d+(?:_\d+)*)(?:\.0*)?")
 
 
+class SettingsError(ValueError):
+    """A setting that cannot be read at all: a list or mapping variable that is not JSON, an unreadable file."""
+
+
 class BadValue(ValueError):
     """A value that is not of its setting's type or outside its bounds.
 
