@@ -87,6 +87,9 @@ def test_two_runs_ticked_in_the_runs_table_open_a_dashboard_with_the_older_as_re
     log_in(page, site, "alice")
     page.goto(f"{site.url}/runs")
     table = page.locator(".q-table")
+    badge = table.locator("tbody tr").first.locator(".q-badge")  # the quality column: a badge in its colour
+    expect(badge).to_have_text("good", timeout=TIMEOUT_MS)
+    expect(badge).to_have_class(re.compile(r"\bbg-positive\b"))
     for run in (390001, 390003):
         row = table.locator("tbody tr").filter(has=page.get_by_role("cell", name=str(run), exact=True))
         expect(row).to_have_count(1, timeout=TIMEOUT_MS)

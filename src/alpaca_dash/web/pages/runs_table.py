@@ -14,6 +14,7 @@ from alpaca_dash.queries.users import Role, User
 from alpaca_dash.run_range import bound_from_field, run_from_field
 from alpaca_dash.web.assets import static_text
 from alpaca_dash.web.auth import acting_user
+from alpaca_dash.web.keyset_pager import KeysetPager
 from alpaca_dash.web.threads import in_thread
 from alpaca_dash.web.time_text import utc_text
 
@@ -85,9 +86,6 @@ class RunsTable:
         self.user = user
         self.elog_template = access.settings.elog_url_template
         self.page_size = max(1, min(rows, MAX_ROWS))
-        #: the ``before`` run of each page from the newest one to the one shown (keyset paging: no offsets)
-        self.pages: list[int | None] = [None]
-        self.next_before: int | None = None
         with ui.row().classes("items-end gap-2"):
             self.first = ui.number("From run", format="%d", min=0).props("dense outlined").classes("w-32")
             self.last = ui.number("To run", format="%d", min=0).props("dense outlined").classes("w-32")
@@ -101,14 +99,8 @@ class RunsTable:
         self.table.classes("w-full").mark("runs-table")
         self.table.props('no-data-label="No runs to show: none match the filters, or none are ingested yet."')
         self.table.add_slot("body-cell-elog", static_text("elog_cell.html"))
-        with ui.row().classes("items-center gap-2"):
-            self.newest_button = ui.button("Newest", icon="first_page", on_click=self.newest).props("flat dense")
-            self.newer_button = ui.button("Newer", icon="chevron_left", on_click=self.newer).props("flat dense")
-            self.older_button = ui.button("Older", icon="chevron_right", on_click=self.older).props("flat dense")
-            self.newest_button.mark("runs-newest")
-            self.newer_button.mark("runs-newer")
-            self.older_button.mark("runs-older")
-            self.page_label = ui.label().classes("text-sm text-grey").mark("runs-page")
+        self.table.add_slot("body-cell-good", static_text("quality_cell.html"))
+        self.pager = KeysetPager(self.refresh, "runs")
         if user.can_edit:
             self.table.on("rowClick", lambda e: self.open_editor(int(e.args[1]["run"])))
             with ui.row().classes("items-end gap-2"):
@@ -140,35 +132,15 @@ class RunsTable:
             run_queries.list_runs,
             self.access,
             limit=self.page_size + 1,
-            before=self.pages[-1],
+            before=self.pager.before,
             where=self.current_filter(),
         )
         shown = found[: self.page_size]
-        self.next_before = shown[-1].run if len(found) > self.page_size else None
         self.table.rows = [run_row(run, self.elog_template) for run in shown]
-        self.older_button.set_enabled(self.next_before is not None)
-        self.newer_button.set_enabled(len(self.pages) > 1)
-        self.newest_button.set_enabled(len(self.pages) > 1)
-        span = f"runs {shown[0].run} to {shown[-1].run}" if shown else "no runs"
-        self.page_label.set_text(f"Page {len(self.pages)}: {span}")
+        self.pager.shown([run.run for run in shown], shown[-1].run if len(found) > self.page_size else None)
 
     async def apply_filter(self) -> None:
-        self.pages = [None]
-        await self.refresh()
-
-    async def older(self) -> None:
-        if self.next_before is not None:
-            self.pages.append(self.next_before)
-            await self.refresh()
-
-    async def newer(self) -> None:
-        if len(self.pages) > 1:
-            self.pages.pop()
-            await self.refresh()
-
-    async def newest(self) -> None:
-        self.pages = [None]
-        await self.refresh()
+        await self.pager.newest()
 
     async def _edit_typed(self) -> None:
         if self.edit_run.value is not None:
