@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -29,6 +30,7 @@ INGEST_LOCK = 0x494E4753  # "INGS": only the holder of this session lock ingests
 # advisory locks are per database; the second key scopes the lock to the schema, so two installations (or test
 # runs) in different schemas of one database do not block each other
 _TRY_LOCK = "SELECT pg_try_advisory_lock(%s::integer, hashtext(current_schema()))"
+_UNLOCK = "SELECT pg_advisory_unlock(%s::integer, hashtext(current_schema()))"
 MAX_BACKOFF_SECONDS = 60.0
 #: how often a scheduler looks for CLI jobs of its host whose process is gone (a killed ``ingest``)
 DEAD_JOB_SECONDS = 30.0
@@ -67,8 +69,12 @@ class IngestLock:
         return False
 
     def release(self) -> None:
+        """Give the lock up at once: unlocked before the connection closes, since the server frees a closed
+        session's locks only when its backend has ended, a moment later (another scheduler could miss it)."""
         if self._conn is not None:
-            self._conn.close()  # closing the session releases its advisory locks
+            with contextlib.suppress(psycopg.Error):  # a connection already gone holds nothing any more
+                self._conn.execute(_UNLOCK, (INGEST_LOCK,))
+            self._conn.close()
             self._conn = None
 
     @property
