@@ -62,7 +62,6 @@ def app() -> None:
 app.add_command(db_commands.db_app)
 app.add_command(user_commands.users_app)
 app.add_command(token_commands.tokens_app)
-quality_commands.register(app)
 for _command in (serve_commands.demo, serve_commands.serve_command, serve_commands.follow):
     app.command(_command.__name__.removesuffix("_command"))(_command)
 
@@ -295,6 +294,9 @@ def show_config() -> None:
     for env, shown, help_text in effective_settings(settings):
         table.add_row(env, shown, help_text)
     stdout_console().print(table)
+
+
+quality_commands.register(app)  # after the commands above, so that --help lists the run commands first
 
 
 def main(args: list[str] | None = None) -> NoReturn:
