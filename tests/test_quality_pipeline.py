@@ -110,7 +110,7 @@ def test_each_committed_run_is_judged_in_the_evaluators_process(
     ks = found["wave ks"]
     assert ks["reference_run"] == FIRST + 5 and ks["p_value"] < 1e-10 and "against run 400005" in ks["message"]
     assert found["hot pixels"]["value"] == pytest.approx(50 / 1024)
-    assert found["offset"]["message"] == "value 3.5 outside [-inf, 2]"
+    assert found["offset"]["message"] == "value 3.5 outside the alarm bounds [-inf, 3]"  # not the warn bound, 2
 
 
 def test_a_good_run_passes_and_a_suspect_one_is_no_reference(

@@ -105,6 +105,16 @@ def test_bounds_judge_and_must_nest() -> None:
         parse_check({"kind": "scalar", "name": "x", "observable": "o", "bounds": {}})
 
 
+def test_a_value_is_described_against_the_bounds_of_its_state() -> None:
+    """The demo's alarm said ``value 4 outside [-1, 1]``, the warn bounds, of a check whose alarm is at 1.5."""
+    bounds = Bounds(alarm_low=-1.5, warn_low=-1, warn_high=1, alarm_high=1.5)
+    assert bounds.describe(CheckState.ALARM) == "the alarm bounds [-1.5, 1.5]"
+    assert bounds.describe(CheckState.WARN) == "the warn bounds [-1, 1]"
+    assert bounds.describe(CheckState.OK) == "[-1, 1]"
+    assert Bounds(alarm_high=2).describe(CheckState.ALARM) == "the alarm bounds [-inf, 2]"
+    assert Bounds(alarm_high=2).describe(CheckState.OK) == "[-inf, 2]"
+
+
 def test_p_values_lie_in_the_open_unit_interval_and_alarm_below_warn() -> None:
     base = {"kind": "reference", "name": "ks", "observable": "o", "test": "ks"}
     cases: list[tuple[dict[str, object], str]] = [

@@ -85,10 +85,20 @@ class Bounds(_Model):
             return CheckState.WARN
         return CheckState.OK
 
-    def describe(self) -> str:
+    def describe(self, state: CheckState = CheckState.OK) -> str:
+        """The interval a value in ``state`` is outside of (``the alarm bounds [-1.5, 1.5]``), or for ``ok`` the one
+        it is within (the warn bounds, else the alarm bounds)."""
+        if state is CheckState.ALARM:
+            return f"the alarm bounds {_interval(self.alarm_low, self.alarm_high)}"
+        if state is CheckState.WARN:
+            return f"the warn bounds {_interval(self.warn_low, self.warn_high)}"
         low = self.warn_low if self.warn_low is not None else self.alarm_low
         high = self.warn_high if self.warn_high is not None else self.alarm_high
-        return f"[{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}]"
+        return _interval(low, high)
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    return f"[{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}]"
 
 
 class _Check(_Model):

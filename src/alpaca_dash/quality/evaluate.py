@@ -81,7 +81,7 @@ def _bounded(bounds: Bounds, value: float | None, what: str, reference: int | No
     if state is CheckState.NODATA:
         return CheckResult(state, value, reference_run=reference, message=f"{what} is NaN")
     where = "within" if state is CheckState.OK else "outside"
-    return CheckResult(state, value, None, reference, f"{what} {value:.6g} {where} {bounds.describe()}")
+    return CheckResult(state, value, None, reference, f"{what} {value:.6g} {where} {bounds.describe(state)}")
 
 
 @dataclass(frozen=True)
