@@ -38,6 +38,15 @@ FLOOR = "import click, rich.progress, psycopg, numpy, pyarrow.parquet"
 OLD_LIBRARIES = f"{FLOOR}, typer, sqlalchemy.dialects.postgresql.psycopg, pydantic_settings"
 
 
+#: what the figures are made of, below the table
+EXPLAINED = """\
+A one-run ingest without checks loads the libraries of the third row and our own modules, and nothing of SQLAlchemy,
+pydantic or typer (`tests/test_cli_errors.py` holds it there): the write path speaks SQL to psycopg, the settings are
+read by our own loader, the command line is click. The process ends without the interpreter's teardown once its exit
+handlers have run (`cli_common.end_process`). With checks enabled, judging the run loads SQLAlchemy Core and the
+checks' pydantic models, on a thread of the command."""
+
+
 def unpack_source(ref: str, into: Path) -> Path:
     """The ``src`` folder of ``ref``, unpacked under ``into``."""
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=True)
@@ -108,7 +117,8 @@ def run(options: Options) -> Section:
     headers = ["process", *(f"at {ref}" for ref in OLD_REFS), "now", f"{OLD_REFS[-1]} ÷ now", "target"]
     body = (
         "Whole `alpaca-dash` processes, old code against new, alternating on one machine "
-        f"({reps} runs of each after a warm-up; see `bench/cli_startup.py`).\n\n{format_table(headers, rows)}\n"
+        f"({reps} runs of each after a warm-up; see `bench/cli_startup.py`).\n\n{format_table(headers, rows)}\n\n"
+        f"{EXPLAINED}\n"
     )
     return Section("cli", "start-up of the command line", body)
 
