@@ -277,6 +277,7 @@ def test_db_stop_stops_the_embedded_server(
     monkeypatch.delenv("ALPACA_DASH_DATABASE_URL")
     url = start_embedded(data_dir)
     with caplog.at_level(logging.INFO, logger="alpaca_dash.timescale.embedded"):
+        caplog.clear()  # the first start's line, captured when an earlier command set INFO on the root logger
         assert start_embedded(data_dir) == url  # the running server, reused without saying it starts
     assert "starting" not in caplog.text
     assert embedded_running(data_dir)
