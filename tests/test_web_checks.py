@@ -48,6 +48,19 @@ async def open_checks(user: User) -> None:
     await user.should_see(marker="checks-table", retries=RETRIES)
 
 
+async def add_check(user: User) -> None:
+    """Click "Add check" and wait until the dialog has been reset and opened: an observable typed before the reset
+    loses its hits to it (the add first reads the account, and a dialog closing after a save still shows)."""
+    [save] = user.find(kind=ui.button, marker="check-save").elements
+    dialog: ui.element = save
+    while not isinstance(dialog, ui.dialog):
+        assert dialog.parent_slot is not None, "check-save is not in a dialog"
+        dialog = dialog.parent_slot.parent
+    await wait_until(lambda: True if not dialog.value else None, "the check dialog closed")
+    user.find(marker="check-add").click()
+    await wait_until(lambda: True if dialog.value else None, "the check dialog opened")
+
+
 async def save_refused(user: User, reason: str) -> str:
     user.find(marker="check-save").click()
     return await wait_until(lambda: error_text(user) if reason in error_text(user) else None, f"{reason!r} shown")
@@ -59,7 +72,7 @@ async def test_an_editor_adds_edits_disables_and_deletes_a_check(
     await log_in(web_user, "alice")
     await open_checks(web_user)
     assert table_rows(web_user) == []
-    web_user.find(marker="check-add").click()
+    await add_check(web_user)
     await choose(web_user, "check-observable", H)
     assert set(control(web_user, "check-kind", ui.select).options) == {"scalar", "history"}  # those for a scalar
     control(web_user, "check-name").set_value("H offset")
@@ -98,7 +111,7 @@ async def test_bad_checks_are_refused_in_the_dialog_and_nothing_is_stored(
 ) -> None:
     await log_in(web_user, "bob")
     await open_checks(web_user)
-    web_user.find(marker="check-add").click()
+    await add_check(web_user)
     await choose(web_user, "check-observable", H)
     await save_refused(web_user, "name: String should have at least 1 character")
     control(web_user, "check-name").set_value("offset")
@@ -138,7 +151,7 @@ async def test_bad_checks_are_refused_in_the_dialog_and_nothing_is_stored(
     assert isinstance(check, ReferenceCheck) and (check.test, check.reference_run) == ("chi2", 390001)
 
     # a second check of the same name is refused, not merged
-    web_user.find(marker="check-add").click()
+    await add_check(web_user)
     await choose(web_user, "check-observable", H)
     control(web_user, "check-kind").set_value("history")
     control(web_user, "check-name").set_value("offset")
@@ -190,7 +203,7 @@ async def test_an_editor_demoted_while_the_dialog_is_open_stores_nothing(
 ) -> None:
     await log_in(web_user, "alice")
     await open_checks(web_user)
-    web_user.find(marker="check-add").click()
+    await add_check(web_user)
     await choose(web_user, "check-observable", H)
     control(web_user, "check-name").set_value("late")
     control(web_user, "check-kind").set_value("history")
