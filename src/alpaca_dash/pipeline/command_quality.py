@@ -17,8 +17,9 @@ def judge_for_command(
 ) -> QualityEvaluator | None:
     """A judge on a thread of the command (a process would cost it a second to start), or None when there is
     nothing to judge: no check enabled and no result stored for a run of ``first``..``last`` (which re-ingesting the
-    run would make stale). Then neither the checks nor the notifier are loaded: SQLAlchemy and the checks' models are
-    a third of a one-run ingest process (bench cli)."""
+    run would make stale). Then neither the checks nor the notifier are loaded: judging with the demo's four checks
+    takes a one-run ingest process from 0.32 s to 0.56 s, mostly SQLAlchemy's and the checks' models' imports
+    (bench cli)."""
     with db.transaction() as conn:
         row = conn.execute(
             "SELECT EXISTS (SELECT 1 FROM quality_checks WHERE enabled) "

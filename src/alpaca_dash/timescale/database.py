@@ -43,8 +43,9 @@ class DatabaseUnavailable(RuntimeError):
 class Database:
     """Connections to one database, shared by every layer that needs SQL.
 
-    Two pools of at most ``pool_size`` idle connections each (plus as many again under load): psycopg connections
-    for :meth:`transaction`, and the SQLAlchemy engine's for :meth:`begin`, built when first asked for.
+    Two pools: psycopg connections for :meth:`transaction` (as many as are asked for at once, at most ``pool_size``
+    kept idle), and the SQLAlchemy engine's for :meth:`begin` (``pool_size`` plus as many again under load), built
+    when first asked for.
 
     :param url: a libpq URL (``postgresql://user@host:port/db``, query options such as ``?options=...`` allowed).
     """
